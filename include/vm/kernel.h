@@ -1,0 +1,244 @@
+/* kernel.h - the emulated kernel's interface for the programs built on it:
+ * vmrun, the tests and the benchmarks. Booting or attaching maps the
+ * machine's kernel half into this process at the machine's
+ * KERNEL_HOST_BASE; from then on a kernel virtual address is a host pointer
+ * in that window, and __pa/__va convert as Linux's do on i386.
+ */
+#ifndef VM_KERNEL_H
+#define VM_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <vm/ram.h>
+#include <vm/page.h>
+#include <vm/gfp.h>
+#include <vm/mmzone.h>
+#include <vm/slab.h>
+#include <vm/vmalloc.h>
+#include <vm/view.h>
+
+/* ---- the machine ------------------------------------------------------ */
+
+struct vm_boot_opts {
+	uint64_t ram_bytes;		/* 0: VM_DEFAULT_RAM */
+	int      mode;			/* 0: VM_MODE_I386 */
+	const char *path;		/* RAM file; NULL: /dev/shm/vm-NAME.ram or a fresh name */
+	const char *name;		/* machine name, or NULL */
+	bool     no_prefault;		/* skip allocating the file's host pages at boot */
+	unsigned min_free_kbytes;	/* 0: derived as Linux derives it */
+	unsigned nr_cpus;		/* 0: the host's CPUs (at most VM_NR_CPUS) */
+};
+
+/* Create and format a RAM file, attach to it. 0, or -errno with a message
+ * for vm_strerror(). */
+int vm_boot(const struct vm_boot_opts *opts);
+/* Attach to a booted machine's RAM file. */
+int vm_attach(const char *path);
+/* Unmap the machine from this process; the file stays. */
+void vm_detach(void);
+/* Detach and remove the RAM file. */
+void vm_destroy(void);
+/* Why the last vm_boot/vm_attach failed. */
+const char *vm_strerror(void);
+/* The supervisor, having seen host process tid die (and before reaping
+ * it), marks every lock it held so the next owner repairs at once. Returns
+ * how many it marked. */
+unsigned vm_lock_mark_dead_owner(pid_t tid);
+/* Path of the attached machine's RAM file. */
+const char *vm_ram_path(void);
+/* Parse "64M", "4G", "16384K", "65536" into bytes; -1 on bad input. */
+int64_t vm_parse_size(const char *s);
+
+extern struct vm_boot_block *vm_boot_block;	/* frame 0, in the direct map */
+extern struct page *mem_map;			/* struct page[nr_pages] */
+extern struct vm_kernel_data *vm_kdata;		/* zones, counters, slab, vmalloc */
+extern uintptr_t vm_kernel_base;		/* host address of PAGE_OFFSET */
+
+#define NODE_DATA()		(&vm_kdata->pgdat)
+extern unsigned long max_pfn;			/* frames in RAM */
+extern unsigned long max_low_pfn;		/* first frame above the direct map */
+
+/* ---- addresses -------------------------------------------------------- */
+
+#define __pa(x)		((uint64_t)((uintptr_t)(x) - vm_kernel_base))
+#define __va(pa)	((void *)(vm_kernel_base + (uintptr_t)(pa)))
+/* Kernel virtual address (guest view, 0xC0000000..) <-> host pointer. */
+#define kva_to_host(kva) ((void *)(vm_kernel_base + ((uintptr_t)(kva) - PAGE_OFFSET)))
+#define host_to_kva(p)	 ((uint32_t)((uintptr_t)(p) - vm_kernel_base + PAGE_OFFSET))
+
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return (unsigned long)(page - mem_map);
+}
+static inline struct page *pfn_to_page(unsigned long pfn)
+{
+	return mem_map + pfn;
+}
+static inline bool pfn_valid(unsigned long pfn)
+{
+	return pfn < max_pfn;
+}
+static inline enum zone_type page_zonenum(const struct page *page)
+{
+	return (enum zone_type)(page->flags >> ZONES_PGSHIFT);
+}
+static inline struct zone *page_zone(const struct page *page)
+{
+	return &NODE_DATA()->node_zones[page_zonenum(page)];
+}
+static inline bool PageHighMem(const struct page *page)
+{
+	return page_to_pfn(page) >= max_low_pfn;
+}
+/* Host pointer to a lowmem frame's contents; NULL for HighMem (use kmap). */
+static inline void *page_address(const struct page *page)
+{
+	if (PageHighMem(page))
+		return NULL;
+	return __va((uint64_t)page_to_pfn(page) << PAGE_SHIFT);
+}
+static inline struct page *virt_to_page(const void *addr)
+{
+	return pfn_to_page(__pa(addr) >> PAGE_SHIFT);
+}
+
+#define TESTPAGEFLAG(uname, lname)					\
+static inline bool Page##uname(const struct page *page)			\
+{ return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & (1u << PG_##lname); } \
+static inline void SetPage##uname(struct page *page)			\
+{ __atomic_fetch_or(&page->flags, 1u << PG_##lname, __ATOMIC_RELAXED); } \
+static inline void ClearPage##uname(struct page *page)			\
+{ __atomic_fetch_and(&page->flags, ~(1u << PG_##lname), __ATOMIC_RELAXED); }
+TESTPAGEFLAG(Locked, locked)
+TESTPAGEFLAG(Referenced, referenced)
+TESTPAGEFLAG(Uptodate, uptodate)
+TESTPAGEFLAG(Dirty, dirty)
+TESTPAGEFLAG(LRU, lru)
+TESTPAGEFLAG(Active, active)
+TESTPAGEFLAG(Slab, slab)
+TESTPAGEFLAG(Reserved, reserved)
+TESTPAGEFLAG(Head, head)
+TESTPAGEFLAG(Tail, tail)
+TESTPAGEFLAG(SwapCache, swapcache)
+TESTPAGEFLAG(Buddy, buddy)
+TESTPAGEFLAG(Pcp, pcp)
+#undef TESTPAGEFLAG
+
+static inline int page_ref_count(const struct page *page)
+{
+	return __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+}
+static inline void get_page(struct page *page)
+{
+	__atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
+}
+static inline struct page *compound_head(struct page *page)
+{
+	return PageTail(page) ? pfn_to_page(page->index) : page;
+}
+static inline unsigned compound_order(const struct page *page)
+{
+	return PageHead(page) ? page->private : 0;
+}
+
+/* ---- the buddy allocator (page_alloc.c) ------------------------------ */
+
+struct page *alloc_pages(gfp_t gfp_mask, unsigned order);
+#define alloc_page(gfp)	alloc_pages(gfp, 0)
+unsigned long __get_free_pages(gfp_t gfp_mask, unsigned order);
+#define __get_free_page(gfp) __get_free_pages(gfp, 0)
+unsigned long get_zeroed_page(gfp_t gfp_mask);
+void __free_pages(struct page *page, unsigned order);
+#define __free_page(page) __free_pages(page, 0)
+void free_pages(unsigned long addr, unsigned order);
+#define free_page(addr)	free_pages(addr, 0)
+/* Drop a reference; free the page (at its compound order) on the last. */
+void put_page(struct page *page);
+
+/* Return every per-CPU list to the buddy lists. */
+void drain_all_pages(void);
+/* Frames in the buddy free lists (NR_FREE_PAGES, /proc's MemFree). */
+unsigned long nr_free_pages(void);
+/* Frames not allocated: buddy lists plus per-CPU lists. Tests compare it
+ * against its value after boot. */
+unsigned long nr_free_frames(void);
+/* Frames the zone has free for an allocation of gfp_mask at its watermark. */
+bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
+		       int highest_zoneidx, unsigned alloc_flags);
+/* The zone an allocation with gfp_mask starts at (zonelist head). */
+enum zone_type gfp_zone(gfp_t gfp_mask);
+/* Recompute watermarks and reserves from min_free_kbytes (sysctl). */
+void setup_per_zone_wmarks(unsigned min_free_kbytes);
+
+/* ---- slab (slab.c) ---------------------------------------------------- */
+
+/* ctor must be NULL: a function pointer means nothing to the other
+ * processes that share the cache. */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned size,
+				     unsigned align, unsigned flags,
+				     void (*ctor)(void *));
+void kmem_cache_destroy(struct kmem_cache *s);
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp_mask);
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp_mask);
+void kmem_cache_free(struct kmem_cache *s, void *obj);
+void *kmalloc(size_t size, gfp_t gfp_mask);
+void *kzalloc(size_t size, gfp_t gfp_mask);
+void kfree(const void *obj);
+/* The usable size of a kmalloc'ed object. */
+size_t ksize(const void *obj);
+/* Set up the cache of caches and the kmalloc caches (boot only). */
+void kmem_cache_init(void);
+
+/* ---- vmalloc (vmalloc.c) and highmem (highmem.c) ---------------------- */
+
+/* vmalloc records its caller for vmallocinfo. */
+void *__vmalloc_caller(unsigned long size, gfp_t gfp_mask, const char *caller);
+#define vmalloc(size)	__vmalloc_caller(size, GFP_KERNEL | __GFP_HIGHMEM, __func__)
+#define vzalloc(size)	__vmalloc_caller(size, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO, __func__)
+void vfree(const void *addr);
+void *__vmap_caller(struct page **pages, unsigned count, const char *caller);
+#define vmap(pages, count)	__vmap_caller(pages, count, __func__)
+void vunmap(const void *addr);
+/* The frame behind a vmalloc address, by walking swapper_pg_dir. */
+struct page *vmalloc_to_page(const void *addr);
+bool is_vmalloc_addr(const void *addr);
+/* Host-map this process's view of the vmalloc area (boot and attach). */
+void vmalloc_init(void);
+
+void *kmap(struct page *page);
+void kunmap(struct page *page);
+void *kmap_atomic(struct page *page);
+void kunmap_atomic(void *addr);
+/* Zero or copy a frame wherever it lies (kmap_atomic for HighMem). */
+void clear_highpage(struct page *page);
+void copy_highpage(struct page *to, struct page *from);
+
+/* ---- the kernel page table (pgtable.c) -------------------------------- */
+
+/* Set the kernel PTE for kva (>= PAGE_OFFSET) in swapper_pg_dir to map pfn,
+ * allocating the table below if needed: 0 or -ENOMEM. */
+int kernel_map_page(uint32_t kva, unsigned long pfn, bool writable);
+/* Clear it; returns the pfn it mapped, or 0 if none. */
+unsigned long kernel_unmap_page(uint32_t kva);
+/* The pfn kva maps in swapper_pg_dir, or 0. */
+unsigned long kernel_lookup_page(uint32_t kva);
+/* Allocate and clear swapper_pg_dir (boot only). */
+int pgtable_init_kernel(void);
+
+/* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
+
+/* Append a line to the kernel log in RAM ("[   12.345678] text"). */
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log, mark the machine panicked, abort this process. */
+void vm_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+void count_vm_event(enum vm_event_item item);
+void count_vm_events(enum vm_event_item item, long delta);
+void mod_zone_page_state(struct zone *z, enum zone_stat_item item, long delta);
+void mod_node_page_state(enum node_stat_item item, long delta);
+unsigned long global_node_page_state(enum node_stat_item item);
+unsigned long zone_page_state(const struct zone *z, enum zone_stat_item item);
+
+#endif /* VM_KERNEL_H */

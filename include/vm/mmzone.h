@@ -1,0 +1,153 @@
+/* mmzone.h - zones, free areas, per-CPU lists and the counters, as they lie
+ * in RAM inside struct vm_kernel_data (one node: contig_page_data).
+ *
+ * Locks: zone->lock guards free_area[] and the zone's NR_FREE_PAGES;
+ * pcp->lock guards one per-CPU list. Counters are updated with atomic adds
+ * and read without locks.
+ */
+#ifndef VM_MMZONE_H
+#define VM_MMZONE_H
+
+#include <stdint.h>
+#include <vm/ram.h>
+#include <vm/page.h>
+#include <vm/lock.h>
+#include <vm/slab.h>
+#include <vm/vmalloc.h>
+
+enum zone_type {
+	ZONE_DMA,		/* the first 16 MiB, for __GFP_DMA */
+	ZONE_NORMAL,		/* to 896 MiB: directly mapped */
+	ZONE_HIGHMEM,		/* above: only through kmap */
+	MAX_NR_ZONES
+};
+
+enum zone_watermarks {
+	WMARK_MIN,
+	WMARK_LOW,
+	WMARK_HIGH,
+	NR_WMARK
+};
+
+/* Per-zone counters, as /proc/zoneinfo and /proc/vmstat name them. */
+enum zone_stat_item {
+	NR_FREE_PAGES,
+	NR_ZONE_INACTIVE_ANON,
+	NR_ZONE_ACTIVE_ANON,
+	NR_ZONE_INACTIVE_FILE,
+	NR_ZONE_ACTIVE_FILE,
+	NR_ZONE_UNEVICTABLE,
+	NR_ZONE_WRITE_PENDING,
+	NR_MLOCK,
+	NR_BOUNCE,
+	NR_VM_ZONE_STAT_ITEMS
+};
+
+/* Per-node counters (one node). */
+enum node_stat_item {
+	NR_INACTIVE_ANON,
+	NR_ACTIVE_ANON,
+	NR_INACTIVE_FILE,
+	NR_ACTIVE_FILE,
+	NR_UNEVICTABLE,
+	NR_SLAB_RECLAIMABLE,
+	NR_SLAB_UNRECLAIMABLE,
+	NR_ANON_MAPPED,
+	NR_FILE_MAPPED,
+	NR_FILE_PAGES,
+	NR_FILE_DIRTY,
+	NR_WRITEBACK,
+	NR_SHMEM,
+	NR_KERNEL_STACK,
+	NR_PAGETABLE,
+	NR_SWAPCACHE,
+	NR_VMALLOC,		/* frames behind vmalloc areas (meminfo VmallocUsed) */
+	NR_VM_NODE_STAT_ITEMS
+};
+
+/* Events, counted per CPU and summed when read (/proc/vmstat). */
+enum vm_event_item {
+	PGALLOC_DMA,
+	PGALLOC_NORMAL,
+	PGALLOC_HIGH,
+	PGFREE,
+	PGFAULT,
+	PGMAJFAULT,
+	PSWPIN,
+	PSWPOUT,
+	PGSCAN_KSWAPD,
+	PGSCAN_DIRECT,
+	PGSTEAL_KSWAPD,
+	PGSTEAL_DIRECT,
+	ALLOCSTALL,
+	OOM_KILL,
+	PCP_REFILL,		/* batches moved buddy -> per-CPU list */
+	PCP_DRAIN,		/* batches moved per-CPU list -> buddy */
+	ALLOC_FAIL,		/* allocations refused (watermark or empty) */
+	NR_VM_EVENT_ITEMS
+};
+
+extern const char *const zone_names[MAX_NR_ZONES];
+extern const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS];
+extern const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS];
+extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
+
+struct free_area {
+	struct pfn_list free_list;	/* blocks of this order, by first pfn */
+	uint64_t nr_free;		/* blocks on free_list */
+};
+
+/* Order-0 frames cached per host CPU, so the common allocation takes an
+ * uncontended lock instead of zone->lock. */
+struct per_cpu_pages {
+	struct vm_lock lock;		/* guards everything below */
+	int32_t  count;			/* frames on list */
+	int32_t  high;			/* drain a batch beyond this */
+	int32_t  batch;			/* frames moved at once */
+	int32_t  _pad;
+	struct pfn_list list;		/* the frames, hot end first */
+	uint8_t  _align[32];		/* one cache line per CPU */
+};
+_Static_assert(sizeof(struct per_cpu_pages) == 64, "RAM layout: pcp is a cache line");
+
+struct zone {
+	char     name[8];		/* "DMA", "Normal", "HighMem" */
+	uint32_t zone_start_pfn;	/* first frame spanned */
+	uint32_t spanned_pages;		/* frames from start to end, holes included */
+	uint32_t present_pages;		/* frames that exist */
+	uint32_t managed_pages;		/* frames given to the buddy allocator */
+	uint32_t _watermark[NR_WMARK];	/* min, low, high, in frames */
+	uint32_t lowmem_reserve[MAX_NR_ZONES]; /* kept back from allocations that could use a higher zone */
+	struct vm_lock lock;		/* guards free_area[] and NR_FREE_PAGES */
+	struct free_area free_area[MAX_ORDER];
+	int64_t  vm_stat[NR_VM_ZONE_STAT_ITEMS];
+	struct per_cpu_pages pcp[VM_NR_CPUS] __attribute__((aligned(64)));
+};
+
+/* Counters of one CPU, summed by readers. */
+struct vm_event_state {
+	uint64_t event[NR_VM_EVENT_ITEMS];
+} __attribute__((aligned(64)));
+
+/* The single node. Zonelists are implied: a zone falls back to the zones
+ * below it, highest first (HighMem -> Normal -> DMA). */
+struct pglist_data {
+	struct zone node_zones[MAX_NR_ZONES];
+	uint32_t nr_zones;		/* zones up to the highest populated one */
+	uint32_t node_start_pfn;
+	uint32_t node_present_pages;
+	uint32_t node_spanned_pages;
+	uint32_t totalreserve_pages;	/* high watermark + reserves, summed */
+	uint32_t _pad;
+	int64_t  vm_stat[NR_VM_NODE_STAT_ITEMS];
+};
+
+/* Everything the kernel keeps in its reserved data area. */
+struct vm_kernel_data {
+	struct pglist_data pgdat;	/* contig_page_data */
+	struct vm_event_state events[VM_NR_CPUS];
+	struct slab_state slab;		/* slab_caches, kmalloc caches */
+	struct vmap_state vmap;		/* vmalloc's areas */
+};
+
+#endif /* VM_MMZONE_H */

@@ -1,0 +1,65 @@
+/* view.h - a read-only look at a machine's RAM, mapped anywhere: how vmdump
+ * reads a live or stopped machine, and how the validators walk the kernel's
+ * structures. A view trusts nothing in the file: vm_view_ptr refuses any
+ * range outside what is mapped, and walkers bound every list by the number
+ * of frames, so a damaged file yields messages, never a crash.
+ */
+#ifndef VM_VIEW_H
+#define VM_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vm_boot_block;
+struct page;
+struct vm_kernel_data;
+
+struct vm_view {
+	const uint8_t *base;		/* host address of pa 0 */
+	uint64_t size;			/* bytes readable from base */
+	const struct vm_boot_block *boot;
+	const struct page *mem_map;
+	const struct vm_kernel_data *kdata;
+	uint32_t nr_pages;		/* frames in the machine */
+};
+
+/* Check the boot block and the reserved areas it points to against the
+ * mapped size; fill v. 0, or -1 with a reason in err. */
+int vm_view_init(struct vm_view *v, const void *base, uint64_t size,
+		 char *err, size_t errlen);
+
+/* Host pointer to [pa, pa + len) if it lies inside the view, else NULL. */
+static inline const void *vm_view_ptr(const struct vm_view *v, uint64_t pa, uint64_t len)
+{
+	if (pa > v->size || len > v->size - pa)
+		return NULL;
+	return v->base + pa;
+}
+
+/* Where validators report violations: one line each, counted. */
+struct vm_report {
+	FILE *out;			/* where lines go, or NULL to count only */
+	unsigned long violations;	/* lines reported */
+	/* validate_zones' census of the frames it walked */
+	unsigned long nr_free;		/* in buddy free lists */
+	unsigned long nr_pcp;		/* on per-CPU lists */
+	unsigned long nr_reserved;	/* memblock reserved */
+	unsigned long nr_allocated;	/* everything else */
+};
+void vm_report(struct vm_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Whole-structure walks (DEBUG=2, tests, vmdump check). Each returns the
+ * number of violations it reported. */
+unsigned long validate_boot(const struct vm_view *v, struct vm_report *r);
+unsigned long validate_zones(const struct vm_view *v, struct vm_report *r);
+unsigned long validate_slab(const struct vm_view *v, struct vm_report *r);
+unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
+/* All of the above. */
+unsigned long validate_machine(const struct vm_view *v, struct vm_report *r);
+
+/* A view of the machine attached to this process (its direct map). */
+int vm_self_view(struct vm_view *v);
+
+#endif /* VM_VIEW_H */

@@ -1,0 +1,202 @@
+/* host.c - the host: the RAM file, host mappings, time, futexes. The one
+ * file that calls mmap, munmap, mprotect, ftruncate and friends; everything
+ * else calls host_*. Safe to call from any process; the functions a fault
+ * handler uses (map, unmap, futex) are async-signal-safe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int vm_ram_fd = -1;
+
+int host_ram_create(const char *path, uint64_t bytes, bool prefault)
+{
+	int fd, err;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)bytes) < 0)
+		goto fail;
+	/* Allocate every host page now, so tmpfs never allocates (or runs out)
+	 * inside a guest's fault. fallocate on tmpfs allocates and zeroes. */
+	if (prefault && (err = posix_fallocate(fd, 0, (off_t)bytes)) != 0) {
+		errno = err;
+		goto fail;
+	}
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	unlink(path);
+	return -err;
+}
+
+int host_ram_open(const char *path, uint64_t *bytes, bool writable)
+{
+	struct stat st;
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*bytes = (uint64_t)st.st_size;
+	return fd;
+}
+
+void *host_reserve(uintptr_t addr, size_t len)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	void *p;
+
+	if (addr)
+		flags |= MAP_FIXED_NOREPLACE;
+	p = mmap((void *)addr, len, PROT_NONE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (addr && (uintptr_t)p != addr) {
+		/* A kernel without MAP_FIXED_NOREPLACE treats it as a hint. */
+		munmap(p, len);
+		errno = EEXIST;
+		return NULL;
+	}
+	return p;
+}
+
+int host_map_ram(void *addr, int fd, uint64_t off, size_t len, bool writable)
+{
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+
+	if (mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)off) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+int host_unmap(void *addr, size_t len)
+{
+	if (mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		 -1, 0) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+void host_release(void *addr, size_t len)
+{
+	munmap(addr, len);
+}
+
+int64_t host_fs_free(const char *path)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv) < 0)
+		return -errno;
+	return (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+}
+
+long host_max_map_count(void)
+{
+	char buf[32];
+	long n = -1;
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	ssize_t r = read(fd, buf, sizeof(buf) - 1);
+	if (r > 0) {
+		buf[r] = '\0';
+		n = strtol(buf, NULL, 10);
+	}
+	close(fd);
+	return n;
+}
+
+unsigned host_cpu(void)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		cpu = 0;
+	return (unsigned)cpu % vm_boot_block->nr_cpus;
+}
+
+uint64_t host_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t host_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* kill(pid, 0) succeeds for a zombie, which will never release a lock:
+ * read its state from /proc too. Only open/read/close: signal-safe. */
+bool host_pid_alive(pid_t pid)
+{
+	char path[40], buf[96];
+	ssize_t r;
+	int fd;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return true;
+	buf[r] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')' */
+	char *p = strrchr(buf, ')');
+	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return false;
+	return true;
+}
+
+int host_futex_wait(uint32_t *word, uint32_t val, uint64_t timeout_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(timeout_ns / 1000000000ull),
+		.tv_nsec = (long)(timeout_ns % 1000000000ull),
+	};
+
+	/* Not FUTEX_PRIVATE: the word is shared with other processes. */
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+void host_futex_wake(uint32_t *word, int nr)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, nr, NULL, NULL, 0);
+}

@@ -1,0 +1,204 @@
+/* internal.h - private to libvm: the host layer, the locks and their order,
+ * the checks, and the list helpers every file uses.
+ *
+ * Lock order (outer first), as DESIGN §8 fixes it; take them only downward:
+ *
+ *   slab_state.slab_mutex        (slab.c: the list of caches)
+ *     vmap_state.lock            (vmalloc.c: areas, swapper_pg_dir entries)
+ *       mm lock                  (per mm: VMAs, page tables)
+ *         page lock              (PG_locked)
+ *           anon_vma / i_mmap lock
+ *             page-table lock
+ *               kmem_cache.lock  (slab.c: one cache's slabs)
+ *                 LRU lock
+ *                   per_cpu_pages.lock (page_alloc.c: one CPU's list)
+ *                     zone->lock       (page_alloc.c: free lists)
+ *                       vm_log.lock    (printk.c: innermost, anyone may log)
+ *
+ * A kmem_cache.lock holder may allocate pages, so the page allocator's locks
+ * sit below it; printk may be called under any lock.
+ */
+#ifndef VM_INTERNAL_H
+#define VM_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <vm/kernel.h>
+#include <vm/lock.h>
+
+/* ---- checks ----------------------------------------------------------- */
+
+/* Always on: only where going on would corrupt shared RAM. */
+#define BUG_ON(cond)							\
+	do { if (__builtin_expect(!!(cond), 0))				\
+		vm_bug(__FILE__, __LINE__, #cond); } while (0)
+#define BUG()		vm_bug(__FILE__, __LINE__, "BUG")
+
+/* DEBUG=1: checked; otherwise type-checked and compiled away. */
+#ifndef VM_DEBUG
+#define VM_DEBUG 0
+#endif
+#if VM_DEBUG >= 1
+#define VM_BUG_ON(cond)	BUG_ON(cond)
+#else
+#define VM_BUG_ON(cond)	do { if (0 && (cond)) {} } while (0)
+#endif
+
+void vm_bug(const char *file, int line, const char *what) __attribute__((noreturn));
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define ALIGN(x, a)	(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define min(a, b)	((a) < (b) ? (a) : (b))
+#define max(a, b)	((a) > (b) ? (a) : (b))
+
+/* ---- the host (host.c: the only file that calls mmap and friends) ----- */
+
+/* Create path of bytes; allocate its host pages unless no_prefault.
+ * Returns an fd, or -errno. */
+int host_ram_create(const char *path, uint64_t bytes, bool prefault);
+/* Open an existing RAM file; its size in *bytes. fd or -errno. */
+int host_ram_open(const char *path, uint64_t *bytes, bool writable);
+/* Reserve [addr, addr+len) inaccessible, failing if anything lives there.
+ * addr 0: anywhere. Returns the address or NULL (errno set). */
+void *host_reserve(uintptr_t addr, size_t len);
+/* Map RAM [off, off+len) at addr inside a reservation. 0 or -errno. */
+int host_map_ram(void *addr, int fd, uint64_t off, size_t len, bool writable);
+/* Make [addr, addr+len) inaccessible again, keeping the reservation. */
+int host_unmap(void *addr, size_t len);
+/* Give the range back to the host. */
+void host_release(void *addr, size_t len);
+/* Bytes free on the filesystem holding path, or -errno. */
+int64_t host_fs_free(const char *path);
+/* vm.max_map_count, or -1. */
+long host_max_map_count(void);
+/* The host CPU this process runs on, in [0, nr_cpus). */
+unsigned host_cpu(void);
+uint64_t host_now_ns(void);		/* CLOCK_MONOTONIC */
+uint64_t host_realtime_ns(void);	/* CLOCK_REALTIME */
+/* Is host process pid still alive (not gone, not a zombie)? */
+bool host_pid_alive(pid_t pid);
+/* futex wait on a word in shared RAM, with a timeout; 0, -ETIMEDOUT, -EAGAIN, -EINTR */
+int host_futex_wait(uint32_t *word, uint32_t val, uint64_t timeout_ns);
+void host_futex_wake(uint32_t *word, int nr);
+
+extern int vm_ram_fd;			/* the attached machine's RAM file */
+
+/* ---- locks (lock.c) ---------------------------------------------------- */
+
+/* This process's host tid, cached (refreshed in a fork child). */
+extern pid_t vm_self_tid;
+
+/* 0, or -EOWNERDEAD: the lock is now held and the caller must repair what
+ * the dead owner left, then call vm_lock_consistent (or panic). */
+int vm_lock_acquire_slow(struct vm_lock *l);
+static inline int vm_lock_acquire(struct vm_lock *l)
+{
+	uint32_t expected = 0;
+
+	if (likely(__atomic_compare_exchange_n(&l->word, &expected,
+					       (uint32_t)vm_self_tid, false,
+					       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+		return 0;
+	return vm_lock_acquire_slow(l);
+}
+void vm_lock_wake(struct vm_lock *l);
+static inline void vm_lock_release(struct vm_lock *l)
+{
+	uint32_t old = __atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE);
+
+	if (unlikely(old & VM_LOCK_WAITERS))
+		vm_lock_wake(l);
+}
+/* After repairing a lock taken with -EOWNERDEAD. */
+void vm_lock_consistent(struct vm_lock *l);
+/* Take a lock whose structure cannot be repaired: panic if its owner died. */
+void vm_lock_or_panic(struct vm_lock *l, const char *what);
+void vm_lock_init(struct vm_lock *l);
+/* Call in a forked child before it takes any lock. */
+void vm_lock_after_fork(void);
+
+/* ---- pfn lists through page->lru -------------------------------------- */
+
+static inline bool pfn_list_empty(const struct pfn_list *head)
+{
+	return head->next == PFN_NIL;
+}
+static inline void pfn_list_init(struct pfn_list *head)
+{
+	head->next = head->prev = PFN_NIL;
+}
+/* Add pfn at the front (hot end) of head. */
+static inline void pfn_list_add(struct pfn_list *head, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	page->lru.prev = PFN_NIL;
+	page->lru.next = head->next;
+	if (head->next != PFN_NIL)
+		pfn_to_page(head->next)->lru.prev = (uint32_t)pfn;
+	else
+		head->prev = (uint32_t)pfn;
+	head->next = (uint32_t)pfn;
+}
+/* Add pfn at the back (cold end) of head. */
+static inline void pfn_list_add_tail(struct pfn_list *head, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	page->lru.next = PFN_NIL;
+	page->lru.prev = head->prev;
+	if (head->prev != PFN_NIL)
+		pfn_to_page(head->prev)->lru.next = (uint32_t)pfn;
+	else
+		head->next = (uint32_t)pfn;
+	head->prev = (uint32_t)pfn;
+}
+static inline void pfn_list_del(struct pfn_list *head, unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	if (page->lru.prev != PFN_NIL)
+		pfn_to_page(page->lru.prev)->lru.next = page->lru.next;
+	else
+		head->next = page->lru.next;
+	if (page->lru.next != PFN_NIL)
+		pfn_to_page(page->lru.next)->lru.prev = page->lru.prev;
+	else
+		head->prev = page->lru.prev;
+	page->lru.next = page->lru.prev = PFN_NIL;
+}
+
+/* ---- boot-time pieces -------------------------------------------------- */
+
+/* memblock.c: a bump allocator over frames, before the buddy allocator. */
+void memblock_init(uint32_t nr_pages);
+/* Reserve nr_pages frames (from the lowest free one) for name; first pfn. */
+uint32_t memblock_alloc(uint32_t nr_pages, const char *name);
+/* Record the reservations in the boot block, mark their frames PG_reserved
+ * and hand every other frame to the buddy allocator. Returns frames freed. */
+unsigned long memblock_free_all(void);
+
+/* page_alloc.c */
+void free_area_init(void);		/* zones from the boot block's sizes */
+/* Give [pfn, pfn + nr) to the buddy allocator in the largest aligned blocks. */
+void free_pages_range_boot(unsigned long pfn, unsigned long nr);
+void zone_pcp_init(void);
+/* After a zone lock came back EOWNERDEAD: rebuild the zone's free lists
+ * from page state. Called with zone->lock held. */
+void zone_repair_locked(struct zone *z);
+
+/* highmem.c / vmalloc.c per-process state after attach or fork */
+void kmap_init(void);
+
+/* the attached machine's paging mode */
+static inline bool vm_pae(void)
+{
+	return vm_boot_block->mode == VM_MODE_PAE;
+}
+
+#endif /* VM_INTERNAL_H */

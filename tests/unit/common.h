@@ -1,0 +1,61 @@
+/* common.h - what every unit test shares: a fresh small machine per case,
+ * and the checks each case ends with (validators clean, every frame back).
+ * Include after <cmocka.h>'s prerequisites.
+ */
+#ifndef TEST_COMMON_H
+#define TEST_COMMON_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <vm/kernel.h>
+
+struct test_machine {
+	unsigned long boot_free;	/* nr_free_frames() right after boot */
+};
+
+/* Boot a machine of ram bytes in mode; fail the test if it cannot boot. */
+static inline void test_boot(struct test_machine *tm, uint64_t ram, int mode)
+{
+	struct vm_boot_opts o = { .ram_bytes = ram, .mode = mode };
+
+	if (vm_boot(&o) != 0)
+		fail_msg("boot failed: %s", vm_strerror());
+	tm->boot_free = nr_free_frames();
+}
+
+/* Every validator clean, to stderr with the reasons if not. */
+static inline void assert_machine_valid(void)
+{
+	struct vm_view v;
+	struct vm_report r = { .out = stderr };
+
+	assert_int_equal(vm_self_view(&v), 0);
+	validate_machine(&v, &r);
+	assert_int_equal(r.violations, 0);
+}
+
+/* The case's end: drained, valid, every frame back, machine removed. */
+static inline void test_shutdown(struct test_machine *tm)
+{
+	drain_all_pages();
+	assert_machine_valid();
+	assert_int_equal(nr_free_frames(), tm->boot_free);
+	vm_destroy();
+}
+
+/* Cases that fail mid-way leave the machine: teardown removes it. */
+static inline int test_teardown_destroy(void **state)
+{
+	(void)state;
+	vm_destroy();
+	return 0;
+}
+
+#endif /* TEST_COMMON_H */
