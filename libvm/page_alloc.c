@@ -280,6 +280,7 @@ static struct page *rmqueue_pcplist(struct zone *z)
 		page = pfn_to_page(pfn);
 		pfn_list_del(&pcp->list, pfn);
 		pcp->count--;
+		pcp->pgalloc++;
 		ClearPagePcp(page);
 		page->private = 0;
 	}
@@ -293,6 +294,7 @@ static void free_unref_page(struct page *page, struct zone *z)
 	unsigned cpu;
 
 	pcp = pcp_lock(z, &cpu);
+	pcp->pgfree++;
 	page->private = cpu;
 	SetPagePcp(page);
 	pfn_list_add(&pcp->list, page_to_pfn(page));
@@ -526,7 +528,8 @@ static struct page *get_page_from_freelist(gfp_t gfp_mask, unsigned order,
 			static const enum vm_event_item ev[MAX_NR_ZONES] = {
 				PGALLOC_DMA, PGALLOC_NORMAL, PGALLOC_HIGH
 			};
-			count_vm_events(ev[i], 1L << order);
+			if (order)	/* order 0 counted on the per-CPU list */
+				count_vm_events(ev[i], 1L << order);
 			prep_new_page(page, order, gfp_mask);
 			return page;
 		}
@@ -662,11 +665,11 @@ static void free_the_page(struct page *page, unsigned order)
 
 	if (!free_pages_prepare(page, order))
 		return;
-	count_vm_events(PGFREE, 1L << order);
 	if (likely(order == 0)) {
 		free_unref_page(page, z);
 		return;
 	}
+	count_vm_events(PGFREE, 1L << order);
 	zone_lock(z);
 	__free_one_page(page, page_to_pfn(page), z, order);
 	mod_zone_page_state(z, NR_FREE_PAGES, 1L << order);

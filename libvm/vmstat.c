@@ -66,3 +66,23 @@ unsigned long global_node_page_state(enum node_stat_item item)
 	long v = __atomic_load_n(&NODE_DATA()->vm_stat[item], __ATOMIC_RELAXED);
 	return v < 0 ? 0 : (unsigned long)v;
 }
+
+void vm_sum_events(const struct vm_view *v, uint64_t *out)
+{
+	static const enum vm_event_item pgalloc[MAX_NR_ZONES] = {
+		PGALLOC_DMA, PGALLOC_NORMAL, PGALLOC_HIGH
+	};
+	unsigned cpu, i, z;
+
+	for (i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		out[i] = 0;
+	for (cpu = 0; cpu < VM_NR_CPUS; cpu++) {
+		for (i = 0; i < NR_VM_EVENT_ITEMS; i++)
+			out[i] += v->kdata->events[cpu].event[i];
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			const struct per_cpu_pages *pcp = &v->kdata->pgdat.node_zones[z].pcp[cpu];
+			out[pgalloc[z]] += pcp->pgalloc;
+			out[PGFREE] += pcp->pgfree;
+		}
+	}
+}

@@ -106,7 +106,9 @@ struct per_cpu_pages {
 	int32_t  batch;			/* frames moved at once */
 	int32_t  _pad;
 	struct pfn_list list;		/* the frames, hot end first */
-	uint8_t  _align[32];		/* one cache line per CPU */
+	uint64_t pgalloc;		/* order-0 frames handed out here (an event) */
+	uint64_t pgfree;		/* order-0 frames freed here (an event) */
+	uint8_t  _align[16];		/* one cache line per CPU */
 };
 _Static_assert(sizeof(struct per_cpu_pages) == 64, "RAM layout: pcp is a cache line");
 
@@ -124,7 +126,9 @@ struct zone {
 	struct per_cpu_pages pcp[VM_NR_CPUS] __attribute__((aligned(64)));
 };
 
-/* Counters of one CPU, summed by readers. */
+/* Counters of one CPU, summed by readers. Order-0 allocations and frees
+ * are counted in the per-CPU lists instead (pgalloc, pgfree), under the
+ * lock already held: vm_sum_events adds both. */
 struct vm_event_state {
 	uint64_t event[NR_VM_EVENT_ITEMS];
 } __attribute__((aligned(64)));

@@ -59,6 +59,10 @@ unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
 /* All of the above. */
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r);
 
+/* Every event counter summed over CPUs, per-CPU list counts included
+ * (out has NR_VM_EVENT_ITEMS entries). */
+void vm_sum_events(const struct vm_view *v, uint64_t *out);
+
 /* A view of the machine attached to this process (its direct map). */
 int vm_self_view(struct vm_view *v);
 
