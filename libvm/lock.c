@@ -150,8 +150,12 @@ unsigned vm_lock_mark_dead_owner(pid_t tid)
 			n += mark_one(&zone->pcp[cpu].lock, (uint32_t)tid);
 	}
 	n += mark_one(&ss->slab_mutex, (uint32_t)tid);
-	for (pa = ss->first; pa && guard++ < 100000; pa = ((struct kmem_cache *)__va(pa))->next)
+	/* The dead owner may have left the list half linked: check each link. */
+	for (pa = ss->first; pa && guard++ < 100000; pa = ((struct kmem_cache *)__va(pa))->next) {
+		if (pa > (max_low_pfn << PAGE_SHIFT) - sizeof(struct kmem_cache))
+			break;
 		n += mark_one(&((struct kmem_cache *)__va(pa))->lock, (uint32_t)tid);
+	}
 	n += mark_one(&vm_kdata->vmap.lock, (uint32_t)tid);
 	n += mark_one(&((struct vm_log *)__va(vm_boot_block->log_pa))->lock, (uint32_t)tid);
 	return n;
