@@ -279,9 +279,13 @@ int vm_boot(const struct vm_boot_opts *opts)
 		err = fail(-ENOMEM, "mem_map for %u frames does not fit in lowmem", nr_pages);
 		goto out_unmap;
 	}
-	bb->vmalloc_start = (uint32_t)((PAGE_OFFSET + lowmem + VMALLOC_OFFSET) & ~(VMALLOC_OFFSET - 1));
+	/* At least VMALLOC_OFFSET of unmapped gap after the direct map, so an
+	 * overrun of lowmem faults (DESIGN §2): 64 MiB of RAM puts it at
+	 * 0xC4800000, 896 MiB and more at 0xF8800000, as on Linux i386. */
+	bb->vmalloc_start = (uint32_t)(ALIGN(PAGE_OFFSET + lowmem, VMALLOC_OFFSET) + VMALLOC_OFFSET);
 	bb->vmalloc_end = (uint32_t)VMALLOC_END;
 	set_globals();
+	kmap_init();	/* forget kmap slots of any machine booted before */
 
 	memset(vm_kdata, 0, sizeof(*vm_kdata));
 	{
@@ -305,7 +309,6 @@ int vm_boot(const struct vm_boot_opts *opts)
 	}
 	kmem_cache_init();
 	vmalloc_init();
-	kmap_init();
 
 	memcpy(bb->magic, VM_BOOT_MAGIC, sizeof(bb->magic));
 	bb->boot_cost_ns = host_now_ns() - t0;

@@ -192,7 +192,8 @@ void zone_pcp_init(void);
  * from page state. Called with zone->lock held. */
 void zone_repair_locked(struct zone *z);
 
-/* highmem.c / vmalloc.c per-process state after attach or fork */
+/* highmem.c: reset this process's kmap slots (boot and attach; a fork
+ * child keeps its parent's, whose mappings it inherited) */
 void kmap_init(void);
 
 /* the attached machine's paging mode */

@@ -204,7 +204,7 @@ void vunmap(const void *addr);
 /* The frame behind a vmalloc address, by walking swapper_pg_dir. */
 struct page *vmalloc_to_page(const void *addr);
 bool is_vmalloc_addr(const void *addr);
-/* Host-map this process's view of the vmalloc area (boot and attach). */
+/* Set up the vmalloc area's state in RAM: boot only (attach must not). */
 void vmalloc_init(void);
 
 void *kmap(struct page *page);

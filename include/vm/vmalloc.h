@@ -37,6 +37,8 @@ struct vmap_state {
 	uint32_t first;			/* pa of the lowest area */
 	uint32_t last;			/* pa of the highest area */
 	uint64_t nr_pages;		/* frames behind VM_ALLOC areas */
+	uint32_t area_cache;		/* pa of the "vmap_area" kmem_cache (set at boot) */
+	uint32_t _pad;
 };
 
 #endif /* VM_VMALLOC_H */

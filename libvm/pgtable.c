@@ -1,0 +1,377 @@
+/* pgtable.c - page-table formats and walks (the software MMU's tables), and
+ * swapper_pg_dir, the kernel half's table that every process of the machine
+ * shares. Walks only read, need no lock and may run in any process, in a
+ * fault handler or in vmdump; writes to swapper_pg_dir hold vmap_state.lock.
+ * The host mappings that follow these entries are made elsewhere (boot.c
+ * for the direct map, vmalloc.c for its areas).
+ *
+ * swapper_pg_dir as boot leaves it (i386, 64 MiB of RAM):
+ *
+ *   PGD[0..767]     0: user space, per process, filled by the mm
+ *   PGD[768..783]   4 MiB PSE entries: the direct map of pfn 0..16383
+ *   PGD[786..]      tables for the vmalloc area, made on demand
+ *
+ * and in pae, where the kernel quarter has a PMD of its own that every
+ * process's PGD[3] points to, as Linux's shared kernel PMD:
+ *
+ *   PGD[3] -> PMD (swapper_pg_dir + 4096)
+ *             PMD[0..31]  2 MiB PSE entries: the direct map of 64 MiB
+ *             PMD[36..]   tables for the vmalloc area, made on demand
+ *
+ * The direct map is entered with large pages, as Linux's
+ * kernel_physical_mapping_init does, so that a walk of any kernel address
+ * answers as it would on Linux; it costs no frames unless lowmem ends
+ * inside a large page (a table for the tail). The host mapping of the
+ * direct map is made once at attach and agrees with these entries.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include <vm/pgtable.h>
+
+/* ---- the walk ---------------------------------------------------------- */
+
+const char *pt_walk_result_name(int result)
+{
+	switch (result) {
+	case PT_WALK_MAPPED:	return "mapped";
+	case PT_WALK_NONE:	return "none";
+	case PT_WALK_SWAP:	return "swap";
+	default:		return "bad";
+	}
+}
+
+static int walk_bad(struct pt_walk *w, const char *why)
+{
+	w->result = PT_WALK_BAD;
+	w->why = why;
+	return PT_WALK_BAD;
+}
+
+/* Read slot index of the table at pa table into level lvl; false if the
+ * slot lies outside the view. */
+static bool read_level(const struct vm_view *v, struct pt_walk *w, int lvl, uint64_t table,
+		       unsigned index)
+{
+	struct pt_walk_level *l = &w->level[lvl];
+	unsigned esz = pt_entry_size((int)w->mode);
+	const void *p;
+
+	l->table = table;
+	l->index = index;
+	l->entry_pa = table + (uint64_t)index * esz;
+	p = vm_view_ptr(v, l->entry_pa, esz);
+	if (!p)
+		return false;
+	if (esz == 8)
+		l->entry = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+	else
+		l->entry = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+	l->valid = 1;
+	w->last = lvl;
+	return true;
+}
+
+static int walk_mapped(const struct vm_view *v, struct pt_walk *w, uint64_t pfn)
+{
+	w->pfn = pfn;
+	w->pa = (pfn << PAGE_SHIFT) | (w->addr & (PAGE_SIZE - 1));
+	if (v->nr_pages && pfn >= v->nr_pages)
+		return walk_bad(w, "entry maps a frame beyond RAM");
+	w->result = PT_WALK_MAPPED;
+	return PT_WALK_MAPPED;
+}
+
+/*
+ * One walk for every reader. The PMD step is where the modes differ: pae
+ * reads a PMD table that PGD[i] points to; i386 copies the PGD level into
+ * the PMD level and marks it folded, as pmd_offset() does there, so from
+ * then on both modes look at "the PMD entry". A large page ends the walk
+ * at the PMD: 0xC0123456 in i386 hits PGD[768] = 0x000001e3 (PSE, frame
+ * 0), and the frame is 0 + ((0xC0123456 >> 12) & 1023) = 0x123.
+ */
+int pt_walk_view(const struct vm_view *v, int mode, uint64_t cr3, uint32_t addr,
+		 struct pt_walk *w)
+{
+	pteval_t e;
+
+	memset(w, 0, sizeof(*w));
+	w->cr3 = cr3;
+	w->addr = addr;
+	w->mode = (uint32_t)mode;
+	w->last = -1;
+	if (mode != VM_MODE_I386 && mode != VM_MODE_PAE)
+		return walk_bad(w, "unknown paging mode");
+	/* pae's top table is the 32-byte PDPT; i386's is a frame */
+	if (cr3 & (mode == VM_MODE_PAE ? 31 : PAGE_SIZE - 1))
+		return walk_bad(w, "cr3 is misaligned");
+
+	if (!read_level(v, w, PT_PGD, cr3, pgd_index(mode, addr)))
+		return walk_bad(w, "page directory lies outside RAM");
+	if (mode == VM_MODE_I386) {
+		w->level[PT_PMD] = w->level[PT_PGD];
+		w->level[PT_PMD].folded = 1;
+		w->last = PT_PMD;
+	} else {
+		e = w->level[PT_PGD].entry;
+		if (pgd_none(e)) {
+			w->result = PT_WALK_NONE;
+			return PT_WALK_NONE;
+		}
+		if (!pgd_present(e))
+			return walk_bad(w, "PGD entry is not present but not zero");
+		if (!read_level(v, w, PT_PMD, pgd_table_pa(e), pmd_index(mode, addr)))
+			return walk_bad(w, "PMD table lies outside RAM");
+	}
+
+	e = w->level[PT_PMD].entry;
+	if (pmd_none(e)) {
+		w->result = PT_WALK_NONE;
+		return PT_WALK_NONE;
+	}
+	if (!pmd_present(e))
+		return walk_bad(w, "PMD entry is not present but not zero");
+	if (pmd_large(e)) {
+		unsigned shift = pmd_shift(mode);
+		uint64_t base = (e & PTE_PFN_MASK) & ~((1ULL << shift) - 1);
+
+		return walk_mapped(v, w, (base >> PAGE_SHIFT) +
+				   ((addr >> PAGE_SHIFT) & ((1u << (shift - PAGE_SHIFT)) - 1)));
+	}
+
+	if (!read_level(v, w, PT_PTE, pmd_table_pa(e), pte_index(mode, addr)))
+		return walk_bad(w, "page table lies outside RAM");
+	e = w->level[PT_PTE].entry;
+	if (pte_none(e)) {
+		w->result = PT_WALK_NONE;
+		return PT_WALK_NONE;
+	}
+	if (!pte_present(e)) {
+		w->result = PT_WALK_SWAP;
+		return PT_WALK_SWAP;
+	}
+	return walk_mapped(v, w, pte_pfn(e));
+}
+
+/* The attached machine as a view: only base and size matter to
+ * vm_view_ptr, and page tables are lowmem, inside the direct map. */
+static inline void direct_map_view(struct vm_view *v)
+{
+	v->base = (const uint8_t *)vm_kernel_base;
+	v->size = (uint64_t)max_low_pfn << PAGE_SHIFT;
+	v->boot = vm_boot_block;
+	v->mem_map = mem_map;
+	v->kdata = vm_kdata;
+	v->nr_pages = max_pfn;
+}
+
+int pt_walk(uint64_t cr3, uint32_t addr, struct pt_walk *w)
+{
+	struct vm_view v;
+
+	direct_map_view(&v);
+	return pt_walk_view(&v, (int)vm_boot_block->mode, cr3, addr, w);
+}
+
+/* ---- entries in the live machine --------------------------------------- */
+
+pteval_t pt_read(uint64_t entry_pa)
+{
+	if (vm_pae())
+		return __atomic_load_n((uint64_t *)__va(entry_pa), __ATOMIC_RELAXED);
+	return __atomic_load_n((uint32_t *)__va(entry_pa), __ATOMIC_RELAXED);
+}
+
+void pt_write(uint64_t entry_pa, pteval_t e)
+{
+	if (vm_pae())
+		__atomic_store_n((uint64_t *)__va(entry_pa), e, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((uint32_t *)__va(entry_pa), (uint32_t)e, __ATOMIC_RELEASE);
+}
+
+uint64_t pgd_offset(uint64_t pgdir, uint32_t addr)
+{
+	int mode = (int)vm_boot_block->mode;
+
+	return pgdir + (uint64_t)pgd_index(mode, addr) * pt_entry_size(mode);
+}
+
+uint64_t pmd_offset(uint64_t pgd, uint32_t addr)
+{
+	if (!vm_pae())
+		return pgd;	/* folded: the PGD entry is the PMD entry */
+	return pgd_table_pa(pt_read(pgd)) + (uint64_t)pmd_index(VM_MODE_PAE, addr) * 8;
+}
+
+uint64_t pte_offset_kernel(uint64_t pmd, uint32_t addr)
+{
+	int mode = (int)vm_boot_block->mode;
+
+	return pmd_table_pa(pt_read(pmd)) + (uint64_t)pte_index(mode, addr) * pt_entry_size(mode);
+}
+
+/* ---- swapper_pg_dir ---------------------------------------------------- */
+
+/*
+ * A kernel page table's struct page counts its entries in use in
+ * page->private (an allocated frame's private is its owner's), so
+ * unmapping knows in O(1) when the table empties; validate_vmalloc checks
+ * the count against the entries.
+ */
+static inline uint64_t swapper_pg_dir(void)
+{
+	return vm_boot_block->swapper_pg_dir;
+}
+
+/* First kernel va past the direct map: Linux's high_memory. */
+static inline uint32_t high_memory(void)
+{
+	return (uint32_t)(PAGE_OFFSET + ((uint64_t)max_low_pfn << PAGE_SHIFT));
+}
+
+/* Map kva -> pfn with prot, making the page table if there is none. The
+ * caller serialises (boot, or vmap_state.lock). */
+static int map_one(uint32_t kva, uint64_t pfn, pgprot_t prot)
+{
+	int mode = (int)vm_boot_block->mode;
+	uint64_t pmd = pmd_offset(pgd_offset(swapper_pg_dir(), kva), kva), pte;
+	pteval_t e = pt_read(pmd);
+	struct page *pt;
+
+	if (pmd_none(e)) {
+		pt = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!pt)
+			return -ENOMEM;
+		pt->private = 0;
+		mod_node_page_state(NR_PAGETABLE, 1);
+		e = pfn_pte(mode, page_to_pfn(pt), _KERNPG_TABLE);
+		set_pmd(pmd, e);
+	} else if (!pmd_present(e) || pmd_large(e)) {
+		return -EEXIST;
+	}
+	pte = pte_offset_kernel(pmd, kva);
+	if (!pte_none(pt_read(pte)))
+		return -EEXIST;
+	pt = pfn_to_page(pte_pfn(e));
+	set_pte(pte, pfn_pte(mode, pfn, prot));
+	pt->private++;
+	return 0;
+}
+
+int pgtable_init_kernel(void)
+{
+	int mode = (int)vm_boot_block->mode;
+	uint64_t pgdir = swapper_pg_dir();
+	unsigned long per_large = 1UL << (pmd_shift(mode) - PAGE_SHIFT);
+	unsigned long pfn;
+	int err;
+
+	/* boot.c reserved and zeroed the frame(s). A pae PGD entry (PDPTE)
+	 * may carry only P, PWT and PCD: R/W, U/S, A and D are reserved
+	 * there, so the link is present and nothing else, as Linux's
+	 * pud_populate writes it in pae. */
+	if (mode == VM_MODE_PAE)
+		set_pgd(pgdir + 3 * 8, (pgdir + PAGE_SIZE) | _PAGE_PRESENT);
+
+	for (pfn = 0; pfn + per_large <= max_low_pfn; pfn += per_large) {
+		uint32_t kva = (uint32_t)(PAGE_OFFSET + (pfn << PAGE_SHIFT));
+
+		set_pmd(pmd_offset(pgd_offset(pgdir, kva), kva),
+			pfn_pte(mode, pfn, PAGE_KERNEL_LARGE));
+	}
+	for (; pfn < max_low_pfn; pfn++) {
+		err = map_one((uint32_t)(PAGE_OFFSET + (pfn << PAGE_SHIFT)), pfn, PAGE_KERNEL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int __kernel_map_page(uint32_t kva, unsigned long pfn, bool writable)
+{
+	kva &= (uint32_t)PAGE_MASK;
+	/* The direct map is fixed at boot; pkmap and the fixmap are per
+	 * process and never enter swapper_pg_dir (see highmem.c). */
+	if (kva < high_memory() || kva >= PKMAP_BASE || !pfn_valid(pfn))
+		return -EINVAL;
+	return map_one(kva, pfn, writable ? PAGE_KERNEL : PAGE_KERNEL_RO);
+}
+
+/*
+ * Free the page table when its last entry goes. Linux never frees the
+ * kernel's vmalloc tables; here they are freed so that a vfree gives every
+ * frame back. That is safe while swapper_pg_dir is the only table that
+ * points at them: in pae every process shares this PMD, but once i386 user
+ * page directories copy kernel PDEs (vmalloc_fault, with the fault
+ * handler), freeing a table must also clear those copies, or stop.
+ */
+unsigned long __kernel_unmap_page(uint32_t kva)
+{
+	uint64_t pmd, pte;
+	pteval_t e, old;
+	struct page *pt;
+
+	kva &= (uint32_t)PAGE_MASK;
+	if (kva < high_memory())
+		return 0;
+	pmd = pmd_offset(pgd_offset(swapper_pg_dir(), kva), kva);
+	e = pt_read(pmd);
+	if (!pmd_present(e) || pmd_large(e))
+		return 0;
+	pte = pte_offset_kernel(pmd, kva);
+	old = pt_read(pte);
+	if (pte_none(old))
+		return 0;
+	pte_clear(pte);
+	pt = pfn_to_page(pte_pfn(e));
+	BUG_ON(pt->private == 0);
+	if (--pt->private == 0) {
+		set_pmd(pmd, 0);
+		mod_node_page_state(NR_PAGETABLE, -1);
+		__free_page(pt);
+	}
+	return pte_present(old) ? (unsigned long)pte_pfn(old) : 0;
+}
+
+static void vmap_lock(void)
+{
+	vm_lock_or_panic(&vm_kdata->vmap.lock, "vmap_state.lock");
+}
+
+int kernel_map_page(uint32_t kva, unsigned long pfn, bool writable)
+{
+	int err;
+
+	vmap_lock();
+	err = __kernel_map_page(kva, pfn, writable);
+	vm_lock_release(&vm_kdata->vmap.lock);
+	return err;
+}
+
+unsigned long kernel_unmap_page(uint32_t kva)
+{
+	unsigned long pfn;
+
+	vmap_lock();
+	pfn = __kernel_unmap_page(kva);
+	vm_lock_release(&vm_kdata->vmap.lock);
+	return pfn;
+}
+
+int kernel_walk(uint32_t kva, struct pt_walk *w)
+{
+	return pt_walk(swapper_pg_dir(), kva, w);
+}
+
+/* No lock: one walk of single-word reads sees each entry old or new. */
+unsigned long kernel_lookup_page(uint32_t kva)
+{
+	struct pt_walk w;
+
+	if (kva < PAGE_OFFSET)
+		return 0;
+	if (kernel_walk(kva, &w) != PT_WALK_MAPPED)
+		return 0;
+	return (unsigned long)w.pfn;
+}
