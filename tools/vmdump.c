@@ -592,7 +592,7 @@ static int show_meminfo(struct dump *d)
 static int show_vmstat(struct dump *d)
 {
 	const struct pglist_data *pgdat = &d->kd->pgdat;
-	unsigned i, zi, cpu;
+	unsigned i, zi;
 
 	if (d->json)
 		json_obj(&d->js, NULL);
@@ -614,15 +614,15 @@ static int show_vmstat(struct dump *d)
 		else
 			printf("%s %llu\n", node_stat_names[i], (unsigned long long)v);
 	}
+	/* Events live in two places (per-CPU counters, and the per-CPU page
+	 * lists for order-0 pgalloc/pgfree): libvm sums them. */
+	uint64_t events[NR_VM_EVENT_ITEMS];
+	vm_sum_events(&d->v, events);
 	for (i = 0; i < NR_VM_EVENT_ITEMS; i++) {
-		uint64_t sum = 0;
-
-		for (cpu = 0; cpu < d->bb->nr_cpus; cpu++)
-			sum += READ_ONCE(d->kd->events[cpu].event[i]);
 		if (d->json)
-			json_u64(&d->js, vm_event_names[i], sum);
+			json_u64(&d->js, vm_event_names[i], events[i]);
 		else
-			printf("%s %llu\n", vm_event_names[i], (unsigned long long)sum);
+			printf("%s %llu\n", vm_event_names[i], (unsigned long long)events[i]);
 	}
 	if (d->json)
 		json_end_obj(&d->js);
