@@ -58,4 +58,11 @@ static inline int test_teardown_destroy(void **state)
 	return 0;
 }
 
+/* Run a case once per paging mode; the case reads the mode from *state. */
+static int mode_i386 __attribute__((unused)) = VM_MODE_I386;
+static int mode_pae __attribute__((unused)) = VM_MODE_PAE;
+#define BOTH(f)								\
+	cmocka_unit_test_prestate_setup_teardown(f, NULL, test_teardown_destroy, &mode_i386), \
+	cmocka_unit_test_prestate_setup_teardown(f, NULL, test_teardown_destroy, &mode_pae)
+
 #endif /* TEST_COMMON_H */

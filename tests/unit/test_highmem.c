@@ -13,8 +13,6 @@
 #define MiB (1ULL << 20)
 #define RAM (960 * MiB)
 
-static int mode_i386 = VM_MODE_I386;
-static int mode_pae = VM_MODE_PAE;
 
 static void boot(struct test_machine *tm, void **state)
 {
@@ -310,10 +308,6 @@ static void test_vmalloc_over_highmem_frames(void **state)
 	vfree(p);
 	test_shutdown(&tm);
 }
-
-#define BOTH(f)								\
-	cmocka_unit_test_prestate_setup_teardown(f, NULL, test_teardown_destroy, &mode_i386), \
-	cmocka_unit_test_prestate_setup_teardown(f, NULL, test_teardown_destroy, &mode_pae)
 
 int main(void)
 {

@@ -15,8 +15,6 @@
 
 #define MiB (1ULL << 20)
 
-static int mode_i386 = VM_MODE_I386;
-static int mode_pae = VM_MODE_PAE;
 
 static void boot(struct test_machine *tm, void **state)
 {
@@ -594,10 +592,6 @@ static void test_vmalloc_from_two_processes(void **state)
 	assert_int_equal(vm_kdata->vmap.root.count, 0);
 	test_shutdown(&tm);
 }
-
-#define BOTH(f)								\
-	cmocka_unit_test_prestate_setup_teardown(f, NULL, test_teardown_destroy, &mode_i386), \
-	cmocka_unit_test_prestate_setup_teardown(f, NULL, test_teardown_destroy, &mode_pae)
 
 int main(void)
 {
