@@ -388,11 +388,10 @@ static void setup_per_zone_lowmem_reserve(void)
 		for (j = 0; j <= i; j++)
 			z->lowmem_reserve[j] = 0;
 		for (j = i + 1; j < MAX_NR_ZONES; j++) {
-			struct zone *upper = &pgdat->node_zones[j];
-
-			managed += upper->managed_pages;
-			z->lowmem_reserve[j] = (clear || !populated_zone(upper)) ? 0 :
-					       (uint32_t)(managed / ratio);
+			managed += pgdat->node_zones[j].managed_pages;
+			/* An empty upper zone still counts, as Linux prints it:
+			 * DMA's protection on 64 MiB is (0, 47, 47). */
+			z->lowmem_reserve[j] = clear ? 0 : (uint32_t)(managed / ratio);
 		}
 	}
 }

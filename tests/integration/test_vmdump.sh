@@ -4,7 +4,8 @@
 # the machine damaged on purpose (and files that never were machines) must
 # each get a message and exit 1, never a crash or a hang; bad command lines
 # exit 2. Prints "N passed, N failed"; exits 1 on any failure, 77 when
-# there is nothing to test with (no vmdump or no machine).
+# vmdump is not built. Without vmrun (and no VMDUMP_TEST_RAM) only the
+# command-line and foreign-file cases run, and it says so.
 #
 # Environment: VMDUMP, VMRUN override the binaries; VMDUMP_TEST_RAM names a
 # RAM file to test instead of booting one with vmrun (it is copied, never
@@ -139,8 +140,8 @@ damaged "$T" "a directory" "not a regular file" meminfo
 
 if [ ! -f "$M" ]; then
 	echo "$pass passed, $fail failed (machine tests skipped)"
-	[ "$fail" -eq 0 ] || exit 1
-	exit 77
+	[ "$fail" -eq 0 ]
+	exit
 fi
 
 # ---- every view on a good machine ------------------------------------------
@@ -264,7 +265,7 @@ fi
 if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ]; then
 	"$VMRUN" --ram 32M --name "$NAME-live" -- /bin/sleep 5 2>/dev/null &
 	LIVE_PID=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ -f /dev/shm/vm-$NAME-live.ram ] && break
 		sleep 0.1
 	done
