@@ -58,6 +58,34 @@ static inline int test_teardown_destroy(void **state)
 	return 0;
 }
 
+/* Where the kernel log (the ring in RAM) stands now, for log_has. */
+static inline uint64_t log_mark(void)
+{
+	return ((struct vm_log *)__va(vm_boot_block->log_pa))->head;
+}
+
+/* Does the log hold needle since mark (0: all the ring still holds)? */
+static inline bool log_has(uint64_t since, const char *needle)
+{
+	struct vm_log *log = __va(vm_boot_block->log_pa);
+	uint64_t head = log->head, i;
+	char *text;
+	bool found;
+
+	if (head - since > log->size)
+		since = head - log->size;
+	text = malloc(head - since + 1);
+	assert_non_null(text);
+	for (i = since; i < head; i++)
+		text[i - since] = log->text[i % log->size];
+	text[head - since] = '\0';
+	found = strstr(text, needle) != NULL;
+	if (!found)
+		fprintf(stderr, "log since mark lacks \"%s\":\n%s", needle, text);
+	free(text);
+	return found;
+}
+
 /* Run a case once per paging mode; the case reads the mode from *state. */
 static int mode_i386 __attribute__((unused)) = VM_MODE_I386;
 static int mode_pae __attribute__((unused)) = VM_MODE_PAE;

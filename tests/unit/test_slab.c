@@ -50,33 +50,6 @@ static long slab_pages(enum node_stat_item item)
 	return (long)global_node_page_state(item);
 }
 
-/* The kernel log since mark contains needle? */
-static uint64_t log_mark(void)
-{
-	return ((struct vm_log *)__va(vm_boot_block->log_pa))->head;
-}
-
-static bool log_has(uint64_t since, const char *needle)
-{
-	struct vm_log *log = __va(vm_boot_block->log_pa);
-	uint64_t head = log->head, i;
-	char *text;
-	bool found;
-
-	if (head - since > log->size)
-		since = head - log->size;
-	text = malloc(head - since + 1);
-	assert_non_null(text);
-	for (i = since; i < head; i++)
-		text[i - since] = log->text[i % log->size];
-	text[head - since] = '\0';
-	found = strstr(text, needle) != NULL;
-	if (!found)
-		fprintf(stderr, "log since mark lacks \"%s\":\n%s", needle, text);
-	free(text);
-	return found;
-}
-
 static unsigned long slab_violations(void)
 {
 	struct vm_view v;

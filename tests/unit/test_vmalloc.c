@@ -26,24 +26,6 @@ static uint32_t kva_of(const void *p)
 	return host_to_kva(p);
 }
 
-/* Does the kernel log (the ring in RAM) hold needle? */
-static bool log_contains(const char *needle)
-{
-	const struct vm_log *log = __va(vm_boot_block->log_pa);
-	uint64_t n = log->head < log->size ? log->head : log->size;
-	uint64_t start = log->head - n, i;
-	char *buf = malloc(n + 1);
-	bool found;
-
-	assert_non_null(buf);
-	for (i = 0; i < n; i++)
-		buf[i] = log->text[(start + i) % log->size];
-	buf[n] = '\0';
-	found = strstr(buf, needle) != NULL;
-	free(buf);
-	return found;
-}
-
 static unsigned long vmalloc_violations(void)
 {
 	struct vm_view v;
@@ -317,13 +299,13 @@ static void test_vfree_of_bogus_address_logs_and_does_nothing(void **state)
 	p = vmalloc(4 * PAGE_SIZE);
 	assert_non_null(p);
 	memset(p, 0x5a, 4 * PAGE_SIZE);
-	assert_false(log_contains("Trying to vfree() nonexistent vm area"));
+	assert_false(log_has(0, "Trying to vfree() nonexistent vm area"));
 	vfree(p + PAGE_SIZE);		/* inside an area, not its start */
-	assert_true(log_contains("Trying to vfree() nonexistent vm area"));
+	assert_true(log_has(0, "Trying to vfree() nonexistent vm area"));
 	vfree(&on_stack);		/* not in the kernel window at all */
 	vfree(kva_to_host(vm_boot_block->vmalloc_end - PAGE_SIZE));
 	vfree(p + 1);
-	assert_true(log_contains("Trying to vfree() bad address"));
+	assert_true(log_has(0, "Trying to vfree() bad address"));
 	assert_int_equal(vm_kdata->vmap.root.count, 1);
 	assert_int_equal(p[4 * PAGE_SIZE - 1], 0x5a);
 	assert_machine_valid();
