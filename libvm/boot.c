@@ -32,7 +32,7 @@ unsigned long max_pfn, max_low_pfn;
 
 static char vm_errmsg[512];
 static char vm_path[256];
-static uintptr_t user_base;
+uintptr_t vm_user_base;
 
 const char *vm_strerror(void)
 {
@@ -131,10 +131,10 @@ static void release_windows(void)
 {
 	if (vm_kernel_base)
 		host_release((void *)vm_kernel_base, KERNEL_WINDOW);
-	if (user_base)
-		host_release((void *)user_base, USER_WINDOW);
+	if (vm_user_base)
+		host_release((void *)vm_user_base, USER_WINDOW);
 	vm_kernel_base = 0;
-	user_base = 0;
+	vm_user_base = 0;
 }
 
 /* Point the globals at the machine mapped at vm_kernel_base. */
@@ -231,7 +231,7 @@ int vm_boot(const struct vm_boot_opts *opts)
 	if (err)
 		goto out_unlink;
 	vm_kernel_base = kbase;
-	user_base = ubase;
+	vm_user_base = ubase;
 	err = host_map_ram((void *)kbase, fd, 0, lowmem, true);
 	if (err) {
 		fail(err, "cannot map the direct map: %s", strerror(-err));
@@ -260,6 +260,14 @@ int vm_boot(const struct vm_boot_opts *opts)
 	}
 	if (o.name)
 		snprintf(bb->name, sizeof(bb->name), "%s", o.name);
+	if (o.folio_order < 0)
+		bb->folio_order = 0;
+	else if (o.folio_order == 0)
+		bb->folio_order = VM_FOLIO_ORDER_DEFAULT;
+	else
+		bb->folio_order = (uint32_t)min(o.folio_order, VM_FOLIO_ORDER_MAX);
+	bb->tlb_entries = o.tlb_entries ? min(max(o.tlb_entries, VM_TLB_MIN), VM_TLB_MAX) :
+					  VM_TLB_DEFAULT;
 
 	memblock_init(nr_pages);
 	memblock_alloc(1, "boot block");
@@ -309,6 +317,7 @@ int vm_boot(const struct vm_boot_opts *opts)
 	}
 	kmem_cache_init();
 	vmalloc_init();
+	mm_init_caches();
 
 	memcpy(bb->magic, VM_BOOT_MAGIC, sizeof(bb->magic));
 	bb->boot_cost_ns = host_now_ns() - t0;
@@ -373,7 +382,7 @@ int vm_attach(const char *path)
 	if (err)
 		goto out_close;
 	vm_kernel_base = kbase;
-	user_base = ubase;
+	vm_user_base = ubase;
 	lowmem = (uint64_t)bb.max_low_pfn << PAGE_SHIFT;
 	err = host_map_ram((void *)kbase, fd, 0, lowmem, true);
 	if (err) {

@@ -93,6 +93,22 @@ int host_map_ram(void *addr, int fd, uint64_t off, size_t len, bool writable)
 	return 0;
 }
 
+int host_map_user(void *addr, uint64_t off, size_t len, bool writable, bool exec)
+{
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0) | (exec ? PROT_EXEC : 0);
+
+	if (mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, vm_ram_fd, (off_t)off) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+void *host_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int host_unmap(void *addr, size_t len)
 {
 	if (mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,

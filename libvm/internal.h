@@ -28,6 +28,7 @@
 #include <sys/types.h>
 #include <vm/kernel.h>
 #include <vm/lock.h>
+#include <vm/pgtable.h>
 
 /* ---- checks ----------------------------------------------------------- */
 
@@ -68,6 +69,11 @@ int host_ram_open(const char *path, uint64_t *bytes, bool writable);
 void *host_reserve(uintptr_t addr, size_t len);
 /* Map RAM [off, off+len) at addr inside a reservation. 0 or -errno. */
 int host_map_ram(void *addr, int fd, uint64_t off, size_t len, bool writable);
+/* Map RAM [off, off+len) into the user window at addr with the rights a
+ * PTE allows (async-signal-safe: the fault handler's one system call). */
+int host_map_user(void *addr, uint64_t off, size_t len, bool writable, bool exec);
+/* Private zeroed host memory (not RAM): this process's own bookkeeping. */
+void *host_alloc(size_t len);
 /* Make [addr, addr+len) inaccessible again, keeping the reservation. */
 int host_unmap(void *addr, size_t len);
 /* Give the range back to the host. */
@@ -195,6 +201,50 @@ void zone_repair_locked(struct zone *z);
 /* highmem.c: reset this process's kmap slots (boot and attach; a fork
  * child keeps its parent's, whose mappings it inherited) */
 void kmap_init(void);
+
+/* pgtable.c: i386 vmalloc_fault copies the kernel PDE for kva into a
+ * user directory (vmap_state.lock held). */
+void sync_kernel_pgd(uint64_t pgdir, uint32_t kva);
+
+/* tlb.c: this process's host mappings of the user window, the emulated
+ * TLB. Each entry is one host mapping of a run of pages; at capacity the
+ * oldest is evicted and its next access takes a TLB-miss fault. */
+int  tlb_init(unsigned entries);
+void tlb_exit(void);
+int  tlb_install(const struct tlb_fill *fill);
+/* Drop this process's host mappings of [va, va + len) (a local flush). */
+void flush_tlb_range(uint32_t va, uint32_t len);
+void flush_tlb_all(void);
+/* Is mm the address space this process runs (so its flushes are local)? */
+bool mm_is_current(const struct mm_struct *mm);
+
+/* memory.c */
+/* Unmap [start, end) of mm's user pages: clear the PTEs, flush, free the
+ * frames and the tables that empty. mmap_lock held. */
+void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+		    uint32_t end);
+/* Apply vma's rights to the present PTEs of [start, end), flushing. */
+void change_protection(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+		       uint32_t end);
+/* The PTE rights a VMA's flags give a page (before A/D and write-on-fault). */
+pgprot_t vm_get_page_prot(uint32_t vm_flags);
+
+/* mmap.c */
+void exit_mmap(struct mm_struct *mm);
+/* Make the caches of task.c and mmap.c (boot only). */
+void mm_init_caches(void);
+struct vm_area_struct *vma_next(const struct vm_area_struct *vma);
+struct vm_area_struct *vma_prev(const struct vm_area_struct *vma);
+/* Grow a VM_GROWSDOWN vma down to addr (page aligned down), within the
+ * stack limit and the guard gap. 0 or -ENOMEM. mmap_lock held. */
+int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr);
+
+/* fault.c: the SIGSEGV handler on its alternate stack. */
+int  fault_handler_install(void);
+void fault_handler_remove(void);
+
+/* task.c: the per-process guest state the fault handler reads. */
+extern struct mm_struct *current_mm;
 
 /* the attached machine's paging mode */
 static inline bool vm_pae(void)

@@ -157,6 +157,12 @@ unsigned vm_lock_mark_dead_owner(pid_t tid)
 		n += mark_one(&((struct kmem_cache *)__va(pa))->lock, (uint32_t)tid);
 	}
 	n += mark_one(&vm_kdata->vmap.lock, (uint32_t)tid);
+	n += mark_one(&vm_kdata->tasks.lock, (uint32_t)tid);
+	for (z = 0; z < VM_MAX_TASKS; z++) {
+		pa = vm_kdata->tasks.task[z].mm;
+		if (pa && pa <= (max_low_pfn << PAGE_SHIFT) - sizeof(struct mm_struct))
+			n += mark_one(&((struct mm_struct *)__va(pa))->mmap_lock, (uint32_t)tid);
+	}
 	n += mark_one(&((struct vm_log *)__va(vm_boot_block->log_pa))->lock, (uint32_t)tid);
 	return n;
 }

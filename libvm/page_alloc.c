@@ -608,6 +608,26 @@ unsigned long get_zeroed_page(gfp_t gfp_mask)
 	return __get_free_pages(gfp_mask | __GFP_ZERO, 0);
 }
 
+/* Turn a non-compound order-n allocation into 2^n independent frames,
+ * each with its own reference, as Linux's split_page: the caller may then
+ * free them one by one and the buddy allocator merges them back. */
+void split_page(struct page *page, unsigned order)
+{
+	unsigned long i;
+
+	VM_BUG_ON(PageHead(page));
+	for (i = 1; i < (1UL << order); i++) {
+		struct page *p = page + i;
+
+		p->_refcount = 1;
+		p->_mapcount = -1;
+		p->private = 0;
+		p->mapping = 0;
+		p->index = 0;
+		p->lru.next = p->lru.prev = PFN_NIL;
+	}
+}
+
 /* ---- freeing ---------------------------------------------------------- */
 
 static void bad_page(struct page *page, const char *reason)

@@ -213,6 +213,8 @@ uint64_t pte_offset_kernel(uint64_t pmd, uint32_t addr)
 
 /* ---- swapper_pg_dir ---------------------------------------------------- */
 
+static void pgd_list_clear(unsigned index, pteval_t old);
+
 /*
  * A kernel page table's struct page counts its entries in use in
  * page->private (an allocated frame's private is its owner's), so
@@ -299,12 +301,11 @@ int __kernel_map_page(uint32_t kva, unsigned long pfn, bool writable)
 }
 
 /*
- * Free the page table when its last entry goes. Linux never frees the
- * kernel's vmalloc tables; here they are freed so that a vfree gives every
- * frame back. That is safe while swapper_pg_dir is the only table that
- * points at them: in pae every process shares this PMD, but once i386 user
- * page directories copy kernel PDEs (vmalloc_fault, with the fault
- * handler), freeing a table must also clear those copies, or stop.
+ * Free the page table when its last entry goes, so that a vfree gives
+ * every frame back (Linux keeps its vmalloc tables). In pae every process
+ * shares this PMD; in i386 each user page directory copies the kernel's
+ * PDEs (pgd_alloc, vmalloc_fault), so freeing a table also clears the
+ * copies of its PDE in every directory on pgd_list, under the same lock.
  */
 unsigned long __kernel_unmap_page(uint32_t kva)
 {
@@ -328,6 +329,8 @@ unsigned long __kernel_unmap_page(uint32_t kva)
 	BUG_ON(pt->private == 0);
 	if (--pt->private == 0) {
 		set_pmd(pmd, 0);
+		if (!vm_pae())
+			pgd_list_clear(pgd_index(VM_MODE_I386, kva), e);
 		mod_node_page_state(NR_PAGETABLE, -1);
 		__free_page(pt);
 	}
@@ -374,4 +377,227 @@ unsigned long kernel_lookup_page(uint32_t kva)
 	if (kernel_walk(kva, &w) != PT_WALK_MAPPED)
 		return 0;
 	return (unsigned long)w.pfn;
+}
+
+/* ---- user page tables ---------------------------------------------------
+ *
+ * Each mm has its own directory (its CR3); the tables below it come from
+ * the buddy allocator on the first fault that needs them and go back when
+ * their last entry is cleared. Every table frame is PG_pgtable with
+ * mapping = its mm, index = the first va it covers >> 12 and private =
+ * entries in use, so emptiness is known in O(1) and vmdump can say whose
+ * table a frame is. mm->nr_ptes counts the tables below the directory.
+ *
+ *   i386  PGD frame (user slots 0..767, kernel 768..1023 copied)
+ *           -> PTE table (1024 entries, 4 MiB)
+ *   pae   PGD: the 32-byte PDPT from pgd_cache, slot 3 the shared kernel PMD
+ *           -> PMD table (512 entries, 1 GiB) -> PTE table (512, 2 MiB)
+ */
+
+#define USER_PGD_ENTRIES_I386	(PAGE_OFFSET >> PGDIR_SHIFT_I386)	/* 768 */
+
+static struct page *user_table_alloc(struct mm_struct *mm, uint32_t first_va)
+{
+	struct page *pt = alloc_page(GFP_KERNEL | __GFP_ZERO);
+
+	if (!pt)
+		return NULL;
+	SetPagePgtable(pt);
+	pt->mapping = (uint32_t)__pa(mm);
+	pt->index = first_va >> PAGE_SHIFT;
+	pt->private = 0;
+	mod_node_page_state(NR_PAGETABLE, 1);
+	return pt;
+}
+
+static void user_table_free(struct page *pt)
+{
+	ClearPagePgtable(pt);
+	pt->mapping = 0;
+	pt->index = 0;
+	pt->private = 0;
+	mod_node_page_state(NR_PAGETABLE, -1);
+	__free_page(pt);
+}
+
+/* The page holding the PMD level's entries for addr: the PGD frame in
+ * i386 (folded), the PMD table in pae. */
+static struct page *pmd_table_page(struct mm_struct *mm, uint32_t addr)
+{
+	if (!vm_pae())
+		return virt_to_page(__va(mm->pgd));
+	return pfn_to_page(pte_pfn(pt_read(pgd_offset(mm->pgd, addr))));
+}
+
+int pgd_alloc(struct mm_struct *mm)
+{
+	struct task_table *tt = &vm_kdata->tasks;
+
+	if (vm_pae()) {
+		uint64_t *pdpt = kmem_cache_zalloc(__va(tt->pgd_cache), GFP_KERNEL);
+
+		if (!pdpt)
+			return -ENOMEM;
+		/* the kernel quarter: the PMD every process shares */
+		pdpt[3] = (swapper_pg_dir() + PAGE_SIZE) | _PAGE_PRESENT;
+		mm->pgd = (uint32_t)__pa(pdpt);
+		return 0;
+	}
+
+	struct page *pg = user_table_alloc(mm, 0);
+	uint32_t *dir;
+
+	if (!pg)
+		return -ENOMEM;
+	dir = page_address(pg);
+	/* clone_pgd_range: the kernel's entries as they stand, and onto
+	 * pgd_list so later frees of kernel tables reach this copy. */
+	vmap_lock();
+	memcpy(dir + USER_PGD_ENTRIES_I386, (uint32_t *)__va(swapper_pg_dir()) + USER_PGD_ENTRIES_I386,
+	       (PTRS_PER_PGD_I386 - USER_PGD_ENTRIES_I386) * 4);
+	pfn_list_add(&tt->pgd_list, page_to_pfn(pg));
+	vm_lock_release(&vm_kdata->vmap.lock);
+	mm->pgd = (uint32_t)__pa(dir);
+	return 0;
+}
+
+void pgd_free(struct mm_struct *mm)
+{
+	int mode = (int)vm_boot_block->mode;
+	unsigned i, j, nuser = vm_pae() ? 3 : USER_PGD_ENTRIES_I386;
+
+	if (!mm->pgd)
+		return;
+	/* Tables an exit left behind (none, when every VMA was unmapped). */
+	for (i = 0; i < nuser; i++) {
+		uint64_t slot = mm->pgd + (uint64_t)i * pt_entry_size(mode);
+		pteval_t e = pt_read(slot);
+
+		if (!e)
+			continue;
+		if (vm_pae()) {
+			uint64_t pmdt = pgd_table_pa(e);
+
+			for (j = 0; j < PTRS_PER_PMD_PAE; j++) {
+				pteval_t pe = pt_read(pmdt + j * 8);
+
+				if (pe) {
+					user_table_free(pfn_to_page(pte_pfn(pe)));
+					mm->nr_ptes--;
+				}
+			}
+		}
+		set_pgd(slot, 0);
+		user_table_free(pfn_to_page(pte_pfn(e)));
+		mm->nr_ptes--;
+	}
+	if (vm_pae()) {
+		kmem_cache_free(__va(vm_kdata->tasks.pgd_cache), __va(mm->pgd));
+	} else {
+		struct page *pg = virt_to_page(__va(mm->pgd));
+
+		vmap_lock();
+		pfn_list_del(&vm_kdata->tasks.pgd_list, page_to_pfn(pg));
+		vm_lock_release(&vm_kdata->vmap.lock);
+		pg->private = 0;
+		user_table_free(pg);
+	}
+	mm->pgd = 0;
+}
+
+/* i386, vmap_state.lock held: a kernel table behind PDE index went away;
+ * clear every user directory's copy of old. */
+static void pgd_list_clear(unsigned index, pteval_t old)
+{
+	uint32_t pfn;
+
+	for (pfn = vm_kdata->tasks.pgd_list.next; pfn != PFN_NIL; pfn = pfn_to_page(pfn)->lru.next) {
+		uint32_t *dir = __va((uint64_t)pfn << PAGE_SHIFT);
+
+		if (dir[index] == (uint32_t)old)
+			__atomic_store_n(&dir[index], 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* i386 vmalloc_fault's half: copy the kernel PDE for kva into this
+ * directory. vmap_state.lock held. */
+void sync_kernel_pgd(uint64_t pgdir, uint32_t kva)
+{
+	unsigned i = pgd_index(VM_MODE_I386, kva);
+	uint32_t *dir = __va(pgdir), *ref = __va(swapper_pg_dir());
+
+	if (!vm_pae() && dir[i] != ref[i])
+		__atomic_store_n(&dir[i], ref[i], __ATOMIC_RELEASE);
+}
+
+uint64_t pte_lookup(struct mm_struct *mm, uint32_t addr)
+{
+	uint64_t pmd = pgd_offset(mm->pgd, addr);
+	pteval_t e;
+
+	if (vm_pae()) {
+		if (!pgd_present(pt_read(pmd)))
+			return 0;
+		pmd = pmd_offset(pmd, addr);
+	}
+	e = pt_read(pmd);
+	if (!pmd_present(e) || pmd_large(e))
+		return 0;
+	return pte_offset_kernel(pmd, addr);
+}
+
+uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr)
+{
+	int mode = (int)vm_boot_block->mode;
+	uint64_t pgd = pgd_offset(mm->pgd, addr), pmd = pgd;
+	struct page *pt;
+	pteval_t e;
+
+	if (vm_pae()) {
+		if (pgd_none(pt_read(pgd))) {
+			pt = user_table_alloc(mm, addr & ~((1u << PGDIR_SHIFT_PAE) - 1));
+			if (!pt)
+				return 0;
+			/* a PDPT entry holds P and the frame only */
+			set_pgd(pgd, ((uint64_t)page_to_pfn(pt) << PAGE_SHIFT) | _PAGE_PRESENT);
+			mm->nr_ptes++;
+		}
+		pmd = pmd_offset(pgd, addr);
+	}
+	e = pt_read(pmd);
+	if (pmd_none(e)) {
+		pt = user_table_alloc(mm, addr & ~((1u << pmd_shift(mode)) - 1));
+		if (!pt)
+			return 0;
+		set_pmd(pmd, pfn_pte(mode, page_to_pfn(pt), _PAGE_TABLE));
+		mm->nr_ptes++;
+		pmd_table_page(mm, addr)->private++;
+	}
+	return pte_offset_kernel(pmd, addr);
+}
+
+bool pte_table_account(struct mm_struct *mm, uint32_t addr, int delta)
+{
+	uint64_t pgd = pgd_offset(mm->pgd, addr), pmd = pgd;
+	struct page *pt, *up;
+
+	if (vm_pae())
+		pmd = pmd_offset(pgd, addr);
+	pt = pfn_to_page(pte_pfn(pt_read(pmd)));
+	BUG_ON(!PagePgtable(pt) || (int)pt->private + delta < 0);
+	pt->private += delta;
+	if (pt->private)
+		return false;
+	/* "clear the page directory items and release the page tables" */
+	set_pmd(pmd, 0);
+	user_table_free(pt);
+	mm->nr_ptes--;
+	up = pmd_table_page(mm, addr);
+	up->private--;
+	if (vm_pae() && up->private == 0) {
+		set_pgd(pgd, 0);
+		user_table_free(up);
+		mm->nr_ptes--;
+	}
+	return true;
 }

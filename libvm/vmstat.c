@@ -31,7 +31,7 @@ const char *const pageflag_names[NR_PAGEFLAGS] = {
 	"locked", "referenced", "uptodate", "dirty", "lru", "active",
 	"workingset", "slab", "reserved", "private", "writeback", "head",
 	"tail", "swapcache", "swapbacked", "reclaim", "mlocked", "highmem",
-	"buddy", "pcp",
+	"buddy", "pcp", "pgtable",
 };
 
 void count_vm_events(enum vm_event_item item, long delta)

@@ -18,6 +18,7 @@
 #include <vm/slab.h>
 #include <vm/vmalloc.h>
 #include <vm/view.h>
+#include <vm/mm.h>
 
 /* ---- the machine ------------------------------------------------------ */
 
@@ -29,7 +30,15 @@ struct vm_boot_opts {
 	bool     no_prefault;		/* skip allocating the file's host pages at boot */
 	unsigned min_free_kbytes;	/* 0: derived as Linux derives it */
 	unsigned nr_cpus;		/* 0: the host's CPUs (at most VM_NR_CPUS) */
+	int      folio_order;		/* anonymous fault size: 0 default (16 pages), < 0 one page */
+	unsigned tlb_entries;		/* host mappings per guest: 0 default (VM_TLB_DEFAULT) */
 };
+
+#define VM_FOLIO_ORDER_DEFAULT	4	/* 16 pages, 64 KiB */
+#define VM_FOLIO_ORDER_MAX	9	/* 512 pages: one i386 page table's half */
+#define VM_TLB_DEFAULT		8192
+#define VM_TLB_MIN		16
+#define VM_TLB_MAX		30000	/* two host mappings an entry at worst, under max_map_count */
 
 /* Create and format a RAM file, attach to it. 0, or -errno with a message
  * for vm_strerror(). */
@@ -124,6 +133,7 @@ TESTPAGEFLAG(Tail, tail)
 TESTPAGEFLAG(SwapCache, swapcache)
 TESTPAGEFLAG(Buddy, buddy)
 TESTPAGEFLAG(Pcp, pcp)
+TESTPAGEFLAG(Pgtable, pgtable)
 #undef TESTPAGEFLAG
 
 static inline int page_ref_count(const struct page *page)
@@ -154,6 +164,8 @@ void __free_pages(struct page *page, unsigned order);
 #define __free_page(page) __free_pages(page, 0)
 void free_pages(unsigned long addr, unsigned order);
 #define free_page(addr)	free_pages(addr, 0)
+/* Make the 2^order frames of a non-compound allocation independent. */
+void split_page(struct page *page, unsigned order);
 /* Drop a reference; free the page (at its compound order) on the last. */
 void put_page(struct page *page);
 
@@ -226,6 +238,105 @@ unsigned long kernel_unmap_page(uint32_t kva);
 unsigned long kernel_lookup_page(uint32_t kva);
 /* Allocate and clear swapper_pg_dir (boot only). */
 int pgtable_init_kernel(void);
+
+/* ---- tasks and address spaces (task.c, mmap.c, memory.c, fault.c) ---- */
+
+/* This process's task when it runs as a guest, else NULL. */
+extern struct task_struct *current;
+/* Host address of guest virtual address 0 (the user window). */
+extern uintptr_t vm_user_base;
+
+/* Make a task and its address space (an empty mm with a [stack] VMA, as
+ * exec leaves it), state TASK_NEW. The guest pid, or -errno (-EAGAIN when
+ * the table is full, -ENOMEM). */
+int vm_task_create(const char *comm, int ppid);
+/* This process becomes task pid: records its host pid, installs the fault
+ * handler on an alternate stack, sets up its TLB. 0 or -errno. */
+int vm_task_enter(int pid);
+/* Stop being a guest without exiting (tests): flush the window, restore
+ * the old SIGSEGV handler. The task keeps its mm. */
+void vm_task_leave(void);
+/* Free the task's address space: every frame, page table and VMA it holds
+ * (seed step 7). The task becomes a zombie with status. Safe to call for a
+ * dead process's task from the supervisor, and twice. */
+void vm_task_exit(struct task_struct *t, int status);
+/* The supervisor's wait: exit the task if it still holds its mm, copy it
+ * to out (if not NULL) and free its slot. 0, or -ESRCH. */
+int vm_task_reap(int pid, struct task_struct *out);
+struct task_struct *find_task_by_pid(int pid);
+struct task_struct *find_task_by_host_pid(pid_t host_pid);
+/* The mm of a task, or NULL. */
+struct mm_struct *task_mm(const struct task_struct *t);
+
+/* The system calls, on any mm: each takes mm->mmap_lock. Linux's argument
+ * checks and errno values; they return the result or -errno. */
+long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int flags,
+	     int fd, uint64_t off);
+int  mm_munmap(struct mm_struct *mm, uint32_t addr, uint32_t len);
+int  mm_mprotect(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot);
+int  mm_madvise(struct mm_struct *mm, uint32_t addr, uint32_t len, int advice);
+/* brk(2): the new break, or the old one when the request fails. */
+uint32_t mm_brk(struct mm_struct *mm, uint32_t brk);
+/* The /proc/PID/pagemap entry for addr. */
+uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr);
+
+/* With mm->mmap_lock held. The first VMA with vm_end > addr, or NULL. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint32_t addr);
+/* A free range of len bytes (hint addr): its start, or -errno. */
+long get_unmapped_area(struct mm_struct *mm, uint32_t addr, uint32_t len, int flags);
+
+/* x86 page-fault error code bits (hardware's, DESIGN §6) */
+#define X86_PF_PROT		0x01	/* the page was present: a protection fault */
+#define X86_PF_WRITE		0x02
+#define X86_PF_USER		0x04
+#define X86_PF_INSTR		0x10
+
+/* What a fault decided (handle_mm_fault's result). */
+enum vm_fault_result {
+	VM_FAULT_OK = 0,	/* the PTEs allow the access: fill holds the host mapping to make */
+	VM_FAULT_BADMAP,	/* no VMA there: SIGSEGV, SEGV_MAPERR */
+	VM_FAULT_BADACCESS,	/* the VMA forbids it: SIGSEGV, SEGV_ACCERR */
+	VM_FAULT_OOM,		/* no frame for it */
+	VM_FAULT_SIGBUS,
+};
+
+/* The host mapping a fault asks for: npages guest pages from va onto
+ * physically contiguous frames from pfn. */
+struct tlb_fill {
+	uint32_t va;
+	uint32_t npages;
+	uint64_t pfn;
+	bool     writable;
+	bool     exec;
+	bool     major;		/* the fault did I/O */
+	bool     tlb_miss;	/* only the host mapping was missing */
+};
+
+/* The emulated MMU's fault, with mm->mmap_lock held: find the VMA, check
+ * the access, walk and fill the page tables (demand zero, A and D bits).
+ * Makes no host mapping: fill says which one the access needs. */
+int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
+		    struct tlb_fill *fill);
+/* The whole fault as the SIGSEGV handler runs it for the current task:
+ * lock, handle_mm_fault, install the host mapping, count. 0 when the
+ * access may be retried; otherwise the vm_fault_result. */
+int do_user_fault(uint32_t addr, unsigned error_code);
+
+/* Page tables of an mm (pgtable.c). */
+/* The pa of the PTE slot for addr, allocating the tables above it; 0 on
+ * ENOMEM. mmap_lock held. */
+uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr);
+/* The pa of the PTE slot for addr if its table exists, else 0. */
+uint64_t pte_lookup(struct mm_struct *mm, uint32_t addr);
+/* A PTE slot went from none to used (+1) or back (-1): counts the table's
+ * entries, freeing the tables that empty (seed: release the page tables).
+ * Returns true when the PTE table was freed. */
+bool pte_table_account(struct mm_struct *mm, uint32_t addr, int delta);
+/* A new page directory for mm with the kernel entries of swapper_pg_dir;
+ * 0 or -ENOMEM. */
+int pgd_alloc(struct mm_struct *mm);
+/* Free the directory and any table left below it. */
+void pgd_free(struct mm_struct *mm);
 
 /* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
 

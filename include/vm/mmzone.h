@@ -14,6 +14,7 @@
 #include <vm/lock.h>
 #include <vm/slab.h>
 #include <vm/vmalloc.h>
+#include <vm/mm.h>
 
 enum zone_type {
 	ZONE_DMA,		/* the first 16 MiB, for __GFP_DMA */
@@ -152,6 +153,7 @@ struct vm_kernel_data {
 	struct vm_event_state events[VM_NR_CPUS];
 	struct slab_state slab;		/* slab_caches, kmalloc caches */
 	struct vmap_state vmap;		/* vmalloc's areas */
+	struct task_table tasks;	/* guests and their address spaces */
 };
 
 #endif /* VM_MMZONE_H */

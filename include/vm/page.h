@@ -9,6 +9,8 @@
  *   compound   PG_head        >= 1       order          (user's)     (user's)    (user's)
  *   tail       PG_tail        0          -              -            -           head pfn
  *   slab       PG_slab|head   1          objects in use partial list kmem_cache  freelist
+ *   page table PG_pgtable     1          entries in use -            mm          first va >> 12
+ *   anonymous  -              >= 1       -              -            mm | 1      va >> 12
  *
  * Only the first frame of a free buddy block carries PG_buddy; the frames
  * behind it are zero. Likewise only the first frame of a non-compound
@@ -62,8 +64,13 @@ enum pageflags {
 	PG_highmem,		/* above max_low_pfn: reachable only through kmap */
 	PG_buddy,		/* free, first frame of a block in a free_area */
 	PG_pcp,			/* free, on a per-CPU list */
+	PG_pgtable,		/* a user page table: mapping is its mm, index its first va */
 	NR_PAGEFLAGS
 };
+
+/* An anonymous frame's mapping is the pa of the mm that faulted it in,
+ * tagged in bit 0 as Linux tags anon_vma pointers (PAGE_MAPPING_ANON). */
+#define PAGE_MAPPING_ANON	0x1u
 
 #define ZONES_SHIFT	2
 #define ZONES_PGSHIFT	(32 - ZONES_SHIFT)

@@ -54,7 +54,7 @@ enum vm_paging_mode {
 };
 
 #define VM_BOOT_MAGIC		"LIBVMRAM"
-#define VM_LAYOUT_VERSION	1
+#define VM_LAYOUT_VERSION	2
 
 /* A memblock.reserved region as it stood when boot handed RAM to the buddy
  * allocator: vmdump shows them, check counts them. */
@@ -95,6 +95,8 @@ struct vm_boot_block {
 	uint32_t min_free_kbytes;	/* the watermark source, as the sysctl */
 	uint32_t panicked;		/* live: nonzero once the machine panicked */
 	char     name[32];		/* --name, or "" */
+	uint32_t folio_order;		/* anonymous faults map 2^order frames at once (0: one) */
+	uint32_t tlb_entries;		/* host mappings a guest keeps before evicting */
 };
 
 #define VM_BOOT_BLOCK_SIZE	PAGE_SIZE

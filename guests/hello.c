@@ -1,0 +1,64 @@
+/* hello - the first guest: map a few pages, touch them, and show what the
+ * emulated MMU did: each page's translation before and after the touch,
+ * as /proc/self/pagemap would give it. Run it under vmrun:
+ *
+ *   vmrun --name demo --keep -- guests/hello
+ *   vmdump demo maps 1
+ *   vmdump demo walk 1 0x080495b0
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vm/guest.h>
+
+#define PAGE 4096
+
+static void show(const char *what, const char *p)
+{
+	uint64_t e;
+
+	if (vm_translate(p, &e) < 0) {
+		perror("vm_translate");
+		exit(1);
+	}
+	if (e & PM_PRESENT)
+		printf("  %-8s %#010llx -> pfn %#llx%s\n", what, (unsigned long long)vm_gva(p),
+		       (unsigned long long)(e & PM_PFRAME_MASK), (e & PM_SOFT_DIRTY) ? " dirty" : "");
+	else
+		printf("  %-8s %#010llx -> not present\n", what, (unsigned long long)vm_gva(p));
+}
+
+int main(int argc, char **argv)
+{
+	int pages = argc > 1 ? atoi(argv[1]) : 4;
+	struct vm_rusage ru;
+	char *data, *p;
+	int i;
+
+	if (!vm_is_guest()) {
+		fprintf(stderr, "hello: not a guest; run it under vmrun\n");
+		return 2;
+	}
+	/* a page where an i386 program keeps its .data: the seed's 0x080495b0 */
+	data = vm_mmap(vm_ptr(0x08049000), PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	p = vm_mmap(NULL, (size_t)pages * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (data == MAP_FAILED || p == MAP_FAILED) {
+		perror("vm_mmap");
+		return 1;
+	}
+	printf("hello from guest pid %d: %d pages at %#llx\n", vm_getpid(), pages,
+	       (unsigned long long)vm_gva(p));
+	show("before", p);
+	strcpy(data + 0x5b0, "hello, world");
+	for (i = 0; i < pages; i++)
+		p[(size_t)i * PAGE] = (char)i;
+	for (i = 0; i < pages; i++)
+		show("after", p + (size_t)i * PAGE);
+	show(".data", data + 0x5b0);
+	vm_getrusage(&ru);
+	printf("minflt %llu majflt %llu rss %llu pages\n", (unsigned long long)ru.minflt,
+	       (unsigned long long)ru.majflt, (unsigned long long)ru.rss);
+	return 0;
+}

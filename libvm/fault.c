@@ -1,0 +1,240 @@
+/* fault.c - the page-fault entry (DESIGN §6): the host CPU's SIGSEGV,
+ * taken on an alternate stack, decoded into the address and the x86 error
+ * code the hardware reported, and dispatched:
+ *
+ *   user window, below 0xC0000000   do_user_fault: the emulated MMU
+ *   user window, at or above        a user access to the kernel half: SIGSEGV
+ *   kernel window, vmalloc area     vmalloc_fault: copy swapper_pg_dir's entry
+ *   kernel window, elsewhere        a kernel bug: oops
+ *   anywhere else                   not ours: the previous handler, or death
+ *
+ * A guest that makes a bad access dies of SIGSEGV as on Linux, after the
+ * kernel log gets Linux's line for it:
+ *
+ *   hello[1]: segfault at 0 ip 000055d0c6e2a1b9 sp 00007ffc1d0e3f20 error 4
+ *
+ * The handler restores the default action and returns; the access runs
+ * again, faults again (no host mapping was made) and the host kills the
+ * process with the fault's own signal. vmrun then frees what it held.
+ *
+ * Async-signal-safe throughout: locks in RAM are futexes, host calls are
+ * mmap/munmap, and printk formats into the ring under its own lock.
+ */
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define USER_WINDOW	(1ULL << 32)
+#define KERNEL_WINDOW	(1ULL << 30)
+#define ALTSTACK_SIZE	(64 * 1024)
+
+static struct sigaction old_segv;
+static stack_t old_altstack;
+static void *altstack;
+static bool installed;
+
+static void die_by(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	if (sig != SIGSEGV)
+		raise(sig);	/* pending until the handler returns */
+}
+
+/* Show a host address as the guest knows it when it lies in the window. */
+static unsigned long guest_view(uintptr_t p)
+{
+	if (p - vm_user_base < USER_WINDOW)
+		return (unsigned long)(p - vm_user_base);
+	return (unsigned long)p;
+}
+
+static void segfault(uint32_t addr, unsigned err, const ucontext_t *uc)
+{
+	struct task_struct *t = current;
+
+	printk("%s[%d]: segfault at %x ip %016lx sp %016lx error %x", t->comm, t->pid, addr,
+	       guest_view((uintptr_t)uc->uc_mcontext.gregs[REG_RIP]),
+	       guest_view((uintptr_t)uc->uc_mcontext.gregs[REG_RSP]), err);
+	t->flags |= PF_SEGV | PF_SIGNALED;
+	die_by(SIGSEGV);
+}
+
+int do_user_fault(uint32_t addr, unsigned error_code)
+{
+	struct task_struct *t = current;
+	struct mm_struct *mm = current_mm;
+	struct tlb_fill fill;
+	uint64_t rss;
+	int r;
+
+	if (vm_lock_acquire(&mm->mmap_lock) == -EOWNERDEAD)
+		vm_lock_consistent(&mm->mmap_lock);	/* only this process uses it */
+	r = handle_mm_fault(mm, addr, error_code, &fill);
+	if (r == VM_FAULT_OK) {
+		if (tlb_install(&fill) != 0)
+			r = VM_FAULT_OOM;
+	}
+	rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_FILEPAGES] +
+			 mm->rss_stat[MM_SHMEMPAGES]);
+	vm_lock_release(&mm->mmap_lock);
+	if (r != VM_FAULT_OK)
+		return r;
+	if (fill.tlb_miss) {
+		t->tlb_miss++;
+		return 0;
+	}
+	if (fill.major) {
+		t->maj_flt++;
+		count_vm_event(PGMAJFAULT);
+	} else {
+		t->min_flt++;
+	}
+	count_vm_event(PGFAULT);
+	if (rss > t->hiwater_rss)
+		t->hiwater_rss = rss;
+	return 0;
+}
+
+/* A kernel-half address this process has no host mapping for. vmalloc
+ * areas made by another process are in swapper_pg_dir: copy the entry
+ * (the PDE into this directory, in i386) and map the page. */
+static int vmalloc_fault(uint32_t kva)
+{
+	struct pt_walk w;
+	bool own;
+
+	if (kva < vm_boot_block->vmalloc_start || kva >= vm_boot_block->vmalloc_end)
+		return -1;
+	if (kernel_walk(kva, &w) != PT_WALK_MAPPED || w.last != PT_PTE)
+		return -1;
+	if (current_mm && !vm_pae()) {
+		/* a fault under vmap_state.lock must not wait for itself */
+		own = (__atomic_load_n(&vm_kdata->vmap.lock.word, __ATOMIC_RELAXED) &
+		       VM_LOCK_TID_MASK) == (uint32_t)vm_self_tid;
+		if (!own)
+			vm_lock_or_panic(&vm_kdata->vmap.lock, "vmap_state.lock");
+		sync_kernel_pgd(current_mm->pgd, kva);
+		if (!own)
+			vm_lock_release(&vm_kdata->vmap.lock);
+	}
+	return host_map_ram(kva_to_host(kva & (uint32_t)PAGE_MASK), vm_ram_fd,
+			    w.pfn << PAGE_SHIFT, PAGE_SIZE, pte_write(w.level[PT_PTE].entry)) ? -1 : 0;
+}
+
+static void kernel_oops(uint32_t kva, unsigned err, const ucontext_t *uc)
+{
+	printk("BUG: unable to handle page fault for address: %08x", kva);
+	printk("#PF: supervisor %s access in kernel mode", (err & X86_PF_WRITE) ? "write" : "read");
+	printk("#PF: error_code(0x%04x) - %s page", err & ~X86_PF_USER,
+	       (err & X86_PF_PROT) ? "protection violation on a present" : "not-present");
+	printk("Oops: %04x [#1] ip %016lx sp %016lx pid %d", err & ~X86_PF_USER,
+	       (unsigned long)uc->uc_mcontext.gregs[REG_RIP],
+	       (unsigned long)uc->uc_mcontext.gregs[REG_RSP], current ? current->pid : 0);
+	die_by(SIGSEGV);
+}
+
+static void not_ours(int sig, siginfo_t *si, void *uctx)
+{
+	if ((old_segv.sa_flags & SA_SIGINFO) && old_segv.sa_sigaction) {
+		old_segv.sa_sigaction(sig, si, uctx);
+		return;
+	}
+	if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN &&
+	    old_segv.sa_handler) {
+		old_segv.sa_handler(sig);
+		return;
+	}
+	die_by(SIGSEGV);
+}
+
+static void segv_handler(int sig, siginfo_t *si, void *uctx)
+{
+	ucontext_t *uc = uctx;
+	uintptr_t a = (uintptr_t)si->si_addr;
+	unsigned err = (unsigned)uc->uc_mcontext.gregs[REG_ERR];
+	int saved_errno = errno, r;
+
+	if (si->si_code <= 0) {			/* sent by kill(), not a fault */
+		not_ours(sig, si, uctx);
+		goto out;
+	}
+	if (current && a - vm_user_base < USER_WINDOW) {
+		uint32_t addr = (uint32_t)(a - vm_user_base);
+
+		if (addr >= TASK_SIZE) {
+			/* the kernel half's PTEs have U/S clear: a protection fault */
+			segfault(addr, err | X86_PF_PROT | X86_PF_USER, uc);
+			goto out;
+		}
+		r = do_user_fault(addr, err);
+		if (r == VM_FAULT_OK)
+			goto out;
+		if (r == VM_FAULT_OOM) {
+			printk("Out of memory: Killed process %d (%s) in a page fault at %x",
+			       current->pid, current->comm, addr);
+			current->flags |= PF_SIGNALED;
+			die_by(SIGKILL);
+		} else if (r == VM_FAULT_SIGBUS) {
+			printk("%s[%d]: bus error at %x", current->comm, current->pid, addr);
+			current->flags |= PF_SIGNALED;
+			die_by(SIGBUS);
+		} else {
+			segfault(addr, err, uc);
+		}
+		goto out;
+	}
+	if (vm_kernel_base && a - vm_kernel_base < KERNEL_WINDOW) {
+		uint32_t kva = (uint32_t)(a - vm_kernel_base + PAGE_OFFSET);
+
+		if (vmalloc_fault(kva) != 0)
+			kernel_oops(kva, err, uc);
+		goto out;
+	}
+	not_ours(sig, si, uctx);
+out:
+	errno = saved_errno;
+}
+
+int fault_handler_install(void)
+{
+	struct sigaction sa;
+	stack_t ss;
+
+	if (installed)
+		return 0;
+	if (!altstack && !(altstack = host_alloc(ALTSTACK_SIZE)))
+		return -ENOMEM;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = altstack;
+	ss.ss_size = ALTSTACK_SIZE;
+	if (sigaltstack(&ss, &old_altstack) < 0)
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = segv_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	/* nothing interrupts a fault: its locks are held by this process */
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old_segv) < 0) {
+		int err = errno;
+		sigaltstack(&old_altstack, NULL);
+		return -err;
+	}
+	installed = true;
+	return 0;
+}
+
+void fault_handler_remove(void)
+{
+	if (!installed)
+		return;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaltstack(&old_altstack, NULL);
+	installed = false;
+}

@@ -1,0 +1,424 @@
+/* memory.c - what a page fault does to the page tables, and what unmapping
+ * undoes: handle_mm_fault, do_anonymous_page, do_wp_page, zap_page_range,
+ * change_protection. Everything here runs with mm->mmap_lock held and
+ * reaches frames through the direct map or kmap_atomic, never through the
+ * user window, so no kernel path faults on user memory (DESIGN §6).
+ *
+ * A/D emulation. The host MMU keeps no accessed or dirty bits for us, so
+ * the PTE's bits are set when the fault handler hands out the host
+ * mapping, and that mapping never grants more than they record:
+ *
+ *   host mapping present   =>  PTE has A
+ *   host mapping writable  =>  PTE has RW and D
+ *
+ * A first read of a page maps it read-only, so its first write faults
+ * again and sets D; to age a page (reclaim) or clean it, clear A or D and
+ * flush the host mapping, and the next access shows again. A run of
+ * pages installed with one host mapping gets A on every page of it.
+ *
+ * Large anonymous folios. A fault in a private anonymous VMA allocates an
+ * aligned run of 2^folio_order contiguous frames when the whole run lies
+ * in the VMA and in one page table and none of its PTEs is in use; it
+ * sets a PTE per page and asks for one host mapping of the run. The run
+ * is split into independent frames at once (split_page), so every later
+ * path (unmap, COW, swap) sees ordinary order-0 pages; only the host
+ * mapping, and the buddy allocator when they are freed together, see the
+ * run. Linux keeps such a run as one large folio; splitting trades its
+ * bookkeeping for simplicity here.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include <vm/guest.h>
+
+pgprot_t vm_get_page_prot(uint32_t vm_flags)
+{
+	pgprot_t prot = _PAGE_PRESENT;
+
+	if (!(vm_flags & VM_ACCESS_FLAGS))
+		return prot;		/* PROT_NONE: present, but no user access */
+	prot |= _PAGE_USER;
+	/* Private writable pages get RW at their write fault (PAGE_COPY);
+	 * shared ones have it from the start (PAGE_SHARED). */
+	if ((vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED))
+		prot |= _PAGE_RW;
+	if (!(vm_flags & VM_EXEC))
+		prot |= _PAGE_NX;
+	return prot & __supported_pte_mask((int)vm_boot_block->mode);
+}
+
+static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
+{
+	return vma->vm_file == 0;
+}
+
+/* Linux's access_error(): does the VMA allow this access? */
+static bool access_error(unsigned error_code, const struct vm_area_struct *vma)
+{
+	if (error_code & X86_PF_WRITE)
+		return !(vma->vm_flags & VM_WRITE);
+	if (error_code & X86_PF_INSTR)
+		return !(vma->vm_flags & VM_EXEC);
+	return !(vma->vm_flags & VM_ACCESS_FLAGS);
+}
+
+static void mm_rss_add(struct mm_struct *mm, int member, long n)
+{
+	uint64_t rss;
+
+	mm->rss_stat[member] += n;
+	rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_FILEPAGES] +
+			 mm->rss_stat[MM_SHMEMPAGES]);
+	if (rss > mm->hiwater_rss)
+		mm->hiwater_rss = rss;
+}
+
+static int anon_rss_member(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES;
+}
+
+/* How many pages the fault at addr may map at once, and where the run
+ * starts: the folio when it fits, else the one page. */
+static unsigned anon_fault_order(struct mm_struct *mm, struct vm_area_struct *vma,
+				 uint32_t addr, uint64_t pte)
+{
+	unsigned order = vm_boot_block->folio_order, i, n, esz;
+	uint32_t size, base;
+	uint64_t first;
+
+	if (!order || (vma->vm_flags & VM_SHARED))
+		return 0;
+	(void)mm;
+	size = PAGE_SIZE << order;
+	base = addr & ~(size - 1);
+	if (base < vma->vm_start || base + size > vma->vm_end || base + size < base)
+		return 0;
+	/* one page table holds the whole run: the PMD's span is a multiple */
+	n = 1u << order;
+	esz = pt_entry_size((int)vm_boot_block->mode);
+	first = pte - (uint64_t)((addr - base) >> PAGE_SHIFT) * esz;
+	for (i = 0; i < n; i++)
+		if (!pte_none(pt_read(first + (uint64_t)i * esz)))
+			return 0;
+	return order;
+}
+
+/*
+ * A fault on a PTE that is none in an anonymous VMA: zeroed frames from the
+ * buddy allocator (HighMem first when the machine has it), a PTE each.
+ * A write makes them writable and dirty; a read maps them read-only.
+ */
+static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			     uint64_t pte, bool write, struct tlb_fill *fill)
+{
+	int mode = (int)vm_boot_block->mode;
+	unsigned order = anon_fault_order(mm, vma, addr, pte), i, n, esz = pt_entry_size(mode);
+	uint32_t base = addr & ~((PAGE_SIZE << order) - 1);
+	struct page *page = NULL;
+	pgprot_t prot;
+	uint64_t first;
+
+	if (order)
+		page = alloc_pages(GFP_HIGHUSER | __GFP_NOWARN, order);
+	if (!page) {
+		order = 0;
+		base = addr & (uint32_t)PAGE_MASK;
+		page = alloc_pages(GFP_HIGHUSER, 0);
+		if (!page)
+			return VM_FAULT_OOM;
+	}
+	n = 1u << order;
+	if (order)
+		split_page(page, order);
+
+	prot = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
+	if (write)
+		prot |= _PAGE_RW | _PAGE_DIRTY;
+	first = pte - (uint64_t)((addr - base) >> PAGE_SHIFT) * esz;
+	for (i = 0; i < n; i++) {
+		struct page *p = page + i;
+
+		clear_highpage(p);
+		p->mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
+		p->index = (base >> PAGE_SHIFT) + i;
+		p->_mapcount = 0;
+		set_pte(first + (uint64_t)i * esz, pfn_pte(mode, page_to_pfn(p), prot));
+	}
+	pte_table_account(mm, base, (int)n);
+	mm_rss_add(mm, anon_rss_member(vma), n);
+	mod_node_page_state(NR_ANON_MAPPED, n);
+
+	fill->va = base;
+	fill->npages = n;
+	fill->pfn = page_to_pfn(page);
+	fill->writable = write;
+	return VM_FAULT_OK;
+}
+
+/*
+ * A write to a present page whose PTE is read-only, in a writable VMA:
+ * copy on write. A page this mm alone maps and holds is reused in place
+ * (Linux's wp_page_reuse); any other is copied into a new frame.
+ */
+static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+		      uint64_t pte, pteval_t e)
+{
+	int mode = (int)vm_boot_block->mode;
+	struct page *old = pfn_to_page(pte_pfn(e)), *new;
+
+	if (page_ref_count(old) == 1 && old->_mapcount == 0) {
+		set_pte(pte, e | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+		return VM_FAULT_OK;
+	}
+	new = alloc_page(GFP_HIGHUSER);
+	if (!new)
+		return VM_FAULT_OOM;
+	copy_highpage(new, old);
+	new->mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
+	new->index = addr >> PAGE_SHIFT;
+	new->_mapcount = 0;
+	set_pte(pte, pfn_pte(mode, page_to_pfn(new),
+			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
+	/* The old frame's other users keep it; this mm lets go. The caller's
+	 * host mapping of it is read-only, and the new one replaces it. */
+	__atomic_fetch_sub(&old->_mapcount, 1, __ATOMIC_RELAXED);
+	put_page(old);
+	(void)vma;
+	return VM_FAULT_OK;
+}
+
+/* The host mapping a present PTE allows, widened to its aligned folio run
+ * when every PTE of the run is present, maps the next frame and allows
+ * the same: so a refill after eviction costs one fault per run, not per
+ * page. Sets A on every page the mapping covers. */
+static void fill_from_pte(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			  uint64_t pte, struct tlb_fill *fill)
+{
+	unsigned order = vm_boot_block->folio_order, i, n, esz;
+	pteval_t e = pt_read(pte), want;
+	uint32_t size, base;
+	uint64_t first, pfn0;
+	bool writable = pte_write(e) && pte_dirty(e);
+
+	(void)mm;
+	fill->va = addr & (uint32_t)PAGE_MASK;
+	fill->npages = 1;
+	fill->pfn = pte_pfn(e);
+	fill->writable = writable;
+	if (!pte_young(e))
+		set_pte(pte, e | _PAGE_ACCESSED);
+	if (!order)
+		return;
+	size = PAGE_SIZE << order;
+	base = addr & ~(size - 1);
+	if (base < vma->vm_start || base + size > vma->vm_end || base + size < base)
+		return;
+	n = 1u << order;
+	esz = pt_entry_size((int)vm_boot_block->mode);
+	first = pte - (uint64_t)((addr - base) >> PAGE_SHIFT) * esz;
+	pfn0 = pte_pfn(e) - ((addr - base) >> PAGE_SHIFT);
+	want = pte_flags(e) | _PAGE_ACCESSED;
+	for (i = 0; i < n; i++) {
+		pteval_t x = pt_read(first + (uint64_t)i * esz);
+
+		if (!pte_present(x) || pte_pfn(x) != pfn0 + i ||
+		    (pte_flags(x) | _PAGE_ACCESSED) != want)
+			return;
+	}
+	for (i = 0; i < n; i++) {
+		pteval_t x = pt_read(first + (uint64_t)i * esz);
+
+		if (!pte_young(x))
+			set_pte(first + (uint64_t)i * esz, x | _PAGE_ACCESSED);
+	}
+	fill->va = base;
+	fill->npages = n;
+	fill->pfn = pfn0;
+}
+
+int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
+		    struct tlb_fill *fill)
+{
+	bool write = error_code & X86_PF_WRITE;
+	struct vm_area_struct *vma;
+	uint64_t pte;
+	pteval_t e;
+	int ret;
+
+	memset(fill, 0, sizeof(*fill));
+	if (addr >= mm->task_size)
+		return VM_FAULT_BADMAP;
+	vma = find_vma(mm, addr);
+	if (!vma)
+		return VM_FAULT_BADMAP;
+	if (vma->vm_start > addr) {
+		if (!(vma->vm_flags & VM_GROWSDOWN) || expand_stack(mm, vma, addr))
+			return VM_FAULT_BADMAP;
+	}
+	if (access_error(error_code, vma))
+		return VM_FAULT_BADACCESS;
+	fill->exec = vma->vm_flags & VM_EXEC;
+
+	pte = pte_alloc_map(mm, addr);
+	if (!pte)
+		return VM_FAULT_OOM;
+	e = pt_read(pte);
+	if (pte_none(e)) {
+		if (!vma_is_anonymous(vma))
+			return VM_FAULT_SIGBUS;	/* file pages come with the page cache */
+		ret = do_anonymous_page(mm, vma, addr, pte, write, fill);
+		if (ret == VM_FAULT_OK)
+			return ret;
+		/* the table pte_alloc_map made may be empty: give it back */
+		if (pte_none(pt_read(pte)))
+			pte_table_account(mm, addr, 0);
+		return ret;
+	}
+	if (!pte_present(e))
+		return VM_FAULT_SIGBUS;		/* swap entries come with swap */
+	if (!pte_user(e))
+		return VM_FAULT_BADACCESS;	/* PROT_NONE page the VMA now allows: cannot be */
+
+	if (write) {
+		if (!pte_write(e)) {
+			ret = do_wp_page(mm, vma, addr, pte, e);
+			if (ret != VM_FAULT_OK)
+				return ret;
+		} else if (!pte_dirty(e)) {
+			set_pte(pte, e | _PAGE_DIRTY | _PAGE_ACCESSED);
+		} else {
+			fill->tlb_miss = true;
+		}
+	} else {
+		fill->tlb_miss = pte_young(e);
+	}
+	fill_from_pte(mm, vma, addr, pte, fill);
+	return VM_FAULT_OK;
+}
+
+/*
+ * Clear the PTEs of [start, end), one table at a time: each present page
+ * loses a mapping and a reference (freeing it on the last), and a table
+ * whose entries all went is freed with its directory slot. This process's
+ * own host mappings go first, in one call, so no guest access can reach a
+ * frame once it is freed; another process's would need a shootdown.
+ */
+void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+		    uint32_t end)
+{
+	int member = anon_rss_member(vma);
+	int mode = (int)vm_boot_block->mode;
+	unsigned esz = pt_entry_size(mode);
+	uint32_t span = 1u << pmd_shift(mode), addr, next;
+
+	if (start >= end)
+		return;
+	if (mm_is_current(mm))
+		flush_tlb_range(start, end - start);
+	for (addr = start; addr < end && addr >= start; addr = next) {
+		uint64_t pte = pte_lookup(mm, addr);
+		long cleared = 0, pages = 0;
+		uint32_t a;
+
+		next = (addr & ~(span - 1)) + span;
+		if (next > end || next == 0)
+			next = end;
+		if (!pte)
+			continue;
+		for (a = addr; a < next; a += PAGE_SIZE, pte += esz) {
+			pteval_t e = pt_read(pte);
+			struct page *page;
+
+			if (pte_none(e))
+				continue;
+			pte_clear(pte);
+			cleared++;
+			if (!pte_present(e))
+				continue;	/* a swap entry: freed by swap */
+			page = pfn_to_page(pte_pfn(e));
+			pages++;
+			__atomic_fetch_sub(&page->_mapcount, 1, __ATOMIC_RELAXED);
+			put_page(page);
+		}
+		if (pages) {
+			mod_node_page_state(NR_ANON_MAPPED, -pages);
+			mm->rss_stat[member] -= pages;
+		}
+		if (cleared)
+			pte_table_account(mm, addr, (int)-cleared);
+	}
+}
+
+/* The rights of the VMA's flags on an existing PTE: RW only ever taken
+ * away (a private page regains it at its next write fault), U/S and NX
+ * follow the flags. A/D and the frame stay. */
+static pteval_t pte_modify(pteval_t e, uint32_t vm_flags)
+{
+	pgprot_t prot = vm_get_page_prot(vm_flags);
+	pteval_t keep = e & (PTE_PFN_MASK | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_RW);
+
+	if (!(vm_flags & VM_WRITE))
+		keep &= ~_PAGE_RW;
+	return keep | prot;
+}
+
+void change_protection(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+		       uint32_t end)
+{
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode);
+	uint32_t a;
+
+	if (mm_is_current(mm))
+		flush_tlb_range(start, end - start);
+	for (a = start; a < end && a >= start; a += PAGE_SIZE) {
+		uint64_t pte = pte_lookup(mm, a);
+		uint32_t tbl_end = (a | ((1u << pmd_shift((int)vm_boot_block->mode)) - 1)) + 1;
+
+		if (!pte) {
+			/* no table: skip to the next one */
+			if (tbl_end == 0 || tbl_end > end)
+				break;
+			a = tbl_end - PAGE_SIZE;
+			continue;
+		}
+		for (; a < end && a >= start; a += PAGE_SIZE, pte += esz) {
+			pteval_t e = pt_read(pte);
+
+			if (pte_present(e))
+				set_pte(pte, pte_modify(e, vma->vm_flags));
+			if (a + PAGE_SIZE == tbl_end)
+				break;
+		}
+	}
+}
+
+uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)
+{
+	struct vm_area_struct *vma;
+	uint64_t entry = 0, pte;
+
+	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	pte = addr < mm->task_size ? pte_lookup(mm, addr) : 0;
+	if (pte) {
+		pteval_t e = pt_read(pte);
+
+		if (pte_present(e)) {
+			struct page *page = pfn_to_page(pte_pfn(e));
+
+			entry = PM_PRESENT | (pte_pfn(e) & PM_PFRAME_MASK);
+			if (pte_dirty(e))
+				entry |= PM_SOFT_DIRTY;
+			if (page->_mapcount == 0)
+				entry |= PM_MMAP_EXCLUSIVE;
+			vma = find_vma(mm, addr);
+			if (vma && vma->vm_start <= addr && (vma->vm_flags & VM_SHARED))
+				entry |= PM_FILE;
+		} else if (!pte_none(e)) {
+			entry = PM_SWAP | ((e >> 1) & PM_PFRAME_MASK);
+		}
+	}
+	vm_lock_release(&mm->mmap_lock);
+	return entry;
+}
