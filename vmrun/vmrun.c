@@ -1,8 +1,11 @@
 /* vmrun.c - boot a machine, run a program on it, reap, report. vmrun is
- * the supervisor: it creates the RAM file, starts PROGRAM as a child with
- * the machine's path in its environment (VM_RAM), waits for it, marks any
- * lock a dead child held so nobody waits on a corpse, checks the machine
- * once the child is gone, and removes the RAM file unless --keep.
+ * the supervisor: it creates the RAM file, makes a task for each guest
+ * (pid 1.., with an address space as exec leaves one), starts PROGRAM as
+ * a child with the machine's path (VM_RAM) and its task (VM_PID) in the
+ * environment, waits, marks any lock a dead child held so nobody waits on
+ * a corpse, frees what a guest that died without exiting still held,
+ * checks the machine once the guests are gone, and removes the RAM file
+ * unless --keep.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,54 +19,112 @@
 
 #include <vm/kernel.h>
 
+#define MAX_GUESTS	64
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmrun [--ram SIZE] [--mode i386|pae] [--name NAME] [--keep] -- PROGRAM [ARGS]\n"
+		"usage: vmrun [--ram SIZE] [--mode i386|pae] [--name NAME] [--keep] [--tlb ENTRIES]\n"
+		"             [--folio-order N] [--guests N] -- PROGRAM [ARGS]\n"
 		"  --ram SIZE    RAM of the machine: bytes, or with K/M/G (default 64M, at least 16M;\n"
 		"                i386 reaches 4G, pae 64G)\n"
 		"  --mode MODE   paging: i386 (2 levels, default) or pae (3 levels)\n"
 		"  --name NAME   RAM file /dev/shm/vm-NAME.ram, for vmdump NAME ...\n"
-		"  --keep        leave the RAM file when the machine stops\n");
+		"  --keep        leave the RAM file when the machine stops\n"
+		"  --tlb N       host mappings a guest keeps before evicting (default %d, %d..%d)\n"
+		"  --folio-order N  an anonymous fault maps 2^N pages at once (default %d, 0: one page,\n"
+		"                at most %d)\n"
+		"  --guests N    run N copies of PROGRAM at once as guests 1..N (default 1, at most %d)\n",
+		VM_TLB_DEFAULT, VM_TLB_MIN, VM_TLB_MAX, VM_FOLIO_ORDER_DEFAULT, VM_FOLIO_ORDER_MAX,
+		MAX_GUESTS);
 }
 
-static pid_t child;
+struct guest {
+	pid_t host_pid;			/* 0 once reaped */
+	int   pid;			/* guest pid */
+	int   status;			/* wait status */
+	struct task_struct task;	/* as it was when reaped */
+};
+
+static struct guest guests[MAX_GUESTS];
+static int nr_guests;
 
 static void forward(int sig)
 {
-	if (child > 0)
-		kill(child, sig);
+	int i;
+
+	for (i = 0; i < nr_guests; i++)
+		if (guests[i].host_pid > 0)
+			kill(guests[i].host_pid, sig);
 }
 
-/* Wait for the child; before it is reaped (its pid cannot be reused yet),
- * hand any lock it held to the next owner. */
-static int reap(pid_t pid)
+static struct guest *guest_by_host_pid(pid_t pid)
 {
+	int i;
+
+	for (i = 0; i < nr_guests; i++)
+		if (guests[i].host_pid == pid)
+			return &guests[i];
+	return NULL;
+}
+
+/* Wait for any guest; before it is reaped (its pid cannot be reused yet),
+ * hand any lock it held to the next owner, then free what it still holds
+ * (a guest killed by a signal never ran its exit). */
+static struct guest *reap_one(void)
+{
+	struct guest *g;
 	siginfo_t si;
 	int status;
 
 	for (;;) {
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) == 0)
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0)
 			break;
 		if (errno != EINTR)
-			return -1;
+			return NULL;
 	}
-	vm_lock_mark_dead_owner(pid);
-	while (waitpid(pid, &status, 0) < 0)
+	vm_lock_mark_dead_owner(si.si_pid);
+	while (waitpid(si.si_pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return -1;
-	return status;
+			return NULL;
+	g = guest_by_host_pid(si.si_pid);
+	if (!g)
+		return NULL;
+	g->status = status;
+	g->host_pid = 0;
+	vm_task_exit(find_task_by_pid(g->pid), status);
+	vm_task_reap(g->pid, &g->task);
+	return g;
+}
+
+static int parse_uint(const char *opt, const char *arg, long lo, long hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || n < lo || n > hi) {
+		fprintf(stderr, "vmrun: %s wants a number from %ld to %ld, not '%s'\n", opt, lo, hi,
+			arg);
+		usage(stderr);
+		exit(2);
+	}
+	return (int)n;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "ram",  required_argument, NULL, 'r' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "keep", no_argument,       NULL, 'k' },
-		{ "help", no_argument,       NULL, 'h' },
+		{ "ram",         required_argument, NULL, 'r' },
+		{ "mode",        required_argument, NULL, 'm' },
+		{ "name",        required_argument, NULL, 'n' },
+		{ "keep",        no_argument,       NULL, 'k' },
+		{ "tlb",         required_argument, NULL, 't' },
+		{ "folio-order", required_argument, NULL, 'f' },
+		{ "guests",      required_argument, NULL, 'g' },
+		{ "help",        no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_boot_opts o = { 0 };
@@ -71,19 +132,20 @@ int main(int argc, char **argv)
 	struct vm_view view;
 	struct vm_report rep = { .out = stderr };
 	unsigned long boot_free;
+	const char *prog;
 	bool keep = false;
-	int opt, status, code;
+	int opt, code = 0, n = 1, i, left;
 
 	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': {
-			int64_t n = vm_parse_size(optarg);
-			if (n <= 0) {
+			int64_t sz = vm_parse_size(optarg);
+			if (sz <= 0) {
 				fprintf(stderr, "vmrun: bad --ram size '%s'\n", optarg);
 				usage(stderr);
 				return 2;
 			}
-			o.ram_bytes = (uint64_t)n;
+			o.ram_bytes = (uint64_t)sz;
 			break;
 		}
 		case 'm':
@@ -108,6 +170,17 @@ int main(int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 't':
+			o.tlb_entries = (unsigned)parse_uint("--tlb", optarg, VM_TLB_MIN, VM_TLB_MAX);
+			break;
+		case 'f':
+			o.folio_order = parse_uint("--folio-order", optarg, 0, VM_FOLIO_ORDER_MAX);
+			if (o.folio_order == 0)
+				o.folio_order = -1;
+			break;
+		case 'g':
+			n = parse_uint("--guests", optarg, 1, MAX_GUESTS);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -121,6 +194,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	prog = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
 
 	if (vm_boot(&o) != 0) {
 		fprintf(stderr, "vmrun: cannot boot: %s\n", vm_strerror());
@@ -136,33 +210,69 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	child = fork();
-	if (child < 0) {
-		perror("vmrun: fork");
-		vm_destroy();
-		return 1;
-	}
-	if (child == 0) {
-		/* The guest must not outlive its supervisor. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		vm_detach();
-		execvp(argv[optind], argv + optind);
-		fprintf(stderr, "vmrun: cannot run %s: %s\n", argv[optind], strerror(errno));
-		_exit(127);
+	for (i = 0; i < n; i++) {
+		struct guest *g = &guests[i];
+		char spid[16];
+		pid_t c;
+
+		g->pid = vm_task_create(prog, 0);
+		if (g->pid < 0) {
+			fprintf(stderr, "vmrun: cannot make guest %d: %s\n", i + 1, strerror(-g->pid));
+			code = 1;
+			break;
+		}
+		snprintf(spid, sizeof(spid), "%d", g->pid);
+		setenv("VM_PID", spid, 1);
+		c = fork();
+		if (c < 0) {
+			perror("vmrun: fork");
+			vm_task_reap(g->pid, NULL);
+			code = 1;
+			break;
+		}
+		if (c == 0) {
+			/* The guest must not outlive its supervisor. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(1);
+			vm_detach();
+			execvp(argv[optind], argv + optind);
+			fprintf(stderr, "vmrun: cannot run %s: %s\n", argv[optind], strerror(errno));
+			_exit(127);
+		}
+		g->host_pid = c;
+		nr_guests++;
 	}
 
-	status = reap(child);
-	if (status < 0) {
-		perror("vmrun: wait");
-		code = 1;
-	} else if (WIFSIGNALED(status)) {
-		code = 128 + WTERMSIG(status);
-		fprintf(stderr, "vmrun: pid 1 (%s) killed by signal %d (%s)\n", argv[optind],
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
-	} else {
-		code = WEXITSTATUS(status);
+	for (left = nr_guests; left > 0; left--) {
+		struct guest *g = reap_one();
+
+		if (!g) {
+			perror("vmrun: wait");
+			code = 1;
+			break;
+		}
+	}
+	for (i = 0; i < nr_guests; i++) {
+		struct guest *g = &guests[i];
+		int c;
+
+		if (WIFSIGNALED(g->status)) {
+			c = 128 + WTERMSIG(g->status);
+			fprintf(stderr, "vmrun: pid %d (%s) killed by signal %d (%s)\n", g->pid, prog,
+				WTERMSIG(g->status), strsignal(WTERMSIG(g->status)));
+		} else {
+			c = WEXITSTATUS(g->status);
+		}
+		fprintf(stderr, "vmrun: pid %d (%s): %s %d, minflt %llu, majflt %llu, tlb-miss %llu, "
+			"peak rss %llu KiB\n", g->pid, prog,
+			WIFSIGNALED(g->status) ? "signal" : "exit", WIFSIGNALED(g->status) ?
+			WTERMSIG(g->status) : WEXITSTATUS(g->status),
+			(unsigned long long)g->task.min_flt, (unsigned long long)g->task.maj_flt,
+			(unsigned long long)g->task.tlb_miss,
+			(unsigned long long)g->task.hiwater_rss << (PAGE_SHIFT - 10));
+		if (!code)
+			code = c;
 	}
 
 	drain_all_pages();
