@@ -76,9 +76,10 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 
 	if (vm_lock_acquire(&mm->mmap_lock) == -EOWNERDEAD)
 		vm_lock_consistent(&mm->mmap_lock);	/* only this process uses it */
-	r = handle_mm_fault(mm, addr, error_code, &fill);
+	r = handle_mm_fault(mm, addr, error_code | FAULT_FLAG_ZERO_IN_WINDOW, &fill);
 	if (r == VM_FAULT_OK) {
-		if (tlb_install(&fill) != 0)
+		/* still under the lock: nobody sees the frames before they are zero */
+		if ((fill.zero ? tlb_install_zeroed(&fill) : tlb_install(&fill)) != 0)
 			r = VM_FAULT_OOM;
 	}
 	rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_FILEPAGES] +

@@ -97,9 +97,18 @@ int host_map_user(void *addr, uint64_t off, size_t len, bool writable, bool exec
 {
 	int prot = PROT_READ | (writable ? PROT_WRITE : 0) | (exec ? PROT_EXEC : 0);
 
-	if (mmap(addr, len, prot, MAP_SHARED | MAP_FIXED, vm_ram_fd, (off_t)off) == MAP_FAILED)
+	/* MAP_POPULATE: the host PTEs in one pass, not a host fault per page */
+	if (mmap(addr, len, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, vm_ram_fd, (off_t)off) ==
+	    MAP_FAILED)
 		return -errno;
 	return 0;
+}
+
+int host_protect(void *addr, size_t len, bool writable, bool exec)
+{
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0) | (exec ? PROT_EXEC : 0);
+
+	return mprotect(addr, len, prot) < 0 ? -errno : 0;
 }
 
 void *host_alloc(size_t len)

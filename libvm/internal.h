@@ -72,6 +72,8 @@ int host_map_ram(void *addr, int fd, uint64_t off, size_t len, bool writable);
 /* Map RAM [off, off+len) into the user window at addr with the rights a
  * PTE allows (async-signal-safe: the fault handler's one system call). */
 int host_map_user(void *addr, uint64_t off, size_t len, bool writable, bool exec);
+/* Change the rights of a host mapping in the user window. */
+int host_protect(void *addr, size_t len, bool writable, bool exec);
 /* Private zeroed host memory (not RAM): this process's own bookkeeping. */
 void *host_alloc(size_t len);
 /* Make [addr, addr+len) inaccessible again, keeping the reservation. */
@@ -212,6 +214,10 @@ void sync_kernel_pgd(uint64_t pgdir, uint32_t kva);
 int  tlb_init(unsigned entries);
 void tlb_exit(void);
 int  tlb_install(const struct tlb_fill *fill);
+/* tlb_install for a fill whose new frames need zeroing (fill->zero):
+ * zeroes them through the new host mapping, then lowers it to the
+ * rights the PTEs give. */
+int  tlb_install_zeroed(const struct tlb_fill *fill);
 /* Drop this process's host mappings of [va, va + len) (a local flush). */
 void flush_tlb_range(uint32_t va, uint32_t len);
 void flush_tlb_all(void);

@@ -111,11 +111,12 @@ static unsigned anon_fault_order(struct mm_struct *mm, struct vm_area_struct *vm
  * A write makes them writable and dirty; a read maps them read-only.
  */
 static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
-			     uint64_t pte, bool write, struct tlb_fill *fill)
+			     uint64_t pte, unsigned flags, struct tlb_fill *fill)
 {
 	int mode = (int)vm_boot_block->mode;
 	unsigned order = anon_fault_order(mm, vma, addr, pte), i, n, esz = pt_entry_size(mode);
 	uint32_t base = addr & ~((PAGE_SIZE << order) - 1);
+	bool write = flags & X86_PF_WRITE;
 	struct page *page = NULL;
 	pgprot_t prot;
 	uint64_t first;
@@ -140,7 +141,8 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 	for (i = 0; i < n; i++) {
 		struct page *p = page + i;
 
-		clear_highpage(p);
+		if (!(flags & FAULT_FLAG_ZERO_IN_WINDOW))
+			clear_highpage(p);
 		p->mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
 		p->index = (base >> PAGE_SHIFT) + i;
 		p->_mapcount = 0;
@@ -154,6 +156,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 	fill->npages = n;
 	fill->pfn = page_to_pfn(page);
 	fill->writable = write;
+	fill->zero = flags & FAULT_FLAG_ZERO_IN_WINDOW;
 	return VM_FAULT_OK;
 }
 
@@ -268,7 +271,7 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 	if (pte_none(e)) {
 		if (!vma_is_anonymous(vma))
 			return VM_FAULT_SIGBUS;	/* file pages come with the page cache */
-		ret = do_anonymous_page(mm, vma, addr, pte, write, fill);
+		ret = do_anonymous_page(mm, vma, addr, pte, error_code, fill);
 		if (ret == VM_FAULT_OK)
 			return ret;
 		/* the table pte_alloc_map made may be empty: give it back */

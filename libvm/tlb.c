@@ -20,6 +20,8 @@
  *
  * Everything here is async-signal-safe: the fault handler calls it.
  */
+#include <string.h>
+
 #include "internal.h"
 
 struct tlb_entry {
@@ -90,6 +92,22 @@ int tlb_install(const struct tlb_fill *f)
 	tlb_ring[(tlb_head + tlb_count) % tlb_cap] = (struct tlb_entry){ f->va, f->npages };
 	tlb_count++;
 	return 0;
+}
+
+int tlb_install_zeroed(const struct tlb_fill *f)
+{
+	struct tlb_fill w = *f;
+	size_t len = (size_t)f->npages << PAGE_SHIFT;
+	int err;
+
+	w.writable = true;
+	err = tlb_install(&w);
+	if (err)
+		return err;
+	memset(window(f->va), 0, len);
+	if (!f->writable)
+		err = host_protect(window(f->va), len, false, f->exec);
+	return err;
 }
 
 void flush_tlb_range(uint32_t va, uint32_t len)

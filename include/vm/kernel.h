@@ -290,6 +290,9 @@ long get_unmapped_area(struct mm_struct *mm, uint32_t addr, uint32_t len, int fl
 #define X86_PF_WRITE		0x02
 #define X86_PF_USER		0x04
 #define X86_PF_INSTR		0x10
+/* Not hardware's: the caller will zero new anonymous frames through its
+ * own host mapping of them (fill.zero), which spares the direct map. */
+#define FAULT_FLAG_ZERO_IN_WINDOW 0x80000000u
 
 /* What a fault decided (handle_mm_fault's result). */
 enum vm_fault_result {
@@ -310,6 +313,7 @@ struct tlb_fill {
 	bool     exec;
 	bool     major;		/* the fault did I/O */
 	bool     tlb_miss;	/* only the host mapping was missing */
+	bool     zero;		/* FAULT_FLAG_ZERO_IN_WINDOW: the frames still need zeroing */
 };
 
 /* The emulated MMU's fault, with mm->mmap_lock held: find the VMA, check
