@@ -575,6 +575,65 @@ static void test_vmalloc_from_two_processes(void **state)
 	test_shutdown(&tm);
 }
 
+/*
+ * vmalloc_fault: an area made after a guest's page directory was copied is
+ * not in that guest's host mappings. Its first touch faults in the kernel
+ * window; the handler finds the entry in swapper_pg_dir, copies the PDE
+ * into the guest's directory (i386) and maps the page. A fresh attach in
+ * a child stands for "another process".
+ */
+static void test_vmalloc_fault_in_another_process(void **state)
+{
+	struct test_machine tm;
+	int guest, status;
+	uint32_t kva, idx;
+	uint8_t *p;
+	pid_t child;
+
+	boot(&tm, state);
+	guest = vm_task_create("reader", 0);
+	assert_true(guest > 0);
+	p = vmalloc(3 * PAGE_SIZE);
+	assert_non_null(p);
+	memset(p, 0x5a, 3 * PAGE_SIZE);
+	kva = kva_of(p);
+	idx = pgd_index(VM_MODE_I386, kva);
+	fflush(NULL);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char path[256];
+		uint32_t *dir;
+		unsigned i;
+
+		alarm(30);	/* bounds the parent's wait */
+		snprintf(path, sizeof(path), "%s", vm_ram_path());
+		vm_detach();
+		if (vm_attach(path) != 0 || vm_task_enter(guest) != 0)
+			_exit(2);
+		dir = __va(task_mm(current)->pgd);
+		/* i386: the directory was copied before the area's table existed */
+		if (!vm_pae() && dir[idx] != 0)
+			_exit(3);
+		for (i = 0; i < 3 * PAGE_SIZE; i += 512)
+			if (((volatile uint8_t *)kva_to_host(kva))[i] != 0x5a)
+				_exit(4);
+		if (!vm_pae() && dir[idx] != ((uint32_t *)__va(vm_boot_block->swapper_pg_dir))[idx])
+			_exit(5);
+		vm_task_leave();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	vfree(p);
+	/* i386: the area's table went with it, and so did the guest's copy */
+	if (!vm_pae())
+		assert_int_equal(((uint32_t *)__va(task_mm(find_task_by_pid(guest))->pgd))[idx], 0);
+	assert_int_equal(vm_task_reap(guest, NULL), 0);
+	test_shutdown(&tm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +654,7 @@ int main(void)
 		BOTH(test_is_vmalloc_addr),
 		BOTH(test_validate_vmalloc_catches_damage),
 		BOTH(test_vmalloc_from_two_processes),
+		BOTH(test_vmalloc_fault_in_another_process),
 	};
 	cpu_set_t one;
 
