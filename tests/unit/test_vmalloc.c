@@ -7,6 +7,7 @@
  */
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "common.h"
@@ -634,6 +635,46 @@ static void test_vmalloc_fault_in_another_process(void **state)
 	test_shutdown(&tm);
 }
 
+/* Any other kernel-half fault is a kernel bug: the gap after the direct
+ * map holds nothing, so a touch there oopses in the log and the process
+ * dies of SIGSEGV. */
+static void test_stray_kernel_access_oopses(void **state)
+{
+	struct test_machine tm;
+	uint32_t gap;
+	uint64_t mark;
+	int guest, status;
+	pid_t child;
+
+	boot(&tm, state);
+	guest = vm_task_create("stray", 0);
+	assert_true(guest > 0);
+	gap = vm_boot_block->vmalloc_start - PAGE_SIZE;	/* inside the 8 MiB hole */
+	mark = log_mark();
+	fflush(NULL);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		alarm(30);
+		prctl(PR_SET_DUMPABLE, 0);	/* no core file */
+		if (vm_task_enter(guest) != 0)
+			_exit(2);
+		(void)*(volatile uint8_t *)kva_to_host(gap);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+	{
+		char line[80];
+
+		snprintf(line, sizeof(line), "BUG: unable to handle page fault for address: %08x", gap);
+		assert_true(log_has(mark, line));
+	}
+	assert_int_equal(vm_task_reap(guest, NULL), 0);
+	test_shutdown(&tm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +696,7 @@ int main(void)
 		BOTH(test_validate_vmalloc_catches_damage),
 		BOTH(test_vmalloc_from_two_processes),
 		BOTH(test_vmalloc_fault_in_another_process),
+		BOTH(test_stray_kernel_access_oopses),
 	};
 	cpu_set_t one;
 
