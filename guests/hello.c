@@ -2,9 +2,10 @@
  * emulated MMU did: each page's translation before and after the touch,
  * as /proc/self/pagemap would give it. Run it under vmrun:
  *
- *   vmrun --name demo --keep -- guests/hello
- *   vmdump demo maps 1
+ *   vmrun --name demo -- guests/hello 20 --wait    # prints "ready", waits
+ *   vmdump demo maps 1                             # from another shell
  *   vmdump demo walk 1 0x080495b0
+ *   (press Enter in the first shell to let it finish)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,22 @@ static void show(const char *what, const char *p)
 		printf("  %-8s %#010llx -> not present\n", what, (unsigned long long)vm_gva(p));
 }
 
+/* --wait: say "ready" once the pages are touched, then stay up until a
+ * line comes on stdin, so vmdump can look at a live guest. */
+static void wait_for_go(void)
+{
+	char buf[16];
+
+	printf("ready\n");
+	fflush(stdout);
+	if (!fgets(buf, sizeof(buf), stdin))
+		exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	int pages = argc > 1 ? atoi(argv[1]) : 4;
+	int wait = argc > 2 && !strcmp(argv[2], "--wait");
 	struct vm_rusage ru;
 	char *data, *p;
 	int i;
@@ -60,5 +74,8 @@ int main(int argc, char **argv)
 	vm_getrusage(&ru);
 	printf("minflt %llu majflt %llu rss %llu pages\n", (unsigned long long)ru.minflt,
 	       (unsigned long long)ru.majflt, (unsigned long long)ru.rss);
+	fflush(stdout);
+	if (wait)
+		wait_for_go();
 	return 0;
 }

@@ -9,8 +9,8 @@ trap 'rm -f "$ram"' EXIT
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-say "vmrun --ram 64M --name $name --keep -- echo 'hello from a guest'"
-./vmrun/vmrun --ram 64M --name "$name" --keep -- echo 'hello from a guest' || exit 1
+say "vmrun --ram 64M --name $name --keep -- guests/hello 20"
+./vmrun/vmrun --ram 64M --name "$name" --keep -- guests/hello 20 || exit 1
 
 for view in meminfo buddyinfo zoneinfo; do
 	say "vmdump $name $view"
@@ -29,6 +29,38 @@ say "vmdump $name page 0"
 ./tools/vmdump "$name" page 0
 say "vmdump $name check"
 ./tools/vmdump "$name" check
+
+# A guest that stays alive while we look: it touches its pages, says
+# "ready" and waits for a line on its stdin.
+say "vmrun --name $name-live -- guests/hello 40 --wait &   (stays up while we look)"
+live=/dev/shm/vm-$name-live.ram
+trap 'rm -f "$ram" "$live"' EXIT
+coproc GUEST { ./vmrun/vmrun --ram 64M --name "$name-live" -- guests/hello 40 --wait 2>&1; }
+while read -r -t 60 -u "${GUEST[0]}" line; do
+	[ "$line" = ready ] && break
+	echo "$line"
+done
+[ "$line" = ready ] || { echo "the guest did not start"; exit 1; }
+say "vmdump $name-live ps"
+./tools/vmdump "$name-live" ps
+say "vmdump $name-live maps 1"
+./tools/vmdump "$name-live" maps 1
+say "vmdump $name-live smaps 1 (first mapping)"
+./tools/vmdump "$name-live" smaps 1 | sed -n '1,/^VmFlags/p'
+say "vmdump $name-live walk 1 0x080495b0   (the seed's example address)"
+./tools/vmdump "$name-live" walk 1 0x080495b0
+addr=$(./tools/vmdump "$name-live" maps 1 | awk 'NR==1 {split($1, a, "-"); print "0x" a[1]}')
+say "vmdump $name-live pagemap 1 $addr 4"
+./tools/vmdump "$name-live" pagemap 1 "$addr" 4
+echo go >&"${GUEST[1]}"	# let it finish
+cat <&"${GUEST[0]}"
+wait "$GUEST_PID"
+
+say "vmrun -- guests/pt bad-addr   (a bad pointer: SIGSEGV, as Linux would)"
+./vmrun/vmrun --ram 64M --name "$name-segv" --keep -- guests/pt bad-addr
+echo "exit status $?"
+./tools/vmdump "$name-segv" dmesg | grep segfault
+rm -f "/dev/shm/vm-$name-segv.ram"
 
 say "vmrun --ram 1G --mode pae -- true   (HighMem above 896 MiB)"
 ./vmrun/vmrun --ram 1G --mode pae --name "$name-pae" --keep -- true || exit 1
