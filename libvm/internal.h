@@ -210,7 +210,7 @@ void sync_kernel_pgd(uint64_t pgdir, uint32_t kva);
 
 /* tlb.c: this process's host mappings of the user window, the emulated
  * TLB. Each entry is one host mapping of a run of pages; at capacity the
- * oldest is evicted and its next access takes a TLB-miss fault. */
+ * TLB is flushed and the next accesses take TLB-miss faults. */
 int  tlb_init(unsigned entries);
 void tlb_exit(void);
 int  tlb_install(const struct tlb_fill *fill);
