@@ -245,6 +245,10 @@ struct vm_area_struct *vma_prev(const struct vm_area_struct *vma);
  * stack limit and the guard gap. 0 or -ENOMEM. mmap_lock held. */
 int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr);
 
+/* umalloc.c: check this process's guest heap (vm_malloc's chunks, bins
+ * and large blocks); the number of violations reported. */
+unsigned long validate_umalloc(struct vm_report *r);
+
 /* fault.c: the SIGSEGV handler on its alternate stack. */
 int  fault_handler_install(void);
 void fault_handler_remove(void);
