@@ -187,6 +187,14 @@ static void segv_handler(int sig, siginfo_t *si, void *uctx)
 			current->flags |= PF_SIGNALED;
 			die_by(SIGBUS);
 		} else {
+			/* The hardware reads the PTE, not our TLB: a user page
+			 * present in the tables is a protection fault even when
+			 * its host mapping was flushed. */
+			uint64_t pte = pte_lookup(current_mm, addr);
+
+			if (pte && (pt_read(pte) & (_PAGE_PRESENT | _PAGE_USER)) ==
+				   (_PAGE_PRESENT | _PAGE_USER))
+				err |= X86_PF_PROT;
 			segfault(addr, err, uc);
 		}
 		goto out;

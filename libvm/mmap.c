@@ -371,6 +371,18 @@ static void populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uin
 	}
 }
 
+/* vm.overcommit_memory = 0, Linux's heuristic: refuse only a request
+ * that could never fit, more pages than RAM and swap together. */
+static int vm_enough_memory(uint32_t pages)
+{
+	unsigned long total = 0;
+	unsigned z;
+
+	for (z = 0; z < MAX_NR_ZONES; z++)
+		total += NODE_DATA()->node_zones[z].managed_pages;
+	return pages > total ? -ENOMEM : 0;
+}
+
 /* do_mmap with the lock held: the address, or -errno. */
 static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int flags)
 {
@@ -391,6 +403,8 @@ static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot,
 			return -EEXIST;
 	}
 	if (mm->mm_avl.count >= mm->map_count_max)
+		return -ENOMEM;
+	if ((vm_flags & VM_ACCOUNT) && vm_enough_memory(len >> PAGE_SHIFT))
 		return -ENOMEM;
 	if (flags & MAP_FIXED) {
 		err = do_munmap(mm, addr, len);
@@ -436,8 +450,6 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 		return fd < 0 ? -EBADF : -ENODEV;	/* file mappings: not yet */
 	if (flags & MAP_HUGETLB)
 		return -EINVAL;			/* no hugetlbfs */
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL;
 	if (!len)
 		return -EINVAL;
 	if (flags & MAP_FIXED_NOREPLACE)
@@ -558,7 +570,7 @@ static int do_brk_flags(struct mm_struct *mm, uint32_t addr, uint32_t len)
 			       VM_ACCOUNT;
 	struct vm_area_struct *vma, *prev;
 
-	if (mm->mm_avl.count >= mm->map_count_max)
+	if (mm->mm_avl.count >= mm->map_count_max || vm_enough_memory(len >> PAGE_SHIFT))
 		return -ENOMEM;
 	prev = VMA(avl_floor(&mm->mm_avl, vma_key, addr));
 	if (prev && prev->vm_end == addr && prev->vm_flags == flags && !prev->vm_file) {

@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 passed=0 failed=0 failures=()
 
 shm_files() { ls /dev/shm 2>/dev/null | grep -E '^vm-.*\.(ram|swap)$' | sort; }
+# A file some process still maps is a live machine of someone else's (a
+# test's processes are all gone when it ends): only unmapped ones are left.
+mapped() { grep -qs -F "/dev/shm/$1" /proc/[0-9]*/maps; }
 before=$(shm_files)
 
 run() {	# run NAME CMD...: a test program, 10 minutes at most
@@ -18,12 +21,14 @@ run() {	# run NAME CMD...: a test program, 10 minutes at most
 		local rc=$?
 		failed=$((failed + 1)); failures+=("$name (exit $rc)")
 	fi
-	local after
-	after=$(shm_files)
-	if [ "$after" != "$before" ]; then
-		echo "$name left files in /dev/shm:"; comm -13 <(echo "$before") <(echo "$after")
+	local f left=()
+	for f in $(comm -13 <(echo "$before") <(shm_files)); do
+		mapped "$f" || left+=("$f")
+	done
+	if [ ${#left[@]} -gt 0 ]; then
+		echo "$name left files in /dev/shm: ${left[*]}"
 		failed=$((failed + 1)); failures+=("$name (left RAM files)")
-		for f in $(comm -13 <(echo "$before") <(echo "$after")); do rm -f "/dev/shm/$f"; done
+		for f in "${left[@]}"; do rm -f "/dev/shm/$f"; done
 	fi
 }
 
