@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include <vm/pgtable.h>
 
 void vm_report(struct vm_report *r, const char *fmt, ...)
 {
@@ -362,6 +363,688 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 	return r->violations - before;
 }
 
+/* ---- validate_mm: tasks, address spaces, user page tables --------------- */
+
+/*
+ * Every task slot, every mm's VMAs (list against tree), and a full walk of
+ * each mm's user page tables, then a census that only the sum over all mms
+ * can give: _mapcount + 1 of a frame is the number of present user PTEs
+ * mapping it, and no user page table is left that no mm links.
+ *
+ * The per-mm part reads copies, one object at a time; a walk stops at the
+ * first link it cannot trust (outside lowmem, misaligned, out of order),
+ * and the census runs only when every walk reached its end, so a damaged
+ * machine yields a few precise lines rather than a cascade. Loops are
+ * bounded by the task table (256 slots), the user range (786432 pages) and
+ * the frames of RAM.
+ */
+
+/* What the walks of all mms learned about one frame. */
+struct frame_use {
+	uint32_t ptes;			/* present user PTEs mapping it */
+	uint32_t private_mm;		/* the mm that maps it from a private VMA, 0 if none */
+};
+
+struct mm_walk {
+	const struct vm_view *v;
+	struct vm_report *r;
+	int mode;
+	struct frame_use *use;		/* per frame, summed over mms */
+	uint8_t *table_seen;		/* a bit per frame: reached as a user page table */
+	bool complete;			/* every mm walked to its end: the census may run */
+	/* the mm being walked */
+	uint32_t mm_pa;
+	int pid;
+	const struct vm_area_struct *vmas; /* copies, sorted, not overlapping */
+	uint32_t nr_vmas;
+	bool vmas_complete;		/* the list was read to its end: "in no VMA" means it */
+	uint64_t present;		/* present PTEs in the user range */
+	uint64_t swapents;		/* swap PTEs */
+	uint64_t tables;		/* page-table frames below the PGD */
+};
+
+#define mm_report(w, fmt, ...) \
+	vm_report((w)->r, "mm %#x (pid %d): " fmt, (w)->mm_pa, (w)->pid, ##__VA_ARGS__)
+
+#define USER_FRAME_NEVER	((1u << PG_buddy) | (1u << PG_pcp) | (1u << PG_reserved) | \
+				 (1u << PG_slab) | (1u << PG_pgtable) | (1u << PG_tail))
+
+/* A kernel object of len bytes at pa, in lowmem and aligned: where the
+ * kernel keeps its objects. NULL if it cannot be one. */
+static const void *lowmem_obj(const struct vm_view *v, uint64_t pa, uint64_t len, unsigned align)
+{
+	uint64_t low = (uint64_t)v->boot->max_low_pfn << PAGE_SHIFT;
+
+	if (pa == 0 || (pa & (align - 1)) || pa >= low || len > low - pa)
+		return NULL;
+	return vm_view_ptr(v, pa, len);
+}
+
+/* Is [pa, pa + len) an object of the slab cache at cache_pa: inside a slab
+ * of that cache, at a multiple of its stride? */
+static bool in_cache(const struct vm_view *v, uint64_t pa, uint64_t len, uint32_t cache_pa)
+{
+	const struct kmem_cache *c = lowmem_obj(v, cache_pa, sizeof(*c), 8);
+	uint64_t pfn = pa >> PAGE_SHIFT, base;
+	const struct page *page;
+	uint32_t size, order;
+
+	if (!c || pfn >= v->nr_pages)
+		return false;
+	page = &v->mem_map[pfn];
+	if (page->flags & (1u << PG_tail)) {
+		pfn = page->index;
+		if (pfn >= v->nr_pages)
+			return false;
+		page = &v->mem_map[pfn];
+	}
+	size = c->size;
+	order = c->order;
+	base = pfn << PAGE_SHIFT;
+	return (page->flags & (1u << PG_slab)) && page->mapping == cache_pa && size &&
+	       order < MAX_ORDER && (pa - base) % size == 0 &&
+	       pa + len <= base + (PAGE_SIZE << order);
+}
+
+static inline pteval_t entry_at(const void *table, unsigned i, unsigned esz)
+{
+	if (esz == 8)
+		return __atomic_load_n((const uint64_t *)table + i, __ATOMIC_RELAXED);
+	return __atomic_load_n((const uint32_t *)table + i, __ATOMIC_RELAXED);
+}
+
+static inline bool bit_test_and_set(uint8_t *map, uint64_t n)
+{
+	uint8_t bit = (uint8_t)(1u << (n & 7));
+	bool was = map[n >> 3] & bit;
+
+	map[n >> 3] |= bit;
+	return was;
+}
+
+/* Every task slot: a known state, a unique pid, and for a task that holds
+ * an address space an mm that is an mm_struct object whose pgd is the
+ * task's cr3. Collects the distinct mms (with a pid for messages). */
+static void check_tasks(const struct vm_view *v, struct vm_report *r, uint32_t *mms, int *pids,
+			unsigned *nr_mms, bool *complete)
+{
+	const struct task_table *tt = &v->kdata->tasks;
+	uint32_t used = 0, i, j, nr_tasks = tt->nr_tasks;
+
+	*nr_mms = 0;
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		const struct mm_struct *mm;
+		struct task_struct t;
+
+		memcpy(&t, &tt->task[i], sizeof(t));
+		if (t.state == TASK_DEAD)
+			continue;
+		used++;
+		if (t.state > TASK_ZOMBIE) {
+			vm_report(r, "task slot %u: unknown state %u", i, t.state);
+			*complete = false;
+			continue;
+		}
+		if (t.pid <= 0)
+			vm_report(r, "task slot %u: pid %d", i, t.pid);
+		for (j = 0; j < i; j++)
+			if (tt->task[j].state != TASK_DEAD && tt->task[j].pid == t.pid)
+				vm_report(r, "task slots %u and %u both hold pid %d", j, i, t.pid);
+		if (t.ppid < 0)
+			vm_report(r, "task pid %d: parent pid %d", t.pid, t.ppid);
+		if (!memchr(t.comm, '\0', sizeof(t.comm)))
+			vm_report(r, "task pid %d: comm not NUL-terminated", t.pid);
+		if (t.state == TASK_RUNNING && t.host_pid <= 0)
+			vm_report(r, "task pid %d: running with host pid %d", t.pid, t.host_pid);
+		if (t.state == TASK_ZOMBIE) {
+			if (t.mm)
+				vm_report(r, "task pid %d: a zombie still holding mm %#x", t.pid, t.mm);
+			continue;
+		}
+		if (!t.mm) {
+			vm_report(r, "task pid %d: %s without an mm", t.pid,
+				  t.state == TASK_NEW ? "new" : "running");
+			continue;
+		}
+		mm = lowmem_obj(v, t.mm, sizeof(*mm), 4);
+		if (!mm) {
+			vm_report(r, "task pid %d: mm at pa %#x lies outside lowmem or is misaligned",
+				  t.pid, t.mm);
+			*complete = false;
+			continue;
+		}
+		if (!in_cache(v, t.mm, sizeof(*mm), tt->mm_cache))
+			vm_report(r, "task pid %d: mm %#x is not an object of the mm_struct cache",
+				  t.pid, t.mm);
+		if (t.cr3 != mm->pgd)
+			vm_report(r, "task pid %d: cr3 %#x, its mm's pgd is %#x", t.pid, t.cr3, mm->pgd);
+		if ((int32_t)mm->owner != t.pid)
+			vm_report(r, "task pid %d: its mm %#x names pid %u as owner", t.pid, t.mm,
+				  mm->owner);
+		for (j = 0; j < *nr_mms; j++)
+			if (mms[j] == t.mm)
+				break;
+		if (j == *nr_mms) {
+			mms[j] = t.mm;
+			pids[j] = t.pid;
+			(*nr_mms)++;
+		}
+	}
+	if (used != nr_tasks)
+		vm_report(r, "task table: nr_tasks %u, %u slots in use", nr_tasks, used);
+}
+
+/* Walks the list in step with the tree's in-order visit. */
+struct vma_cursor {
+	struct mm_walk *w;
+	const uint32_t *pas;		/* the list's VMAs, in order */
+	uint32_t n, next;
+	bool broken;
+};
+
+static void visit_vma(void *ctx, uint32_t node)
+{
+	struct vma_cursor *c = ctx;
+	uint32_t pa = node - (uint32_t)offsetof(struct vm_area_struct, vm_avl);
+
+	if (c->broken)
+		return;
+	if (c->next >= c->n || c->pas[c->next] != pa) {
+		mm_report(c->w, "VMA tree and list disagree: the tree has VMA %#x where the list has %#x",
+			  pa, c->next < c->n ? c->pas[c->next] : 0);
+		c->broken = true;
+		return;
+	}
+	c->next++;
+}
+
+/* The VMA list, sorted and not overlapping, against the AVL tree and the
+ * mm's counters. Leaves copies of the VMAs in w->vmas. */
+static void check_vmas(struct mm_walk *w, const struct mm_struct *mm)
+{
+	const struct vm_view *v = w->v;
+	const uint32_t max = TASK_SIZE >> PAGE_SHIFT;
+	uint32_t pa = mm->mmap, prev = 0, prev_end = 0, n = 0, cap = 0, *pas = NULL;
+	uint32_t vma_cache = v->kdata->tasks.vma_cache;
+	struct vm_area_struct *vmas = NULL;
+	uint64_t total = 0, stack = 0;
+	struct vma_cursor cursor;
+	bool complete = true;
+	char what[64];
+
+	while (pa) {
+		const struct vm_area_struct *p;
+		struct vm_area_struct vma;
+		uint32_t f;
+
+		if (n >= max) {
+			mm_report(w, "VMA list does not end after %u VMAs", n);
+			complete = false;
+			break;
+		}
+		p = lowmem_obj(v, pa, sizeof(*p), 4);
+		if (!p) {
+			mm_report(w, "VMA at pa %#x lies outside lowmem or is misaligned", pa);
+			complete = false;
+			break;
+		}
+		vma = *p;	/* one copy: a live machine may change under us */
+		if (!in_cache(v, pa, sizeof(vma), vma_cache))
+			mm_report(w, "VMA %#x is not an object of the vm_area_struct cache", pa);
+		if (vma.vm_prev != prev)
+			mm_report(w, "VMA %08x-%08x: prev link %#x, expected %#x", vma.vm_start,
+				  vma.vm_end, vma.vm_prev, prev);
+		if (vma.vm_mm != w->mm_pa)
+			mm_report(w, "VMA %08x-%08x belongs to mm %#x", vma.vm_start, vma.vm_end,
+				  vma.vm_mm);
+		if (((vma.vm_start | vma.vm_end) & ~PAGE_MASK) || vma.vm_start >= vma.vm_end ||
+		    vma.vm_end > TASK_SIZE) {
+			mm_report(w, "VMA %#x spans %08x-%08x: not a page-aligned range below TASK_SIZE",
+				  pa, vma.vm_start, vma.vm_end);
+			complete = false;
+			break;
+		}
+		if (vma.vm_start < prev_end) {
+			mm_report(w, "VMA %08x-%08x overlaps or precedes the VMA before it (ends %08x)",
+				  vma.vm_start, vma.vm_end, prev_end);
+			complete = false;
+			break;
+		}
+		/* mprotect can raise a right only where its VM_MAY* bit
+		 * allows; shared implies may-share */
+		f = vma.vm_flags;
+		if ((f & VM_ACCESS_FLAGS) & ~((f >> 4) & VM_ACCESS_FLAGS))
+			mm_report(w, "VMA %08x-%08x: flags %#x grant a right their VM_MAY* bits do not",
+				  vma.vm_start, vma.vm_end, f);
+		if ((f & VM_SHARED) && !(f & VM_MAYSHARE))
+			mm_report(w, "VMA %08x-%08x: VM_SHARED without VM_MAYSHARE (flags %#x)",
+				  vma.vm_start, vma.vm_end, f);
+		if (n == cap) {
+			uint32_t ncap = cap ? 2 * cap : 32, *np;
+			struct vm_area_struct *nv;
+
+			nv = realloc(vmas, ncap * sizeof(*vmas));
+			if (nv)
+				vmas = nv;
+			np = realloc(pas, ncap * sizeof(*pas));
+			if (np)
+				pas = np;
+			if (!nv || !np) {
+				vm_report(w->r, "check: out of memory for %u VMAs", ncap);
+				complete = false;
+				break;
+			}
+			cap = ncap;
+		}
+		vmas[n] = vma;
+		pas[n] = pa;
+		n++;
+		total += (vma.vm_end - vma.vm_start) >> PAGE_SHIFT;
+		if (f & VM_GROWSDOWN)
+			stack += (vma.vm_end - vma.vm_start) >> PAGE_SHIFT;
+		prev = pa;
+		prev_end = vma.vm_end;
+		pa = vma.vm_next;
+	}
+	if (complete) {
+		if (mm->mm_avl.count != n)
+			mm_report(w, "map_count %u, the VMA list holds %u", mm->mm_avl.count, n);
+		if (n > mm->map_count_max)
+			mm_report(w, "%u VMAs, more than max_map_count %u", n, mm->map_count_max);
+		if (mm->total_vm != total)
+			mm_report(w, "total_vm %llu pages, the VMAs span %llu",
+				  (unsigned long long)mm->total_vm, (unsigned long long)total);
+		if (mm->stack_vm != stack)
+			mm_report(w, "stack_vm %llu pages, the VM_GROWSDOWN VMAs span %llu",
+				  (unsigned long long)mm->stack_vm, (unsigned long long)stack);
+	}
+	snprintf(what, sizeof(what), "mm %#x (pid %d) VMA", w->mm_pa, w->pid);
+	cursor = (struct vma_cursor){ .w = w, .pas = pas, .n = n };
+	avl_validate(v, &mm->mm_avl, AVL_KEY_OFFSET(struct vm_area_struct, vm_avl, vm_start),
+		     max + 1, what, w->r, complete ? visit_vma : NULL, &cursor);
+	if (complete && !cursor.broken && cursor.next != n)
+		mm_report(w, "the VMA list goes on at %#x after the tree's last", pas[cursor.next]);
+	free(pas);
+	w->vmas = vmas;
+	w->nr_vmas = n;
+	w->vmas_complete = complete;
+}
+
+/* The VMA holding addr, or NULL: a binary search of the sorted copies. */
+static const struct vm_area_struct *vma_of(const struct mm_walk *w, uint32_t addr)
+{
+	uint32_t lo = 0, hi = w->nr_vmas;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct vm_area_struct *vma = &w->vmas[mid];
+
+		if (addr < vma->vm_start)
+			hi = mid;
+		else if (addr >= vma->vm_end)
+			lo = mid + 1;
+		else
+			return vma;
+	}
+	return NULL;
+}
+
+/* A user page-table frame at pa whose first va is first: lowmem, PG_pgtable,
+ * this mm's, reached once. Its contents, or NULL (reported). */
+static const void *user_table(struct mm_walk *w, uint64_t pa, uint32_t first, const char *what)
+{
+	const struct vm_view *v = w->v;
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	struct page page;
+	const void *t;
+
+	t = (pa & ~PAGE_MASK) || pfn >= v->boot->max_low_pfn || pfn >= v->nr_pages ? NULL :
+	    vm_view_ptr(v, pa, PAGE_SIZE);
+	if (!t) {
+		mm_report(w, "%s for %08x at pa %#llx lies outside lowmem or is misaligned", what,
+			  first, (unsigned long long)pa);
+		w->complete = false;
+		return NULL;
+	}
+	if (bit_test_and_set(w->table_seen, pfn)) {
+		mm_report(w, "%s for %08x: pfn %#llx is linked as a page table twice", what, first,
+			  (unsigned long long)pfn);
+		w->complete = false;
+		return NULL;
+	}
+	page = v->mem_map[pfn];
+	if (!(page.flags & (1u << PG_pgtable)) ||
+	    (page.flags & (USER_FRAME_NEVER & ~(1u << PG_pgtable))) || page._refcount < 1 ||
+	    page.mapping != w->mm_pa || page.index != first >> PAGE_SHIFT)
+		mm_report(w, "%s for %08x: pfn %#llx has flags %#x refcount %d mapping %#x index %#x; expected PG_pgtable, this mm, index %#x",
+			  what, first, (unsigned long long)pfn, page.flags, page._refcount,
+			  page.mapping, page.index, first >> PAGE_SHIFT);
+	return t;
+}
+
+static void check_table_count(struct mm_walk *w, uint64_t pa, const char *what, uint32_t first,
+			      unsigned used)
+{
+	const struct page *page = &w->v->mem_map[pa >> PAGE_SHIFT];
+
+	if (page->private != used)
+		mm_report(w, "%s for %08x (pfn %#llx) counts %u entries in use, holds %u", what, first,
+			  (unsigned long long)(pa >> PAGE_SHIFT), page->private, used);
+}
+
+/* One non-zero PTE at addr. */
+static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
+{
+	const struct vm_area_struct *vma = vma_of(w, addr);
+	const struct vm_view *v = w->v;
+	struct frame_use *use;
+	struct page page;
+	uint64_t pfn;
+
+	if (!vma && w->vmas_complete)
+		mm_report(w, "va %08x: PTE %#llx lies in no VMA", addr, (unsigned long long)e);
+	if (!pte_present(e)) {
+		w->swapents++;
+		return;
+	}
+	w->present++;
+	/* a PTE never grants more than its VMA */
+	if (vma && pte_write(e) && !(vma->vm_flags & VM_WRITE))
+		mm_report(w, "va %08x: PTE %#llx is writable in VMA %08x-%08x without VM_WRITE", addr,
+			  (unsigned long long)e, vma->vm_start, vma->vm_end);
+	if (vma && pte_user(e) && !(vma->vm_flags & VM_ACCESS_FLAGS))
+		mm_report(w, "va %08x: PTE %#llx is user-accessible in PROT_NONE VMA %08x-%08x", addr,
+			  (unsigned long long)e, vma->vm_start, vma->vm_end);
+	pfn = pte_pfn(e);
+	if (pfn >= v->nr_pages) {
+		mm_report(w, "va %08x: PTE %#llx maps pfn %#llx beyond RAM", addr,
+			  (unsigned long long)e, (unsigned long long)pfn);
+		return;
+	}
+	page = v->mem_map[pfn];
+	if (page._refcount < 1 || (page.flags & USER_FRAME_NEVER))
+		mm_report(w, "va %08x maps pfn %#llx, which is not an allocated user frame (flags %#x refcount %d)",
+			  addr, (unsigned long long)pfn, page.flags, page._refcount);
+	use = &w->use[pfn];
+	if (use->ptes < UINT32_MAX)
+		use->ptes++;
+	if (vma && !(vma->vm_flags & VM_SHARED) && !vma->vm_file) {
+		/* Until fork, the mm that faulted a private page in is
+		 * the only one mapping it. */
+		if (page.mapping != (w->mm_pa | PAGE_MAPPING_ANON) || page.index != addr >> PAGE_SHIFT)
+			mm_report(w, "va %08x: anonymous pfn %#llx has mapping %#x index %#x, expected %#x index %#x",
+				  addr, (unsigned long long)pfn, page.mapping, page.index,
+				  w->mm_pa | PAGE_MAPPING_ANON, addr >> PAGE_SHIFT);
+		if (use->private_mm && use->private_mm != w->mm_pa)
+			vm_report(w->r, "pfn %#llx: a private anonymous page mapped by mm %#x and mm %#x",
+				  (unsigned long long)pfn, use->private_mm, w->mm_pa);
+		use->private_mm = w->mm_pa;
+	}
+}
+
+/* A PTE table covering first..: its entries, and its count of them. */
+static void check_pte_table(struct mm_walk *w, uint64_t pa, uint32_t first)
+{
+	unsigned esz = pt_entry_size(w->mode), n = ptrs_per_pte(w->mode), i, used = 0;
+	const void *t = user_table(w, pa, first, "page table");
+
+	if (!t)
+		return;
+	w->tables++;
+	for (i = 0; i < n; i++) {
+		pteval_t e = entry_at(t, i, esz);
+
+		if (pte_none(e))
+			continue;
+		used++;
+		check_pte(w, first + (i << PAGE_SHIFT), e);
+	}
+	check_table_count(w, pa, "page table", first, used);
+	if (used == 0)
+		mm_report(w, "empty page table for %08x (pfn %#llx) left linked", first,
+			  (unsigned long long)(pa >> PAGE_SHIFT));
+}
+
+/* A directory entry (i386 PGD, pae PMD) for first..: 0 or a page table. */
+static void check_pmd_entry(struct mm_walk *w, pteval_t e, uint32_t first)
+{
+	if (!pmd_present(e) || pmd_large(e)) {
+		mm_report(w, "directory entry for %08x is %#llx: not a page table", first,
+			  (unsigned long long)e);
+		return;
+	}
+	check_pte_table(w, pmd_table_pa(e), first);
+}
+
+/* i386: the PGD frame; entries 0..767 are the user's, 768.. copies of
+ * swapper_pg_dir's (or still 0). */
+static void check_tables_i386(struct mm_walk *w, const struct mm_struct *mm)
+{
+	const unsigned user = TASK_SIZE >> PGDIR_SHIFT_I386;
+	const void *pgd = user_table(w, mm->pgd, 0, "page directory");
+	const void *kpgd = vm_view_ptr(w->v, w->v->boot->swapper_pg_dir, PAGE_SIZE);
+	unsigned i, used = 0;
+
+	if (!pgd)
+		return;
+	for (i = 0; i < user; i++) {
+		pteval_t e = entry_at(pgd, i, 4);
+
+		if (pgd_none(e))
+			continue;
+		used++;
+		check_pmd_entry(w, e, i << PGDIR_SHIFT_I386);
+	}
+	check_table_count(w, mm->pgd, "page directory", 0, used);
+	for (i = user; kpgd && i < PTRS_PER_PGD_I386; i++) {
+		pteval_t e = entry_at(pgd, i, 4), k = entry_at(kpgd, i, 4);
+
+		if (e && e != k)
+			mm_report(w, "kernel PGD entry %u is %#llx, swapper_pg_dir's is %#llx", i,
+				  (unsigned long long)e, (unsigned long long)k);
+	}
+}
+
+/* pae: the PDPT, a 32-byte object of pgd_cache; PGD[0..2] lead to user PMD
+ * tables, PGD[3] to the kernel's shared PMD. */
+static void check_tables_pae(struct mm_walk *w, const struct mm_struct *mm)
+{
+	const struct vm_view *v = w->v;
+	const uint64_t kpmd = ((uint64_t)v->boot->swapper_pg_dir + PAGE_SIZE) | _PAGE_PRESENT;
+	const void *pdpt = lowmem_obj(v, mm->pgd, pgd_table_size(VM_MODE_PAE), 32);
+	unsigned i, j;
+
+	if (!pdpt) {
+		mm_report(w, "PDPT at pa %#x lies outside lowmem or is not 32-byte aligned", mm->pgd);
+		w->complete = false;
+		return;
+	}
+	if (!in_cache(v, mm->pgd, pgd_table_size(VM_MODE_PAE), v->kdata->tasks.pgd_cache))
+		mm_report(w, "PDPT %#x is not an object of the pgd_cache", mm->pgd);
+	for (i = 0; i < PTRS_PER_PGD_PAE - 1; i++) {
+		pteval_t e = entry_at(pdpt, i, 8);
+		uint32_t first = i << PGDIR_SHIFT_PAE;
+		unsigned used = 0;
+		const void *pmd;
+
+		if (pgd_none(e))
+			continue;
+		if (pte_flags(e) != _PAGE_PRESENT) {
+			mm_report(w, "PGD entry %u is %#llx: a PDPT entry holds P and a frame only", i,
+				  (unsigned long long)e);
+			if (!pgd_present(e))
+				continue;
+		}
+		pmd = user_table(w, pgd_table_pa(e), first, "PMD table");
+		if (!pmd)
+			continue;
+		w->tables++;
+		for (j = 0; j < PTRS_PER_PMD_PAE; j++) {
+			pteval_t pe = entry_at(pmd, j, 8);
+
+			if (pmd_none(pe))
+				continue;
+			used++;
+			check_pmd_entry(w, pe, first | (j << PMD_SHIFT_PAE));
+		}
+		check_table_count(w, pgd_table_pa(e), "PMD table", first, used);
+		if (used == 0)
+			mm_report(w, "empty PMD table for %08x (pfn %#llx) left linked", first,
+				  (unsigned long long)(pgd_table_pa(e) >> PAGE_SHIFT));
+	}
+	if (entry_at(pdpt, 3, 8) != kpmd)
+		mm_report(w, "PGD entry 3 is %#llx, expected %#llx (the kernel's shared PMD)",
+			  (unsigned long long)entry_at(pdpt, 3, 8), (unsigned long long)kpmd);
+}
+
+static void check_mm(struct mm_walk *w, uint32_t mm_pa, int pid)
+{
+	const struct mm_struct *p = lowmem_obj(w->v, mm_pa, sizeof(*p), 4);
+	struct mm_struct mm;
+	int64_t rss;
+	bool complete;
+	int i;
+
+	if (!p)		/* check_tasks reported it */
+		return;
+	memcpy(&mm, p, sizeof(mm));
+	w->mm_pa = mm_pa;
+	w->pid = pid;
+	w->present = w->swapents = w->tables = 0;
+	if (mm.task_size != TASK_SIZE)
+		mm_report(w, "task_size %#x, expected %#lx", mm.task_size, TASK_SIZE);
+	if (mm.brk < mm.start_brk)
+		mm_report(w, "brk %#x below start_brk %#x", mm.brk, mm.start_brk);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (mm.rss_stat[i] < 0)
+			mm_report(w, "rss_stat[%d] is %lld", i, (long long)mm.rss_stat[i]);
+
+	check_vmas(w, &mm);
+
+	/* the counters are checked against this mm's walk alone */
+	complete = w->complete;
+	w->complete = true;
+	if (w->mode == VM_MODE_PAE)
+		check_tables_pae(w, &mm);
+	else
+		check_tables_i386(w, &mm);
+	if (w->complete) {
+		rss = mm.rss_stat[MM_ANONPAGES] + mm.rss_stat[MM_FILEPAGES] + mm.rss_stat[MM_SHMEMPAGES];
+		if (rss != (int64_t)w->present)
+			mm_report(w, "rss %lld pages (anon %lld, file %lld, shmem %lld), the tables map %llu",
+				  (long long)rss, (long long)mm.rss_stat[MM_ANONPAGES],
+				  (long long)mm.rss_stat[MM_FILEPAGES],
+				  (long long)mm.rss_stat[MM_SHMEMPAGES], (unsigned long long)w->present);
+		if (mm.rss_stat[MM_SWAPENTS] != (int64_t)w->swapents)
+			mm_report(w, "swapents %lld, the tables hold %llu swap entries",
+				  (long long)mm.rss_stat[MM_SWAPENTS], (unsigned long long)w->swapents);
+		if (mm.nr_ptes != w->tables)
+			mm_report(w, "nr_ptes %u, %llu page tables below the PGD", mm.nr_ptes,
+				  (unsigned long long)w->tables);
+	}
+	w->complete = w->complete && complete;
+	free((void *)w->vmas);
+	w->vmas = NULL;
+	w->nr_vmas = 0;
+}
+
+/* i386: pgd_list holds every user page directory once (its frames,
+ * linked through page->lru), so a freed kernel table's PDE can be cleared
+ * from all of them. pgds[] are the directories of the nr mms found. */
+static void check_pgd_list(const struct vm_view *v, struct vm_report *r, const uint32_t *mms,
+			   const uint32_t *pgds, unsigned nr, bool complete)
+{
+	const struct pfn_list *head = &v->kdata->tasks.pgd_list;
+	uint32_t listed[2 * VM_MAX_TASKS], pfn = head->next, prev = PFN_NIL, n = 0, i, j;
+
+	while (pfn != PFN_NIL) {
+		const struct page *page;
+
+		if (n == ARRAY_SIZE(listed)) {
+			vm_report(r, "pgd_list: more than %u directories (a cycle?)", n);
+			return;
+		}
+		if (pfn >= v->nr_pages) {
+			vm_report(r, "pgd_list: links to pfn %#x beyond RAM", pfn);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			if (listed[i] == pfn) {
+				vm_report(r, "pgd_list: pfn %#x is on it twice (a cycle?)", pfn);
+				return;
+			}
+		page = &v->mem_map[pfn];
+		if (!(page->flags & (1u << PG_pgtable)) || page->index != 0)
+			vm_report(r, "pgd_list: pfn %#x is not a page directory (flags %#x index %#x)",
+				  pfn, page->flags, page->index);
+		if (page->lru.prev != prev)
+			vm_report(r, "pgd_list: pfn %#x: prev link %#x, expected %#x", pfn, page->lru.prev,
+				  prev);
+		listed[n++] = pfn;
+		prev = pfn;
+		pfn = page->lru.next;
+	}
+	if (head->prev != prev)
+		vm_report(r, "pgd_list: tail %#x, the list ends at %#x", head->prev, prev);
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < n && listed[j] != pgds[i] >> PAGE_SHIFT; j++)
+			;
+		if (j == n)
+			vm_report(r, "pgd_list: the directory of mm %#x (pfn %#x) is not on it", mms[i],
+				  pgds[i] >> PAGE_SHIFT);
+	}
+	if (complete && n != nr)
+		vm_report(r, "pgd_list: %u directories, the tasks hold %u mms", n, nr);
+}
+
+unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
+{
+	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true };
+	unsigned long before = r->violations;
+	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
+	int pids[VM_MAX_TASKS];
+	unsigned nr_mms, i;
+
+	check_tasks(v, r, mms, pids, &nr_mms, &w.complete);
+	if (nr_mms && !v->kdata->tasks.mm_cache)
+		vm_report(r, "task table: tasks hold mms but there is no mm_struct cache");
+	w.use = calloc(v->nr_pages, sizeof(*w.use));
+	w.table_seen = calloc(((uint64_t)v->nr_pages + 7) / 8, 1);
+	if (!w.use || !w.table_seen) {
+		vm_report(r, "mm: check: out of memory for %u frames", v->nr_pages);
+		goto out;
+	}
+	for (i = 0; i < nr_mms; i++) {
+		const struct mm_struct *mm = lowmem_obj(v, mms[i], sizeof(*mm), 4);
+
+		pgds[i] = mm ? mm->pgd : 0;
+		check_mm(&w, mms[i], pids[i]);
+	}
+	if (w.mode == VM_MODE_I386)
+		check_pgd_list(v, r, mms, pgds, nr_mms, w.complete);
+	if (!w.complete)
+		goto out;
+
+	/* The census: every frame's mappings against the PTEs found, and no
+	 * user page table that no mm reached. */
+	for (pfn = 0; pfn < v->nr_pages; pfn++) {
+		const struct page *page = &v->mem_map[pfn];
+		int32_t mapcount = page->_mapcount;
+		uint32_t flags = page->flags, ptes = w.use[pfn].ptes;
+
+		if ((int64_t)mapcount + 1 != (int64_t)ptes)
+			vm_report(r, "pfn %#x: mapcount %lld, %u user PTEs map it", pfn,
+				  (long long)mapcount + 1, ptes);
+		if ((flags & (1u << PG_pgtable)) && !(w.table_seen[pfn >> 3] & (1u << (pfn & 7))))
+			vm_report(r, "pfn %#x: a user page table (mm %#x, va %08x) that no mm links", pfn,
+				  page->mapping, page->index << PAGE_SHIFT);
+	}
+out:
+	free(w.use);
+	free(w.table_seen);
+	return r->violations - before;
+}
+
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)
 {
 	unsigned long before = r->violations;
@@ -370,5 +1053,6 @@ unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)
 	validate_zones(v, r);
 	validate_slab(v, r);
 	validate_vmalloc(v, r);
+	validate_mm(v, r);
 	return r->violations - before;
 }

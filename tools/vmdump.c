@@ -28,6 +28,9 @@
 #include <vm/mmzone.h>
 #include <vm/slab.h>
 #include <vm/vmalloc.h>
+#include <vm/mm.h>
+#include <vm/pgtable.h>
+#include <vm/guest.h>
 #include <vm/view.h>
 
 /* The machine may change any word while we look: read each one once, so a
@@ -131,6 +134,12 @@ static void json_i64(struct json *j, const char *key, int64_t v)
 {
 	json_member(j, key);
 	fprintf(j->f, "%lld", (long long)v);
+}
+
+static void json_bool(struct json *j, const char *key, bool v)
+{
+	json_member(j, key);
+	fputs(v ? "true" : "false", j->f);
 }
 
 /* At most max bytes of s: names in RAM need not be NUL-terminated. */
@@ -1016,6 +1025,924 @@ static int show_dmesg(struct dump *d)
 	return 0;
 }
 
+/* ---- tasks and address spaces ------------------------------------------- */
+
+/*
+ * A task's address space, copied out of RAM: the task, its mm, and its
+ * VMAs in address order. The list may change while we copy it (a guest
+ * mapping or unmapping), so a copy that is not sorted and disjoint is
+ * taken again; only a list that stays broken is reported.
+ */
+struct space {
+	struct task_struct t;
+	bool has_mm;			/* false for a zombie: nothing to show */
+	bool has_vmas;			/* the VMA list was read */
+	struct mm_struct mm;
+	struct vm_area_struct *vmas;
+	long nr_vmas;
+};
+
+#define USER_PAGES	(TASK_SIZE >> PAGE_SHIFT)	/* 786432: no mm has more VMAs */
+
+static const char *const task_state_names[] = { "dead", "new", "running", "zombie" };
+
+/* ps's STAT letter: R running, Z zombie, N new (made, its process not yet
+ * attached). */
+static const char *task_stat(uint32_t state)
+{
+	switch (state) {
+	case TASK_RUNNING:	return "R";
+	case TASK_ZOMBIE:	return "Z";
+	case TASK_NEW:		return "N";
+	default:		return "?";
+	}
+}
+
+/* Copy the live task with guest pid pid into t; false if there is none. */
+static bool find_task(const struct dump *d, uint64_t pid, struct task_struct *t)
+{
+	unsigned i;
+
+	for (i = 0; pid && i < VM_MAX_TASKS; i++) {
+		memcpy(t, &d->kd->tasks.task[i], sizeof(*t));
+		if (t->state != TASK_DEAD && (uint64_t)(uint32_t)t->pid == pid)
+			return true;
+	}
+	return false;
+}
+
+static void comm_of(const struct task_struct *t, char *out, size_t len)
+{
+	clean(out, len, t->comm, sizeof(t->comm));
+}
+
+/* Copy an mm; false if its link cannot be followed. */
+static bool copy_mm(const struct dump *d, uint32_t pa, struct mm_struct *mm)
+{
+	const struct mm_struct *p = kobj(d, pa, sizeof(*p));
+
+	if (!p)
+		return false;
+	memcpy(mm, p, sizeof(*mm));
+	return true;
+}
+
+static void free_space(struct space *s)
+{
+	free(s->vmas);
+	s->vmas = NULL;
+}
+
+enum space_want {
+	SPACE_VMAS,		/* the task, its mm and its VMAs: a broken list is an error */
+	SPACE_TRY_VMAS,		/* the VMAs if they can be read (walk needs only the tables) */
+};
+
+/* The address space of pid: 0, or 1 with a message (no such task, links
+ * that cannot be followed). A zombie comes back with has_mm false. */
+static int get_space(struct dump *d, uint64_t pid, struct space *s, enum space_want want)
+{
+	struct timespec pause = { 0, 2 * 1000 * 1000 };
+	char msg[256] = "";
+	int tries;
+
+	memset(s, 0, sizeof(*s));
+	if (pid == 0)
+		return fail(d, "pid 0 is the kernel: it has no user address space (walk 0 VA walks swapper_pg_dir)");
+	if (!find_task(d, pid, &s->t))
+		return fail(d, "no task with pid %llu (the ps view lists the tasks)",
+			    (unsigned long long)pid);
+	if (s->t.state == TASK_ZOMBIE || !s->t.mm)
+		return 0;
+	for (tries = 0; tries < 5; tries++) {
+		long n, i;
+
+		if (!copy_mm(d, s->t.mm, &s->mm))
+			return fail(d, "pid %llu: mm at pa %#x lies outside lowmem", (unsigned long long)pid,
+				    s->t.mm);
+		s->has_mm = true;
+		n = collect(d, "VMA list", &s->mm.mmap, sizeof(struct vm_area_struct),
+			    offsetof(struct vm_area_struct, vm_next), USER_PAGES, (void **)&s->vmas,
+			    msg, sizeof(msg));
+		if (n < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			const struct vm_area_struct *vma = &s->vmas[i];
+
+			if (((vma->vm_start | vma->vm_end) & ~PAGE_MASK) || vma->vm_start >= vma->vm_end ||
+			    vma->vm_end > TASK_SIZE || (i > 0 && vma->vm_start < s->vmas[i - 1].vm_end)) {
+				snprintf(msg, sizeof(msg), "VMA list is not sorted page ranges below TASK_SIZE at %08x-%08x",
+					 vma->vm_start, vma->vm_end);
+				break;
+			}
+		}
+		if (i == n) {
+			s->nr_vmas = n;
+			s->has_vmas = true;
+			return 0;
+		}
+		free_space(s);
+		nanosleep(&pause, NULL);
+		find_task(d, pid, &s->t);
+		if (s->t.state == TASK_ZOMBIE || !s->t.mm) {
+			s->has_mm = false;
+			return 0;
+		}
+	}
+	if (want == SPACE_TRY_VMAS)
+		return 0;
+	return fail(d, "pid %llu: %s", (unsigned long long)pid, msg);
+}
+
+/* The name column of /proc/PID/maps: fs/proc/task_mmu.c's special names
+ * (no files yet). A shared anonymous mapping gets the name Linux gives it,
+ * though no inode stands behind it here. */
+static const char *vma_name(const struct mm_struct *mm, const struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		return "";
+	/* shmem_zero_setup's file, as Linux names a shared anonymous mapping */
+	if (vma->vm_flags & VM_SHARED)
+		return "/dev/zero (deleted)";
+	if (mm->brk > mm->start_brk && vma->vm_start <= mm->start_brk && vma->vm_end > mm->start_brk)
+		return "[heap]";
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return "[stack]";
+	return "";
+}
+
+static void vma_perms(const struct vm_area_struct *vma, char out[5])
+{
+	out[0] = vma->vm_flags & VM_READ ? 'r' : '-';
+	out[1] = vma->vm_flags & VM_WRITE ? 'w' : '-';
+	out[2] = vma->vm_flags & VM_EXEC ? 'x' : '-';
+	out[3] = vma->vm_flags & VM_MAYSHARE ? 's' : 'p';
+	out[4] = '\0';
+}
+
+/* The offset column: the file offset, 0 for anonymous memory (Linux shows
+ * 0 there although vm_pgoff holds vm_start >> 12). */
+static uint64_t vma_offset(const struct vm_area_struct *vma)
+{
+	return vma->vm_file ? (uint64_t)vma->vm_pgoff << PAGE_SHIFT : 0;
+}
+
+/*
+ * One /proc/PID/maps line, as show_map_vma() writes it for a 32-bit
+ * kernel: the header ends in a space; a name, if any, starts after padding
+ * to column 48 (seq_setwidth(25 + sizeof(void *) * 6 - 1)) and one more
+ * space, so at column 49; an anonymous line keeps its trailing space.
+ */
+static void maps_line(const struct mm_struct *mm, const struct vm_area_struct *vma)
+{
+	const char *name = vma_name(mm, vma);
+	char perms[5];
+	int n;
+
+	vma_perms(vma, perms);
+	n = printf("%08x-%08x %s %08llx %02x:%02x %lu ", vma->vm_start, vma->vm_end, perms,
+		   (unsigned long long)vma_offset(vma), 0, 0, 0UL);
+	if (*name)
+		printf("%*s %s", n < 48 ? 48 - n : 0, "", name);
+	putchar('\n');
+}
+
+static void json_vma_head(struct json *j, const struct mm_struct *mm, const struct vm_area_struct *vma)
+{
+	char perms[5];
+
+	vma_perms(vma, perms);
+	json_u64(j, "start", vma->vm_start);
+	json_u64(j, "end", vma->vm_end);
+	json_str(j, "perms", perms);
+	json_u64(j, "offset", vma_offset(vma));
+	json_str(j, "dev", "00:00");
+	json_u64(j, "inode", 0);
+	json_str(j, "name", vma_name(mm, vma));
+	json_u64(j, "vm_flags", vma->vm_flags);
+}
+
+/* `ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm` with the host pid
+ * before the command: one line per task slot in use, in slot order. VSZ
+ * and RSS in kB; a zombie has neither, and its command says <defunct>, as
+ * ps shows one. */
+static int show_ps(struct dump *d)
+{
+	unsigned i;
+
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_arr(&d->js, "tasks");
+	} else {
+		printf("%5s %5s %-4s %6s %5s %6s %6s %7s %s\n", "PID", "PPID", "STAT", "VSZ", "RSS",
+		       "MAJFL", "MINFL", "HOSTPID", "COMMAND");
+	}
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		struct task_struct t;
+		struct mm_struct mm;
+		uint64_t vsz = 0, rss = 0;
+		char comm[4 * TASK_COMM_LEN + 1];
+
+		memcpy(&t, &d->kd->tasks.task[i], sizeof(t));
+		if (t.state == TASK_DEAD)
+			continue;
+		if (t.state != TASK_ZOMBIE && t.mm && copy_mm(d, t.mm, &mm)) {
+			vsz = mm.total_vm << (PAGE_SHIFT - 10);
+			rss = (clamp0(mm.rss_stat[MM_ANONPAGES]) + clamp0(mm.rss_stat[MM_FILEPAGES]) +
+			       clamp0(mm.rss_stat[MM_SHMEMPAGES])) << (PAGE_SHIFT - 10);
+		}
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_i64(&d->js, "pid", t.pid);
+			json_i64(&d->js, "ppid", t.ppid);
+			json_str(&d->js, "stat", task_stat(t.state));
+			json_str(&d->js, "state", t.state < ARRAY_SIZE(task_state_names) ?
+				 task_state_names[t.state] : "?");
+			json_u64(&d->js, "vsz", vsz);
+			json_u64(&d->js, "rss", rss);
+			json_u64(&d->js, "maj_flt", t.maj_flt);
+			json_u64(&d->js, "min_flt", t.min_flt);
+			json_i64(&d->js, "host_pid", t.host_pid);
+			json_strn(&d->js, "comm", t.comm, sizeof(t.comm));
+			if (t.state == TASK_ZOMBIE)
+				json_i64(&d->js, "exit_code", t.exit_code);
+			json_end_obj(&d->js);
+			continue;
+		}
+		comm_of(&t, comm, sizeof(comm));
+		printf("%5d %5d %-4s %6llu %5llu %6llu %6llu %7d %s%s\n", t.pid, t.ppid,
+		       task_stat(t.state), (unsigned long long)vsz, (unsigned long long)rss,
+		       (unsigned long long)t.maj_flt, (unsigned long long)t.min_flt, t.host_pid, comm,
+		       t.state == TASK_ZOMBIE ? " <defunct>" : "");
+	}
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_end_obj(&d->js);
+	}
+	return 0;
+}
+
+/* /proc/PID/maps. A zombie's is empty, as Linux's is. */
+static int show_maps(struct dump *d)
+{
+	struct space s;
+	long i;
+
+	if (get_space(d, d->arg[0], &s, SPACE_VMAS))
+		return 1;
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_i64(&d->js, "pid", s.t.pid);
+		json_arr(&d->js, "vmas");
+	}
+	for (i = 0; i < s.nr_vmas; i++) {
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_vma_head(&d->js, &s.mm, &s.vmas[i]);
+			json_end_obj(&d->js);
+		} else {
+			maps_line(&s.mm, &s.vmas[i]);
+		}
+	}
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_end_obj(&d->js);
+	}
+	free_space(&s);
+	return 0;
+}
+
+/* What smaps adds up for a VMA, as fs/proc/task_mmu.c's mem_size_stats:
+ * bytes, the pss fields in bytes << PSS_SHIFT. */
+#define PSS_SHIFT	12
+struct smaps_stats {
+	uint64_t resident, pss, pss_dirty, shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t referenced, anonymous, swap, swap_pss, pss_locked;
+};
+
+/*
+ * Each page of [start, end) through the mm's tables, as walk_page_range
+ * visits it; a directory entry that is empty skips its whole span. fn is
+ * called for every page whose walk ended in a PTE (present or swap).
+ */
+static void for_each_pte(const struct dump *d, uint64_t cr3, uint32_t start, uint32_t end,
+			 void (*fn)(const struct dump *d, const struct pt_walk *w, void *ctx), void *ctx,
+			 bool *bad)
+{
+	int mode = (int)d->bb->mode;
+	uint64_t va = start;
+
+	while (va < end) {
+		struct pt_walk w;
+		uint64_t next = va + PAGE_SIZE;
+
+		pt_walk_view(&d->v, mode, cr3, (uint32_t)va, &w);
+		if (w.result == PT_WALK_NONE && w.last == PT_PGD)
+			next = (va | ((1ULL << pgdir_shift(mode)) - 1)) + 1;
+		else if (w.result == PT_WALK_NONE && w.last == PT_PMD)
+			next = (va | ((1ULL << pmd_shift(mode)) - 1)) + 1;
+		else if (w.result == PT_WALK_BAD)
+			*bad = true;
+		else if (w.result == PT_WALK_MAPPED || w.result == PT_WALK_SWAP)
+			fn(d, &w, ctx);
+		va = next;
+	}
+}
+
+struct smaps_ctx {
+	struct smaps_stats *st;
+	uint32_t vm_flags;
+};
+
+/* smaps_account() for one 4 KiB page. */
+static void smaps_pte(const struct dump *d, const struct pt_walk *w, void *arg)
+{
+	struct smaps_ctx *c = arg;
+	struct smaps_stats *st = c->st;
+	pteval_t e = w->level[w->last].entry;
+	uint64_t pss = PAGE_SIZE << PSS_SHIFT;
+	bool dirty, young, private;
+	struct page p;
+	int64_t mapcount;
+
+	if (w->result == PT_WALK_SWAP) {
+		/* one swap slot user each, until swap_map says otherwise */
+		st->swap += PAGE_SIZE;
+		st->swap_pss += pss;
+		return;
+	}
+	if (w->pfn >= d->v.nr_pages)
+		return;
+	snap_page(d, (uint32_t)w->pfn, &p);
+	mapcount = (int64_t)p._mapcount + 1;
+	dirty = pte_dirty(e) || (p.flags & (1u << PG_dirty));
+	young = pte_young(e) || (p.flags & (1u << PG_referenced));
+	private = p._refcount == 1 || mapcount < 2;
+	if (!private)
+		pss /= (uint64_t)mapcount;
+	st->resident += PAGE_SIZE;
+	if (young)
+		st->referenced += PAGE_SIZE;
+	if (p.mapping & PAGE_MAPPING_ANON)
+		st->anonymous += PAGE_SIZE;
+	st->pss += pss;
+	if (dirty) {
+		st->pss_dirty += pss;
+		*(private ? &st->private_dirty : &st->shared_dirty) += PAGE_SIZE;
+	} else {
+		*(private ? &st->private_clean : &st->shared_clean) += PAGE_SIZE;
+	}
+	if (c->vm_flags & VM_LOCKED)
+		st->pss_locked += pss;
+}
+
+/* show_smap_vma_flags(): two letters per vm_flags bit, Linux's table;
+ * a bit Linux has no name for prints "??", as it does. */
+static const char *const vm_flag_mnemonics[32] = {
+	"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms",
+	"gd", "um", "pf", "??", "uw", "lo", "io", "sr",
+	"rr", "dc", "de", "lf", "ac", "nr", "ht", "sf",
+	"ar", "wf", "dd", "sd", "mm", "hg", "nh", "mg",
+};
+
+/* /proc/PID/smaps field names, in __show_smap()'s order; every value is
+ * in kB. LazyFree, the THP and hugetlb lines are 0: the machine has no
+ * MADV_FREE, no huge pages. */
+static const char *const smaps_names[] = {
+	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Dirty", "Shared_Clean",
+	"Shared_Dirty", "Private_Clean", "Private_Dirty", "Referenced", "Anonymous", "LazyFree",
+	"AnonHugePages", "ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb",
+	"Swap", "SwapPss", "Locked",
+};
+
+/* /proc/PID/smaps: each maps line and its counts, from the PTEs. */
+static int show_smaps(struct dump *d)
+{
+	struct json *j = &d->js;
+	struct space s;
+	bool bad = false;
+	unsigned bit, k;
+	long i;
+
+	if (get_space(d, d->arg[0], &s, SPACE_VMAS))
+		return 1;
+	if (d->json) {
+		json_obj(j, NULL);
+		json_i64(j, "pid", s.t.pid);
+		json_arr(j, "vmas");
+	}
+	for (i = 0; i < s.nr_vmas; i++) {
+		const struct vm_area_struct *vma = &s.vmas[i];
+		struct smaps_stats st = { 0 };
+		struct smaps_ctx c = { .st = &st, .vm_flags = vma->vm_flags };
+
+		for_each_pte(d, s.t.cr3, vma->vm_start, vma->vm_end, smaps_pte, &c, &bad);
+
+		const uint64_t bytes[ARRAY_SIZE(smaps_names)] = {
+			(uint64_t)vma->vm_end - vma->vm_start, PAGE_SIZE, PAGE_SIZE,
+			st.resident, st.pss >> PSS_SHIFT, st.pss_dirty >> PSS_SHIFT,
+			st.shared_clean, st.shared_dirty, st.private_clean, st.private_dirty,
+			st.referenced, st.anonymous, 0, 0, 0, 0, 0, 0,
+			st.swap, st.swap_pss >> PSS_SHIFT, st.pss_locked >> PSS_SHIFT,
+		};
+
+		if (d->json) {
+			json_obj(j, NULL);
+			json_vma_head(j, &s.mm, vma);
+			for (k = 0; k < ARRAY_SIZE(smaps_names); k++)
+				json_u64(j, smaps_names[k], bytes[k] >> 10);
+			json_u64(j, "THPeligible", 0);
+			json_row(j, "VmFlags");
+			for (bit = 0; bit < 32; bit++)
+				if (vma->vm_flags & (1u << bit))
+					json_str(j, NULL, vm_flag_mnemonics[bit]);
+			json_end_arr(j);
+			json_end_obj(j);
+			continue;
+		}
+		maps_line(&s.mm, vma);
+		for (k = 0; k < ARRAY_SIZE(smaps_names); k++) {
+			char name[24];
+
+			/* SEQ_PUT_DEC: the name padded to 16, the number to
+			 * 8; "Private_Hugetlb: " is 17 wide and Linux gives
+			 * its number 7 */
+			snprintf(name, sizeof(name), "%s:", smaps_names[k]);
+			if (strlen(name) >= 16)
+				printf("%s %7llu kB\n", name, (unsigned long long)(bytes[k] >> 10));
+			else
+				printf("%-16s%8llu kB\n", name, (unsigned long long)(bytes[k] >> 10));
+		}
+		printf("THPeligible:    %8d\n", 0);
+		fputs("VmFlags: ", stdout);
+		for (bit = 0; bit < 32; bit++)
+			if (vma->vm_flags & (1u << bit))
+				printf("%s ", vm_flag_mnemonics[bit]);
+		putchar('\n');
+	}
+	if (d->json) {
+		json_end_arr(j);
+		json_end_obj(j);
+	}
+	if (bad)
+		fprintf(stderr, "vmdump: %s: pid %d: some page tables could not be read (vmdump check says why)\n",
+			d->path, s.t.pid);
+	free_space(&s);
+	return 0;
+}
+
+/* The VMA of s holding addr, or NULL. */
+static const struct vm_area_struct *space_vma(const struct space *s, uint32_t addr)
+{
+	long lo = 0, hi = s->nr_vmas;
+
+	while (lo < hi) {
+		long mid = lo + (hi - lo) / 2;
+
+		if (addr < s->vmas[mid].vm_start)
+			hi = mid;
+		else if (addr >= s->vmas[mid].vm_end)
+			lo = mid + 1;
+		else
+			return &s->vmas[mid];
+	}
+	return NULL;
+}
+
+/*
+ * The /proc/PID/pagemap entry of a walk, computed as the kernel's
+ * mm_pagemap_entry() does, so vmdump and vm_translate() agree: bit 63
+ * present with the pfn in 0-54, 55 soft-dirty (the D bit: the machine
+ * tracks no other), 56 exclusive (one PTE maps the frame), 61 file or
+ * shared; a swap PTE gives bit 62 and the entry's bits above P, swap type
+ * in 0-4 and offset in 5-54, as Linux lays them out.
+ */
+static uint64_t pagemap_entry(const struct dump *d, const struct pt_walk *w,
+			      const struct vm_area_struct *vma)
+{
+	uint64_t entry = 0;
+
+	if (w->result == PT_WALK_MAPPED && w->last == PT_PTE) {
+		pteval_t e = w->level[PT_PTE].entry;
+
+		entry = PM_PRESENT | (w->pfn & PM_PFRAME_MASK);
+		if (pte_dirty(e))
+			entry |= PM_SOFT_DIRTY;
+		if (w->pfn < d->v.nr_pages && READ_ONCE(d->v.mem_map[w->pfn]._mapcount) == 0)
+			entry |= PM_MMAP_EXCLUSIVE;
+		if (vma && ((vma->vm_flags & VM_SHARED) || vma->vm_file))
+			entry |= PM_FILE;
+	} else if (w->result == PT_WALK_SWAP) {
+		entry = PM_SWAP | ((w->level[PT_PTE].entry >> 1) & PM_PFRAME_MASK);
+	}
+	return entry;
+}
+
+/* pagemap PID VA [N]: one line per page,
+ *   VA ENTRY STATE [pfn=0x..|type=T offset=0x..] [soft-dirty] [exclusive] [file]
+ * STATE present, swapped, none (in a VMA, never faulted in or dropped),
+ * unmapped (no VMA), or bad (the tables cannot be read there). */
+static int show_pagemap(struct dump *d)
+{
+	uint32_t va = (uint32_t)d->arg[1] & (uint32_t)PAGE_MASK;
+	uint64_t n = d->nargs > 2 ? d->arg[2] : 1, i;
+	struct json *j = &d->js;
+	struct space s;
+
+	if (get_space(d, d->arg[0], &s, SPACE_VMAS))
+		return 1;
+	if (!s.has_mm)
+		return fail(d, "pid %d has exited: no address space", s.t.pid);
+	if (d->json) {
+		json_obj(j, NULL);
+		json_i64(j, "pid", s.t.pid);
+		json_arr(j, "pages");
+	}
+	for (i = 0; i < n; i++, va += PAGE_SIZE) {
+		const struct vm_area_struct *vma = space_vma(&s, va);
+		uint64_t entry, frame;
+		const char *state;
+		struct pt_walk w;
+
+		pt_walk_view(&d->v, (int)d->bb->mode, s.t.cr3, va, &w);
+		entry = pagemap_entry(d, &w, vma);
+		frame = entry & PM_PFRAME_MASK;
+		if (entry & PM_PRESENT)
+			state = "present";
+		else if (entry & PM_SWAP)
+			state = "swapped";
+		else if (w.result == PT_WALK_BAD)
+			state = "bad";
+		else
+			state = vma ? "none" : "unmapped";
+		if (d->json) {
+			json_obj(j, NULL);
+			json_u64(j, "va", va);
+			json_u64(j, "entry", entry);
+			json_str(j, "state", state);
+			if (entry & PM_PRESENT)
+				json_u64(j, "pfn", frame);
+			if (entry & PM_SWAP) {
+				json_u64(j, "swap_type", frame & 31);
+				json_u64(j, "swap_offset", frame >> 5);
+			}
+			json_bool(j, "soft_dirty", entry & PM_SOFT_DIRTY);
+			json_bool(j, "exclusive", entry & PM_MMAP_EXCLUSIVE);
+			json_bool(j, "file", entry & PM_FILE);
+			json_end_obj(j);
+			continue;
+		}
+		printf("%08x %016llx %s", va, (unsigned long long)entry, state);
+		if (entry & PM_PRESENT)
+			printf(" pfn=%#llx", (unsigned long long)frame);
+		if (entry & PM_SWAP)
+			printf(" type=%llu offset=%#llx", (unsigned long long)(frame & 31),
+			       (unsigned long long)(frame >> 5));
+		if (entry & PM_SOFT_DIRTY)
+			fputs(" soft-dirty", stdout);
+		if (entry & PM_MMAP_EXCLUSIVE)
+			fputs(" exclusive", stdout);
+		if (entry & PM_FILE)
+			fputs(" file", stdout);
+		putchar('\n');
+	}
+	if (d->json) {
+		json_end_arr(j);
+		json_end_obj(j);
+	}
+	free_space(&s);
+	return 0;
+}
+
+/* An entry's x86 bits by name. Bit 7 is PS in a directory entry and PAT
+ * in a PTE; NX exists in pae only. */
+static void entry_flags(int mode, int level, pteval_t e, char *out, size_t len)
+{
+	static const char *const names[] = { "P", "RW", "US", "PWT", "PCD", "A", "D", "PS", "G" };
+	size_t n = 0;
+	unsigned bit;
+
+	out[0] = '\0';
+	for (bit = 0; bit < ARRAY_SIZE(names); bit++)
+		if (e & (1ULL << bit))
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? " " : "",
+					      bit == _PAGE_BIT_PSE && level == PT_PTE ? "PAT" : names[bit]);
+	if (mode == VM_MODE_PAE && (e & _PAGE_NX) && n < len)
+		snprintf(out + n, len - n, "%sNX", n ? " " : "");
+}
+
+/* The bits of a linear address split as the MMU splits them, the seed's
+ * way: 0000100000 0001001001 010110110000 for 0x080495b0 in i386. */
+static void split_bits(int mode, uint32_t addr, char *out)
+{
+	static const int i386[] = { 10, 10, 12 }, pae[] = { 2, 9, 9, 12 };
+	const int *w = mode == VM_MODE_PAE ? pae : i386;
+	int parts = mode == VM_MODE_PAE ? 4 : 3, p, b, bit = 31;
+
+	for (p = 0; p < parts; p++) {
+		for (b = 0; b < w[p]; b++, bit--)
+			*out++ = addr & (1u << bit) ? '1' : '0';
+		*out++ = p + 1 < parts ? ' ' : '\0';
+	}
+}
+
+static const char *const level_names[PT_MAX_LEVELS] = { "PGD", "PMD", "PTE" };
+
+/* What a level's entry leads to, for the walk's "->" column. */
+static void walk_next(const struct pt_walk *w, int lvl, char *out, size_t len)
+{
+	int mode = (int)w->mode;
+	pteval_t e = w->level[lvl].entry;
+	int next = lvl + 1;
+
+	if (mode == VM_MODE_I386 && next == PT_PMD)
+		next = PT_PTE;		/* the folded PMD is this same entry */
+	if (e == 0) {
+		snprintf(out, len, "none");
+	} else if (lvl < w->last && !(mode == VM_MODE_I386 && lvl == PT_PGD && w->last == PT_PMD)) {
+		snprintf(out, len, "%s table 0x%08llx", next == PT_PMD ? "PMD" : "page",
+			 (unsigned long long)w->level[next].table);
+	} else if (w->result == PT_WALK_MAPPED && lvl != PT_PTE) {
+		snprintf(out, len, "%s page at 0x%08llx, frame %#llx",
+			 pmd_shift(mode) == PGDIR_SHIFT_I386 ? "4 MiB" : "2 MiB",
+			 (unsigned long long)(pmd_table_pa(e) & ~((1ULL << pmd_shift(mode)) - 1)),
+			 (unsigned long long)w->pfn);
+	} else if (w->result == PT_WALK_MAPPED) {
+		snprintf(out, len, "frame %#llx", (unsigned long long)w->pfn);
+	} else if (w->result == PT_WALK_SWAP) {
+		uint64_t f = (e >> 1) & PM_PFRAME_MASK;
+
+		snprintf(out, len, "swap entry type %llu offset %#llx", (unsigned long long)(f & 31),
+			 (unsigned long long)(f >> 5));
+	} else if (w->result == PT_WALK_BAD) {
+		snprintf(out, len, "? (%s)", w->why ? w->why : "bad entry");
+	} else {
+		snprintf(out, len, "none");
+	}
+}
+
+/*
+ * walk PID VA: the translation the MMU makes, as the seeds work it for
+ * 0x080495b0: the logical address through the flat segment to the linear
+ * address, then each level's table, index, entry and flags, to the frame.
+ * PID 0 walks swapper_pg_dir, the kernel's own table.
+ */
+static int show_walk(struct dump *d)
+{
+	int mode = (int)d->bb->mode, lvl, rc = 0;
+	uint32_t addr = (uint32_t)d->arg[1];
+	const struct vm_area_struct *vma = NULL;
+	struct json *j = &d->js;
+	char comm[4 * TASK_COMM_LEN + 1], bits[40], flags[64], next[128];
+	struct space s = { 0 };
+	uint64_t cr3;
+	struct pt_walk w;
+	bool kernel = d->arg[0] == 0;
+	unsigned esz = pt_entry_size(mode);
+
+	if (kernel) {
+		cr3 = d->bb->swapper_pg_dir;
+		snprintf(comm, sizeof(comm), "swapper_pg_dir");
+	} else {
+		if (get_space(d, d->arg[0], &s, SPACE_TRY_VMAS))
+			return 1;
+		if (!s.has_mm)
+			return fail(d, "pid %d has exited: no page tables to walk", s.t.pid);
+		cr3 = s.t.cr3;
+		comm_of(&s.t, comm, sizeof(comm));
+		vma = space_vma(&s, addr);
+	}
+	pt_walk_view(&d->v, mode, cr3, addr, &w);
+	split_bits(mode, addr, bits);
+
+	if (d->json) {
+		json_obj(j, NULL);
+		json_u64(j, "pid", d->arg[0]);
+		json_str(j, "comm", comm);
+		json_str(j, "mode", mode == VM_MODE_PAE ? "pae" : "i386");
+		json_u64(j, "cr3", cr3);
+		json_u64(j, "logical", addr);
+		json_str(j, "segment", kernel ? "__KERNEL_DS" : "__USER_DS");
+		json_u64(j, "segment_base", 0);
+		json_u64(j, "linear", addr);
+		json_u64(j, "offset", addr & (PAGE_SIZE - 1));
+		json_arr(j, "levels");
+		for (lvl = 0; lvl <= w.last && lvl < PT_MAX_LEVELS; lvl++) {
+			const struct pt_walk_level *l = &w.level[lvl];
+			unsigned bit;
+
+			json_obj(j, NULL);
+			json_str(j, "level", level_names[lvl]);
+			json_bool(j, "folded", l->folded);
+			json_u64(j, "table", l->table);
+			json_u64(j, "index", l->index);
+			json_u64(j, "entry_pa", l->entry_pa);
+			json_u64(j, "entry", l->entry);
+			json_row(j, "flags");
+			for (bit = 0; bit < 9; bit++)
+				if (l->entry & (1ULL << bit)) {
+					static const char *const names[] = { "P", "RW", "US", "PWT", "PCD",
+									     "A", "D", "PS", "G" };
+
+					json_str(j, NULL, bit == _PAGE_BIT_PSE && lvl == PT_PTE ? "PAT" : names[bit]);
+				}
+			if (mode == VM_MODE_PAE && (l->entry & _PAGE_NX))
+				json_str(j, NULL, "NX");
+			json_end_arr(j);
+			walk_next(&w, lvl, next, sizeof(next));
+			json_str(j, "next", next);
+			json_end_obj(j);
+		}
+		json_end_arr(j);
+		json_str(j, "result", pt_walk_result_name(w.result));
+		if (w.result == PT_WALK_MAPPED) {
+			json_u64(j, "pfn", w.pfn);
+			json_u64(j, "pa", w.pa);
+		}
+		if (w.result == PT_WALK_BAD && w.why)
+			json_str(j, "why", w.why);
+		if (vma) {
+			char perms[5];
+
+			vma_perms(vma, perms);
+			json_obj(j, "vma");
+			json_u64(j, "start", vma->vm_start);
+			json_u64(j, "end", vma->vm_end);
+			json_str(j, "perms", perms);
+			json_end_obj(j);
+		}
+		json_end_obj(j);
+		free_space(&s);
+		return 0;
+	}
+
+	if (kernel)
+		printf("walk pid 0 (%s): %s paging, cr3 0x%08llx\n", comm,
+		       mode == VM_MODE_PAE ? "pae" : "i386", (unsigned long long)cr3);
+	else
+		printf("walk pid %d (%s): %s paging, cr3 0x%08llx\n", s.t.pid, comm,
+		       mode == VM_MODE_PAE ? "pae" : "i386", (unsigned long long)cr3);
+	/* Linux's flat segments: every descriptor has base 0 and a 4 GiB
+	 * limit, so the logical address is the linear address. */
+	printf("logical  0x%08x  ds = %s: GDT entry %d, base 0x00000000, limit 0xffffffff\n", addr,
+	       kernel ? "__KERNEL_DS 0x18" : "__USER_DS 0x2b", kernel ? 3 : 5);
+	printf("linear   0x%08x = 0x00000000 + 0x%08x = %s\n", addr, addr, bits);
+	if (mode == VM_MODE_PAE)
+		printf("         PGD %u | PMD %u | PTE %u | offset %#x\n", pgd_index(mode, addr),
+		       pmd_index(mode, addr), pte_index(mode, addr), addr & (uint32_t)(PAGE_SIZE - 1));
+	else
+		printf("         PGD %u | PTE %u | offset %#x\n", pgd_index(mode, addr),
+		       pte_index(mode, addr), addr & (uint32_t)(PAGE_SIZE - 1));
+	for (lvl = 0; lvl <= w.last && lvl < PT_MAX_LEVELS; lvl++) {
+		const struct pt_walk_level *l = &w.level[lvl];
+
+		if (l->folded) {
+			printf("PMD      folded into the PGD entry (i386: PTRS_PER_PMD 1)\n");
+			continue;
+		}
+		entry_flags(mode, lvl, l->entry, flags, sizeof(flags));
+		walk_next(&w, lvl, next, sizeof(next));
+		printf("%s      table 0x%08llx [%3u] entry 0x%08llx = 0x%0*llx%s%s -> %s\n",
+		       level_names[lvl], (unsigned long long)l->table, l->index,
+		       (unsigned long long)l->entry_pa, (int)esz * 2, (unsigned long long)l->entry,
+		       *flags ? " " : "", flags, next);
+	}
+	switch (w.result) {
+	case PT_WALK_MAPPED:
+		printf("physical 0x%08llx (frame %#llx + offset %#x)\n", (unsigned long long)w.pa,
+		       (unsigned long long)w.pfn, addr & (uint32_t)(PAGE_SIZE - 1));
+		break;
+	case PT_WALK_SWAP:
+		printf("physical none: swap entry, the page is out of RAM\n");
+		break;
+	case PT_WALK_NONE:
+		if (kernel || addr >= TASK_SIZE || !s.has_vmas)
+			printf("physical none: not present\n");
+		else if (vma)
+			printf("physical none: not present (VMA %08x-%08x: the first access faults it in)\n",
+			       vma->vm_start, vma->vm_end);
+		else
+			printf("physical none: not present, and no VMA (an access is SIGSEGV)\n");
+		break;
+	default:
+		rc = fail(d, "the walk stopped: %s", w.why ? w.why : "bad entry");
+		break;
+	}
+	free_space(&s);
+	return rc;
+}
+
+/* ---- who owns a user frame ---------------------------------------------- */
+
+/* Tasks whose tables map pfn at va (the va an anonymous page records;
+ * after fork a child maps it at the same va). */
+static void page_mappers(struct dump *d, uint32_t pfn, uint32_t va)
+{
+	int mode = (int)d->bb->mode;
+	unsigned i, n = 0;
+
+	if (d->json)
+		json_arr(&d->js, "mapped_by");
+	else
+		fputs("mapped by:", stdout);
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		struct task_struct t;
+		struct pt_walk w;
+		char comm[4 * TASK_COMM_LEN + 1];
+
+		memcpy(&t, &d->kd->tasks.task[i], sizeof(t));
+		if (t.state == TASK_DEAD || t.state == TASK_ZOMBIE || !t.mm)
+			continue;
+		if (pt_walk_view(&d->v, mode, t.cr3, va, &w) != PT_WALK_MAPPED || w.last != PT_PTE ||
+		    w.pfn != pfn)
+			continue;
+		n++;
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_i64(&d->js, "pid", t.pid);
+			json_strn(&d->js, "comm", t.comm, sizeof(t.comm));
+			json_u64(&d->js, "mm", t.mm);
+			json_u64(&d->js, "va", va);
+			json_end_obj(&d->js);
+		} else {
+			comm_of(&t, comm, sizeof(comm));
+			printf("%s pid %d (%s) at 0x%08x", n > 1 ? "," : "", t.pid, comm, va);
+		}
+	}
+	if (d->json)
+		json_end_arr(&d->js);
+	else
+		puts(n ? "" : " no task's page table maps it");
+}
+
+/* A user page table's place: which table of its mm (found by walking the
+ * mm at the first va the frame records) and the range it translates. */
+static void pgtable_role(struct dump *d, uint32_t pfn, const struct page *p)
+{
+	int mode = (int)d->bb->mode;
+	uint32_t va = p->index << PAGE_SHIFT;
+	const char *role = "page table not linked from its mm's directory";
+	uint64_t start = va, span = 0;
+	struct mm_struct mm;
+	struct pt_walk w;
+	unsigned i, n;
+
+	if (copy_mm(d, p->mapping, &mm)) {
+		pt_walk_view(&d->v, mode, mm.pgd, va, &w);
+		if (w.level[PT_PGD].valid && w.level[PT_PGD].table >> PAGE_SHIFT == pfn &&
+		    mode == VM_MODE_I386) {
+			role = "page directory";
+			start = 0;
+			span = TASK_SIZE;
+		} else if (w.level[PT_PMD].valid && !w.level[PT_PMD].folded &&
+			   w.level[PT_PMD].table >> PAGE_SHIFT == pfn) {
+			role = "PMD table";
+			span = 1ULL << pgdir_shift(mode);
+		} else if (w.level[PT_PTE].valid && w.level[PT_PTE].table >> PAGE_SHIFT == pfn) {
+			role = "page table";
+			span = 1ULL << pmd_shift(mode);
+		}
+		if (span)
+			start &= ~(span - 1);
+	} else {
+		role = "page table of an mm outside lowmem";
+	}
+	if (d->json) {
+		json_str(&d->js, "table", role);
+		json_u64(&d->js, "mm", p->mapping);
+		if (span) {
+			json_u64(&d->js, "va_start", start);
+			json_u64(&d->js, "va_end", start + span);
+		}
+		json_arr(&d->js, "pids");
+	} else {
+		printf("%s of mm %08x", role, p->mapping);
+		if (span)
+			printf(" for %08llx-%08llx", (unsigned long long)start,
+			       (unsigned long long)(start + span));
+		printf(", used by");
+	}
+	for (i = 0, n = 0; i < VM_MAX_TASKS; i++) {
+		struct task_struct t;
+		char comm[4 * TASK_COMM_LEN + 1];
+
+		memcpy(&t, &d->kd->tasks.task[i], sizeof(t));
+		if (t.state == TASK_DEAD || !t.mm || t.mm != p->mapping)
+			continue;
+		n++;
+		if (d->json) {
+			json_i64(&d->js, NULL, t.pid);
+		} else {
+			comm_of(&t, comm, sizeof(comm));
+			printf(" pid %d (%s)", t.pid, comm);
+		}
+	}
+	if (d->json)
+		json_end_arr(&d->js);
+	else
+		puts(n ? "" : " no task");
+}
+
 /* Where a frame stands, read from its struct page (and its neighbours'). */
 struct page_state {
 	char text[256];			/* "free in buddy at order 3" */
@@ -1066,6 +1993,9 @@ static void page_state(const struct dump *d, uint32_t pfn, const struct page *p,
 		}
 		ps->state = "reserved";
 		snprintf(ps->text, sizeof(ps->text), "reserved (%s)", region);
+	} else if (p->flags & (1u << PG_pgtable)) {
+		ps->state = "pgtable";
+		snprintf(ps->text, sizeof(ps->text), "user page table, %u entries in use", p->private);
 	} else if (p->flags & (1u << PG_slab)) {
 		cache_name(d, p->mapping, ps->detail, sizeof(ps->detail));
 		ps->state = "slab";
@@ -1086,6 +2016,11 @@ static void page_state(const struct dump *d, uint32_t pfn, const struct page *p,
 					 p->index, ps->detail);
 			}
 		}
+	} else if (p->_refcount > 0 && (p->mapping & PAGE_MAPPING_ANON)) {
+		ps->state = "anon";
+		snprintf(ps->text, sizeof(ps->text), "anonymous, mm %08x va 0x%08x, mapped %lld time%s",
+			 p->mapping & ~PAGE_MAPPING_ANON, p->index << PAGE_SHIFT,
+			 (long long)p->_mapcount + 1, p->_mapcount == 0 ? "" : "s");
 	} else if (p->_refcount > 0) {
 		ps->state = "allocated";
 		if (p->flags & (1u << PG_head)) {
@@ -1190,6 +2125,13 @@ static int show_page(struct dump *d)
 			json_i64(j, "head", ps.head);
 		if (ps.detail[0])
 			json_str(j, !strcmp(ps.state, "reserved") ? "region" : "cache", ps.detail);
+		if (!strcmp(ps.state, "pgtable")) {
+			pgtable_role(d, pfn, &p);
+		} else if (!strcmp(ps.state, "anon")) {
+			json_u64(j, "mm", p.mapping & ~PAGE_MAPPING_ANON);
+			json_u64(j, "va", (uint64_t)p.index << PAGE_SHIFT);
+			page_mappers(d, pfn, p.index << PAGE_SHIFT);
+		}
 		json_row(j, "raw");
 		for (i = 0; i < ARRAY_SIZE(raw); i++)
 			json_u64(j, NULL, raw[i]);
@@ -1208,6 +2150,12 @@ static int show_page(struct dump *d)
 	for (i = 0; i < ARRAY_SIZE(raw); i++)
 		printf(" %08x", raw[i]);
 	printf("\nzone: %s\nstate: %s\n", zone_name(zi), ps.text);
+	if (!strcmp(ps.state, "pgtable")) {
+		fputs("owner: ", stdout);
+		pgtable_role(d, pfn, &p);
+	} else if (!strcmp(ps.state, "anon")) {
+		page_mappers(d, pfn, p.index << PAGE_SHIFT);
+	}
 	return 0;
 }
 
@@ -1380,7 +2328,7 @@ static int show_check(struct dump *d)
 static int show_offsets(struct dump *d)
 {
 	uint64_t kd = d->bb->kdata_pa;
-	unsigned zi, order, cpu;
+	unsigned zi, order, cpu, i;
 
 #define OFF(field)	(kd + offsetof(struct vm_kernel_data, field))
 	printf("boot_block 0x0 %u\n", (unsigned)sizeof(struct vm_boot_block));
@@ -1401,7 +2349,32 @@ static int show_offsets(struct dump *d)
 	}
 	printf("slab first %#llx\n", (unsigned long long)OFF(slab.first));
 	printf("vmap first %#llx\n", (unsigned long long)OFF(vmap.first));
+	printf("tasks %#llx\n", (unsigned long long)OFF(tasks));
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		struct task_struct t;
+
+		memcpy(&t, &d->kd->tasks.task[i], sizeof(t));
+		if (t.state == TASK_DEAD)
+			continue;
+		printf("task pid %d %#llx\n", t.pid, (unsigned long long)OFF(tasks.task[i]));
+		printf("mm pid %d %#x\n", t.pid, t.mm);
+	}
 #undef OFF
+#define FIELD(type, field)	printf("%s %s %zu\n", #type, #field, offsetof(struct type, field))
+	FIELD(task_struct, state);
+	FIELD(task_struct, mm);
+	FIELD(task_struct, cr3);
+	FIELD(mm_struct, pgd);
+	FIELD(mm_struct, mmap);
+	FIELD(mm_struct, total_vm);
+	FIELD(mm_struct, nr_ptes);
+	printf("mm_struct rss_stat anon %zu\n", offsetof(struct mm_struct, rss_stat[MM_ANONPAGES]));
+	FIELD(vm_area_struct, vm_start);
+	FIELD(vm_area_struct, vm_end);
+	FIELD(vm_area_struct, vm_next);
+	FIELD(vm_area_struct, vm_flags);
+	FIELD(page, _mapcount);
+#undef FIELD
 	return 0;
 }
 
@@ -1420,12 +2393,15 @@ enum arg_kind {
 	A_NUM,			/* any number */
 	A_PFN,			/* a frame: below nr_pages */
 	A_PA,			/* a physical address: inside RAM */
+	A_PID,			/* a guest pid (the view says if no task has it: exit 1) */
+	A_VA,			/* a guest virtual address: 32 bits */
+	A_UVA,			/* a user address: below TASK_SIZE */
+	A_PAGES,		/* a page count, from the A_UVA before it, below TASK_SIZE */
 };
 
 /* A view: name, its arguments' names and kinds (all numbers for now; a
  * view with other arguments will parse its own), and what it does. Still
- * to come, in DESIGN §10's order: swaps, ps, maps PID, smaps PID, pagemap
- * PID VA [N], walk PID VA, map --svg FILE. */
+ * to come, in DESIGN §10's order: swaps, map --svg FILE. */
 static const struct view {
 	const char *name;
 	const char *args;
@@ -1441,6 +2417,11 @@ static const struct view {
 	{ "vmstat",      "",         0, 0, { 0 }, V_SANE, show_vmstat, "counters and events, as /proc/vmstat" },
 	{ "slabinfo",    "",         0, 0, { 0 }, V_SANE, show_slabinfo, "slab caches, as /proc/slabinfo" },
 	{ "vmallocinfo", "",         0, 0, { 0 }, V_SANE, show_vmallocinfo, "vmalloc areas, as /proc/vmallocinfo" },
+	{ "ps",          "",         0, 0, { 0 }, V_SANE, show_ps, "the tasks, as ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm" },
+	{ "maps",        "PID",      1, 1, { A_PID }, V_SANE, show_maps, "a task's mappings, as /proc/PID/maps" },
+	{ "smaps",       "PID",      1, 1, { A_PID }, V_SANE, show_smaps, "mappings with what their PTEs hold, as /proc/PID/smaps" },
+	{ "pagemap",     "PID VA [N]", 2, 3, { A_PID, A_UVA, A_PAGES }, V_SANE, show_pagemap, "N pages' /proc/PID/pagemap entries from VA, decoded (N 1)" },
+	{ "walk",        "PID VA",   2, 2, { A_PID, A_VA }, 0, show_walk, "VA's translation level by level (PID 0: swapper_pg_dir)" },
 	{ "dmesg",       "",         0, 0, { 0 }, 0, show_dmesg, "the kernel log" },
 	{ "page",        "PFN",      1, 1, { A_PFN }, V_SANE, show_page, "one struct page, as dump_page() prints it" },
 	{ "hexdump",     "PA [LEN]", 1, 2, { A_PA, A_NUM }, 0, show_hexdump, "physical memory, as hexdump -C (LEN 256)" },
@@ -1464,6 +2445,12 @@ static void usage(FILE *f)
 		snprintf(syn, sizeof(syn), "%s %s", views[i].name, views[i].args);
 		fprintf(f, "  %-20s %s\n", syn, views[i].help);
 	}
+	fprintf(f, "ps columns: PID PPID STAT (R running, Z zombie, N new: process not attached yet)\n"
+		   "  VSZ RSS (kB) MAJFL MINFL (faults) HOSTPID (the host process) COMMAND\n"
+		   "pagemap lines: VA ENTRY STATE [pfn=PFN | type=T offset=OFF] [soft-dirty] [exclusive] [file]\n"
+		   "  ENTRY is the 64-bit /proc/PID/pagemap word in hex (63 present, 62 swapped,\n"
+		   "  61 file/shared, 56 exclusive, 55 soft-dirty, 0-54 pfn); STATE is present, swapped,\n"
+		   "  none (in a VMA, not in RAM), unmapped (no VMA) or bad (tables unreadable)\n");
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1496,6 +2483,33 @@ static int parse_number(const char *s, uint64_t *out)
 	errno = 0;
 	*out = strtoull(s, &end, base);
 	return errno || *end ? -1 : 0;
+}
+
+/* Arguments that are wrong on any machine: pids, guest addresses, counts. */
+static int check_args(const struct view *vw, const struct dump *d)
+{
+	int i;
+
+	for (i = 0; i < d->nargs; i++) {
+		uint64_t a = d->arg[i];
+
+		if (vw->kind[i] == A_PID && a > INT32_MAX)
+			return bad_usage("PID %llu out of range", (unsigned long long)a);
+		if (vw->kind[i] == A_VA && a > UINT32_MAX)
+			return bad_usage("VA %#llx is not a 32-bit guest address", (unsigned long long)a);
+		if (vw->kind[i] == A_UVA && a >= TASK_SIZE)
+			return bad_usage("VA %#llx is not a user address (below %#lx)",
+					 (unsigned long long)a, TASK_SIZE);
+		if (vw->kind[i] == A_PAGES) {
+			uint64_t first = i > 0 && vw->kind[i - 1] == A_UVA ? d->arg[i - 1] >> PAGE_SHIFT : 0;
+
+			if (a == 0 || a > USER_PAGES - first)
+				return bad_usage("N %llu: from page %#llx that runs past the user range (%#lx)",
+						 (unsigned long long)a, (unsigned long long)first << PAGE_SHIFT,
+						 TASK_SIZE);
+		}
+	}
+	return 0;
 }
 
 /* Arguments that need the machine to judge: frames and addresses in RAM. */
@@ -1553,6 +2567,10 @@ int main(int argc, char **argv)
 		if (parse_number(pos[2 + i], &d.arg[i]))
 			return bad_usage("%s: '%s' is not a number (decimal or 0x hex)", vw->name,
 					 pos[2 + i]);
+
+	rc = check_args(vw, &d);
+	if (rc)
+		return rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigbus;

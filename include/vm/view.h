@@ -56,6 +56,9 @@ unsigned long validate_boot(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_zones(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_slab(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
+/* Tasks, their mms' VMA lists and trees, their user page tables, and
+ * every frame's mapcount against the PTEs that map it. */
+unsigned long validate_mm(const struct vm_view *v, struct vm_report *r);
 /* All of the above. */
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r);
 

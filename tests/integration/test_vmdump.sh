@@ -3,9 +3,14 @@
 # and prints in its /proc format, --json parses, check passes; then copies of
 # the machine damaged on purpose (and files that never were machines) must
 # each get a message and exit 1, never a crash or a hang; bad command lines
-# exit 2. Prints "N passed, N failed"; exits 1 on any failure, 77 when
-# vmdump is not built. Without vmrun (and no VMDUMP_TEST_RAM) only the
-# command-line and foreign-file cases run, and it says so.
+# exit 2. A guest built here from the in-tree library then runs in each
+# paging mode while ps, maps, smaps, pagemap, walk and page look at its
+# address space, live and in a copy, and check proves it; copies with its
+# tables and VMAs damaged must give violations, not crashes. Prints "N
+# passed, N failed"; exits 1 on any failure, 77 when vmdump is not built.
+# Without vmrun (and no VMDUMP_TEST_RAM) only the command-line and
+# foreign-file cases run, and it says so; without cc or pkg-config the
+# guest cases are skipped.
 #
 # Environment: VMDUMP, VMRUN override the binaries; VMDUMP_TEST_RAM names a
 # RAM file to test instead of booting one with vmrun (it is copied, never
@@ -17,11 +22,16 @@ VMRUN=${VMRUN:-$TOP/vmrun/vmrun}
 NAME=test-vmdump-$$
 T=$(mktemp -d "${TMPDIR:-/tmp}/test-vmdump.XXXXXX") || exit 1
 LIVE_PID=
+GUEST_PID=
 
 cleanup() {
 	[ -n "$LIVE_PID" ] && kill "$LIVE_PID" 2>/dev/null && wait "$LIVE_PID" 2>/dev/null
+	# the guest exits when its hold file goes, and vmrun with it
+	rm -f "$T/hold"
+	[ -n "$GUEST_PID" ] && { sleep 0.3; kill "$GUEST_PID" 2>/dev/null; wait "$GUEST_PID" 2>/dev/null; }
 	rm -rf "$T"
-	rm -f /dev/shm/vm-$NAME.ram /dev/shm/vm-$NAME-live.ram
+	rm -f /dev/shm/vm-$NAME.ram /dev/shm/vm-$NAME-live.ram /dev/shm/vm-$NAME-g-i386.ram \
+	      /dev/shm/vm-$NAME-g-pae.ram
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -71,7 +81,8 @@ damaged() {
 no_crash() {
 	local file=$1 desc=$2 v
 	for v in meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo dmesg "page 1" \
-		 "page 4096" "hexdump 0 64" check "meminfo --json" "check --json"; do
+		 "page 4096" "hexdump 0 64" check "meminfo --json" "check --json" ps "maps 1" \
+		 "walk 0 0xc0123456"; do
 		run "$file" $v
 		if [ "$rc" -ge 124 ]; then
 			bad "$desc: vmdump $v died or hung (exit $rc)"
@@ -120,6 +131,18 @@ expect 2 "page with a sign" "$M" page -1
 expect 2 "page with bare 0x" "$M" page 0x
 expect 2 "hexdump without PA" "$M" hexdump
 expect 2 "hexdump with junk LEN" "$M" hexdump 0 0x1g
+expect 2 "maps without PID" "$M" maps
+expect 2 "maps with a word for PID" "$M" maps init
+expect 2 "smaps with a PID beyond 2^31" "$M" smaps 0x80000000
+expect 2 "pagemap without VA" "$M" pagemap 1
+expect 2 "pagemap VA in the kernel half" "$M" pagemap 1 0xc0000000
+expect 2 "pagemap N of 0" "$M" pagemap 1 0x1000 0
+expect 2 "pagemap N running past TASK_SIZE" "$M" pagemap 1 0xbffff000 2
+expect 2 "walk VA beyond 32 bits" "$M" walk 1 0x100000000
+expect 2 "walk without VA" "$M" walk 1
+expect 2 "walk with junk VA" "$M" walk 1 0x80495b0z
+expect 2 "ps takes no argument" "$M" ps 1
+expect 2 "a bad VA on a missing machine is still a usage error" "$T/none.ram" walk 1 0x100000000
 expect 2 "unknown view on a missing machine is still a usage error" "$T/none.ram" nosuchview
 expect 1 "missing RAM file" "$T/none.ram" meminfo
 expect 1 "missing machine name" "no-such-machine-$$" meminfo
@@ -151,9 +174,18 @@ frames=$((size / 4096))
 end=$(printf '%08x' "$size")
 
 for v in meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo dmesg "page 0" "page 1" \
-	 "page 0x1000" "page $((frames - 1))" "hexdump 0" "hexdump 0x1000 100" check; do
+	 "page 0x1000" "page $((frames - 1))" "hexdump 0" "hexdump 0x1000 100" check ps \
+	 "walk 0 0xc0000000"; do
 	expect 0 "vmdump $v" "$M" $v
 done
+
+run "$M" ps
+[ "$(cat "$T/out")" = "  PID  PPID STAT    VSZ   RSS  MAJFL  MINFL HOSTPID COMMAND" ] &&
+	ok "ps of a machine whose guest was reaped: the header alone" || bad "ps with no tasks: $(head -3 "$T/out")"
+run "$M" maps 1
+[ "$rc" -eq 1 ] && grep -q 'no task with pid 1' "$T/err" &&
+	ok "maps of a reaped pid: exit 1: $(cat "$T/err")" || bad "maps of a reaped pid: exit $rc: $(cat "$T/err")"
+expect 1 "maps of pid 0 (the kernel has no user address space)" "$M" maps 0
 
 run "$M" buddyinfo
 if [ -s "$T/out" ] && ! grep -Evq '^Node 0, zone +[A-Za-z]+( +[0-9]+){11} $' "$T/out"; then
@@ -353,6 +385,335 @@ fi
 for f in empty small random elf half nomagic version; do
 	no_crash "$T/$f" "$f"
 done
+
+# ---- a guest's address space ------------------------------------------------
+
+# A guest that lays out what the views must show: the seed's .data page at
+# 0x08049000, an mmap with pages written, read and left alone, a PROT_NONE
+# range that was touched, a shared anonymous page, and a heap: 9 pages in
+# RAM. It prints "ready" and waits for its hold file to go.
+GUEST=
+if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ] && command -v cc >/dev/null &&
+   command -v pkg-config >/dev/null && [ -f "$TOP/libvm/libvm.a" ]; then
+	cat >"$T/guest.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <vm/guest.h>
+
+int main(int argc, char **argv)
+{
+	char *data, *p, *none, *sh, *heap;
+	int i;
+
+	data = vm_mmap(vm_ptr(0x08049000), 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	p = vm_mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	none = vm_mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	sh = vm_mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	heap = vm_sbrk(3 * 4096);
+	if (argc < 2 || data == MAP_FAILED || p == MAP_FAILED || none == MAP_FAILED ||
+	    sh == MAP_FAILED || heap == (void *)-1)
+		return 1;
+	strcpy(data + 0x5b0, "hello, world");
+	for (i = 0; i < 8; i += 2)
+		p[i * 4096] = 1;
+	(void)*(volatile char *)(p + 4096);
+	none[0] = 1;
+	if (vm_mprotect(none, 2 * 4096, PROT_NONE))
+		return 1;
+	sh[0] = 1;
+	heap[0] = 1;
+	printf("ready %d\n", vm_getpid());
+	fflush(stdout);
+	while (access(argv[1], F_OK) == 0)
+		usleep(10000);
+	return 0;
+}
+EOF
+	# a library built with make SANITIZE=1 needs its runtime in the guest too
+	san=
+	nm "$TOP/libvm/libvm.a" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
+	if cc -O1 $san -o "$T/guest" "$T/guest.c" \
+	      $(PKG_CONFIG_PATH=$TOP pkg-config --cflags --libs libvm-uninstalled) 2>"$T/cc.err"; then
+		GUEST=$T/guest
+	else
+		bad "building the test guest: $(head -c 300 "$T/cc.err")"
+	fi
+else
+	skip "no vmrun, cc or pkg-config: the guest cases are skipped"
+fi
+
+# no_crash_mm FILE DESC: the address-space views end by exit(), in time.
+no_crash_mm() {
+	local file=$1 desc=$2 v
+	for v in ps "maps 1" "smaps 1" "pagemap 1 0x08049000 16" "walk 1 0x080495b0" \
+		 "walk 0 0xc0000000" check "ps --json" "smaps 1 --json" "walk 1 0x080495b0 --json"; do
+		run "$file" $v
+		if [ "$rc" -ge 124 ]; then
+			bad "$desc: vmdump $v died or hung (exit $rc)"
+			return
+		fi
+	done
+	ok "$desc: no address-space view crashed or hung"
+}
+
+# guest_views MODE: run the guest in that paging mode and look at it, live
+# and in a copy taken while it waits.
+guest_views() {
+	local mode=$1 name=$NAME-g-$1 G=$T/g-$1.ram line pfn pt rss_ps rss_sm v
+	: >"$T/hold"
+	"$VMRUN" --mode "$mode" --ram 32M --keep --name "$name" -- "$GUEST" "$T/hold" \
+		>"$T/guest.out" 2>"$T/guest.err" &
+	GUEST_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^ready 1$' "$T/guest.out" 2>/dev/null && break
+		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! grep -q '^ready 1$' "$T/guest.out"; then
+		bad "$mode: the guest did not start: $(head -c 300 "$T/guest.err")"
+		rm -f "$T/hold"
+		wait "$GUEST_PID"
+		GUEST_PID=
+		return
+	fi
+
+	run "$name" ps
+	grep -Eq '^ +1 +0 R +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ guest$' "$T/out" &&
+		ok "$mode: ps of the running guest: $(sed -n 2p "$T/out")" || bad "$mode: ps: $(cat "$T/out" "$T/err")"
+	expect 0 "$mode: maps of the running guest, by name" "$name" maps 1
+	run "$name" check
+	[ "$rc" -eq 0 ] && ok "$mode: check of the running guest's machine: $(tail -1 "$T/out")" ||
+		bad "$mode: check of the running guest: exit $rc: $(head -c 600 "$T/out")"
+	cp "/dev/shm/vm-$name.ram" "$G"
+
+	run "$G" maps 1
+	cp "$T/out" "$T/maps"
+	if [ "$(wc -l <"$T/maps")" -eq 6 ] &&
+	   ! grep -Evq '^[0-9a-f]{8}-[0-9a-f]{8} [r-][w-][x-][ps] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} [0-9]+ ( {8}.*)?$' "$T/maps" &&
+	   grep -q '^08049000-0804a000 rw-p 00000000 00:00 0 $' "$T/maps" &&
+	   grep -Eq '^[0-9a-f]{8}-[0-9a-f]{8} ---p 00000000 00:00 0 $' "$T/maps" &&
+	   [ "$(grep '\[heap\]$' "$T/maps" | cut -c50-)" = "[heap]" ] &&
+	   [ "$(grep -c ' rw-s .*/dev/zero (deleted)$' "$T/maps")" -eq 1 ] &&
+	   grep -q '^bffe0000-c0000000 rw-p 00000000 00:00 0          \[stack\]$' "$T/maps"; then
+		ok "$mode: maps is /proc/PID/maps: names at column 49, anonymous lines end in '0 '"
+	else
+		bad "$mode: maps format: $(cat -A "$T/maps")"
+	fi
+
+	run "$G" smaps 1
+	cp "$T/out" "$T/smaps"
+	v=$(awk '/^[0-9a-f]+-/ { n++; next } n == 1 { sub(/:.*/, ""); printf "%s ", $0 }' "$T/smaps")
+	if [ "$v" = "Size KernelPageSize MMUPageSize Rss Pss Pss_Dirty Shared_Clean Shared_Dirty Private_Clean Private_Dirty Referenced Anonymous LazyFree AnonHugePages ShmemPmdMapped FilePmdMapped Shared_Hugetlb Private_Hugetlb Swap SwapPss Locked THPeligible VmFlags " ] &&
+	   [ "$(grep -c '^[0-9a-f]\{8\}-' "$T/smaps")" -eq 6 ] &&
+	   ! grep -Ev '^[0-9a-f]{8}-|^.{16}[ 0-9]{7}[0-9] kB$|^THPeligible:           0$|^VmFlags:( [a-z?]{2})+ $' "$T/smaps" | grep -q . &&
+	   grep -q '^Private_Hugetlb:       0 kB$' "$T/smaps" &&
+	   sed -n '/^08049000-/,/^VmFlags/p' "$T/smaps" | grep -q '^Private_Dirty:         4 kB$' &&
+	   sed -n '/^08049000-/,/^VmFlags/p' "$T/smaps" | grep -q '^Anonymous:             4 kB$' &&
+	   sed -n '/^08049000-/,/^VmFlags/p' "$T/smaps" | grep -q '^VmFlags: rd wr mr mw me' &&
+	   sed -n '/ ---p /,/^VmFlags/p' "$T/smaps" | grep -q '^VmFlags: mr mw me'; then
+		ok "$mode: smaps is /proc/PID/smaps: Linux's fields in order, its widths, VmFlags mnemonics"
+	else
+		bad "$mode: smaps format ($v): $(head -30 "$T/smaps")"
+	fi
+	rss_sm=$(awk '/^Rss:/ { s += $2 } END { print s + 0 }' "$T/smaps")
+	run "$G" ps
+	rss_ps=$(awk 'NR == 2 { print $5 }' "$T/out")
+	[ -n "$rss_ps" ] && [ "$rss_ps" = "$rss_sm" ] && [ "$rss_sm" -eq 36 ] &&
+		ok "$mode: smaps Rss adds up to ps RSS ($rss_ps kB: the 9 pages touched)" ||
+		bad "$mode: smaps Rss $rss_sm kB, ps RSS $rss_ps kB, want 36"
+
+	run "$G" walk 1 0x080495b0
+	cp "$T/out" "$T/walk"
+	pfn=$(awk '/^physical 0x/ { sub(/^0x/, "", $2); print substr($2, 1, length($2) - 3) }' "$T/walk" |
+	      sed 's/^0*//')
+	if [ "$mode" = i386 ]; then
+		grep -q '^         PGD 32 | PTE 73 | offset 0x5b0$' "$T/walk" &&
+		grep -q '^linear   0x080495b0 = 0x00000000 + 0x080495b0 = 0000100000 0001001001 010110110000$' "$T/walk" &&
+		grep -Eq '^PGD .*\[ 32\] entry 0x[0-9a-f]{8} = 0x[0-9a-f]{8} P RW US A D -> page table' "$T/walk" &&
+		grep -q '^PMD      folded' "$T/walk" &&
+		grep -Eq '^PTE .*\[ 73\] .* -> frame 0x' "$T/walk" && grep -Eq '^physical 0x[0-9a-f]+5b0 ' "$T/walk" &&
+			ok "$mode: walk 0x080495b0 as the seed works it: PGD 32, PTE 73, offset 0x5b0" ||
+			bad "$mode: walk: $(cat "$T/walk")"
+	else
+		grep -q '^         PGD 0 | PMD 64 | PTE 73 | offset 0x5b0$' "$T/walk" &&
+		grep -Eq '^PGD .*\[  0\] .* = 0x[0-9a-f]{16} P -> PMD table' "$T/walk" &&
+		grep -Eq '^PMD .*\[ 64\] .* -> page table' "$T/walk" &&
+		grep -Eq '^PTE .*\[ 73\] .* -> frame 0x' "$T/walk" && grep -Eq '^physical 0x[0-9a-f]+5b0 ' "$T/walk" &&
+			ok "$mode: walk 0x080495b0: PGD 0, PMD 64, PTE 73, offset 0x5b0" ||
+			bad "$mode: walk: $(cat "$T/walk")"
+	fi
+	run "$G" pagemap 1 0x08049000
+	line=$(cat "$T/out")
+	case "$line" in
+	"08049000 81800000"*" present pfn=0x$pfn soft-dirty exclusive")
+		ok "$mode: pagemap agrees with walk: $line" ;;
+	*)	bad "$mode: pagemap 0x08049000: '$line', walk says pfn 0x$pfn" ;;
+	esac
+	run "$G" pagemap 1 0x10000000 3
+	[ "$(grep -c '^1000[0-2]000 0000000000000000 unmapped$' "$T/out")" -eq 3 ] &&
+		ok "$mode: pagemap of 3 pages where no VMA is: 3 lines, unmapped" || bad "$mode: pagemap unmapped: $(cat "$T/out")"
+	run "$G" pagemap 1 0xbffe0000
+	grep -q '^bffe0000 0000000000000000 none$' "$T/out" &&
+		ok "$mode: pagemap of an untouched stack page: none" || bad "$mode: pagemap stack: $(cat "$T/out")"
+	run "$G" walk 1 0x10000000
+	[ "$rc" -eq 0 ] && grep -q '^physical none: not present, and no VMA' "$T/out" &&
+		ok "$mode: walk of an unmapped address stops at the empty level" || bad "$mode: walk unmapped: exit $rc: $(cat "$T/out")"
+	run "$G" walk 0 0xc0123456
+	[ "$rc" -eq 0 ] && grep -q '^physical 0x00123456 ' "$T/out" && grep -q 'PS G' "$T/out" &&
+		ok "$mode: walk 0 reads swapper_pg_dir: 0xc0123456 is pa 0x123456, in a large page" ||
+		bad "$mode: walk 0: $(cat "$T/out")"
+
+	if [ -n "$pfn" ]; then
+		run "$G" page "0x$pfn"
+		grep -q '^state: anonymous, mm [0-9a-f]\{8\} va 0x08049000, mapped 1 time$' "$T/out" &&
+		grep -q '^mapped by: pid 1 (guest) at 0x08049000$' "$T/out" &&
+			ok "$mode: page of the .data frame names its mm, va and mapper" || bad "$mode: page 0x$pfn: $(cat "$T/out")"
+	fi
+	pt=$(awk '/^PTE / { print $3 }' "$T/walk")
+	if [ -n "$pt" ]; then
+		run "$G" page $((pt >> 12))
+		grep -q '^flags: 0x[0-9a-f]*(pgtable|zone=[0-9])$' "$T/out" &&
+		grep -Eq '^owner: page table of mm [0-9a-f]{8} for 08000000-08(4|2)00000, used by pid 1 \(guest\)$' "$T/out" &&
+			ok "$mode: page of the PTE table: $(grep '^owner' "$T/out")" || bad "$mode: page of the PTE table: $(cat "$T/out")"
+	fi
+
+	run "$G" maps 99
+	[ "$rc" -eq 1 ] && grep -q 'no task with pid 99' "$T/err" &&
+		ok "$mode: maps of a pid no task has: exit 1: $(cat "$T/err")" || bad "$mode: maps 99: exit $rc: $(cat "$T/err")"
+	expect 1 "$mode: smaps of pid 0" "$G" smaps 0
+	expect 1 "$mode: pagemap of a pid no task has" "$G" pagemap 7 0x1000
+	expect 1 "$mode: walk of a pid no task has" "$G" walk 99 0x1000
+
+	run "$G" check
+	[ "$rc" -eq 0 ] && ok "$mode: check of the guest's machine: $(tail -1 "$T/out")" ||
+		bad "$mode: check: exit $rc: $(head -c 600 "$T/out")"
+
+	if command -v python3 >/dev/null; then
+		for v in ps "maps 1" "smaps 1" "pagemap 1 0x08049000 4" "walk 1 0x080495b0" \
+			 "walk 0 0xc0000000" "page 0x$pfn"; do
+			run "$G" $v --json
+			if [ "$rc" -eq 0 ] && python3 -m json.tool "$T/out" >/dev/null 2>"$T/jerr"; then
+				ok "$mode: $v --json is valid JSON"
+			else
+				bad "$mode: $v --json: exit $rc: $(head -c 300 "$T/jerr") $(head -c 300 "$T/err")"
+			fi
+		done
+		run "$G" smaps 1 --json
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sum(v["Rss"] for v in d["vmas"]) == int(sys.argv[2]) and d["vmas"][0]["VmFlags"][:2] == ["rd", "wr"]' "$T/out" "$rss_sm" 2>/dev/null &&
+			ok "$mode: smaps JSON Rss = text Rss" || bad "$mode: smaps JSON: $(head -c 300 "$T/out")"
+		run "$G" walk 1 0x080495b0 --json
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["result"] == "mapped" and d["pfn"] == int(sys.argv[2], 16) and d["levels"][-1]["index"] == 73' "$T/out" "$pfn" 2>/dev/null &&
+			ok "$mode: walk JSON has the levels and the frame" || bad "$mode: walk JSON: $(head -c 300 "$T/out")"
+	fi
+
+	# the guest exits; the machine is kept, its task reaped
+	rm -f "$T/hold"
+	wait "$GUEST_PID"
+	rc=$?
+	GUEST_PID=
+	[ "$rc" -eq 0 ] && ok "$mode: the guest exited 0" || bad "$mode: guest exit $rc: $(head -c 300 "$T/guest.err")"
+	run "$name" ps
+	[ "$rc" -eq 0 ] && [ "$(wc -l <"$T/out")" -eq 1 ] && ok "$mode: ps of the kept machine: no tasks left" ||
+		bad "$mode: ps after exit: exit $rc: $(cat "$T/out" "$T/err")"
+	expect 0 "$mode: check of the kept machine" "$name" check
+	rm -f "/dev/shm/vm-$name.ram"
+
+	guest_damaged "$mode" "$G" "$pfn"
+}
+
+# guest_damaged MODE G PFN: copies of a guest's machine with its address
+# space damaged must give violations and clear errors, never a crash. PFN
+# is the frame under 0x08049000.
+guest_damaged() {
+	local mode=$1 G=$2 pfn=$3 mm vma task mmap_off next_off rss_off mm_off mapc_off memmap pte pgd
+	"$VMDUMP" "$G" offsets >"$T/goffsets" || { bad "$mode: offsets of the guest machine"; return; }
+	goff() { awk -v want="$*" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == want) print v }' "$T/goffsets"; }
+	mm=$(goff mm pid 1)
+	task=$(goff task pid 1)
+	mmap_off=$(goff mm_struct mmap)
+	next_off=$(goff vm_area_struct vm_next)
+	rss_off=$(goff mm_struct rss_stat anon)
+	mm_off=$(goff task_struct mm)
+	mapc_off=$(goff page _mapcount)
+	memmap=$(awk '$1 == "mem_map" { print $2 }' "$T/goffsets")
+	if [ -z "$mm" ] || [ -z "$task" ] || [ -z "$mmap_off" ] || [ -z "$memmap" ] || [ -z "$pfn" ]; then
+		bad "$mode: the offsets view gave no task or mm for pid 1"
+		return
+	fi
+	vma=$(od -An -tu4 -j $((mm + mmap_off)) -N4 "$G" | tr -d ' ')
+	run "$G" walk 1 0x080495b0
+	pgd=$(sed -n 's/^PGD .* entry \(0x[0-9a-f]*\) = .*/\1/p' "$T/out")
+	pte=$(sed -n 's/^PTE .* entry \(0x[0-9a-f]*\) = .*/\1/p' "$T/out")
+
+	cp "$G" "$T/g-rss"
+	poke32 "$T/g-rss" $((mm + rss_off)) 99
+	run "$T/g-rss" check
+	[ "$rc" -eq 1 ] && grep -q '^mm 0x[0-9a-f]* (pid 1): rss 100 pages (anon 99, .*the tables map 9$' "$T/out" &&
+		ok "$mode: check: a wrong rss counter: $(grep rss "$T/out")" || bad "$mode: check on a wrong rss: exit $rc: $(head -c 300 "$T/out")"
+
+	cp "$G" "$T/g-vma"
+	poke32 "$T/g-vma" $((vma + next_off)) 0x7FFFFFF0
+	run "$T/g-vma" check
+	[ "$rc" -eq 1 ] && grep -q 'VMA at pa 0x7ffffff0 lies outside lowmem' "$T/out" &&
+		[ "$(grep -c '^mm ' "$T/out")" -eq 1 ] &&
+		ok "$mode: check: a VMA list linked outside RAM, one line: $(grep 'VMA at' "$T/out")" ||
+		bad "$mode: check on a broken VMA list: exit $rc: $(head -c 600 "$T/out")"
+	damaged "$T/g-vma" "$mode: a VMA list linked outside RAM" "pid 1: VMA list links to pa 0x7ffffff0" \
+		"maps 1" "smaps 1" "pagemap 1 0x1000"
+	expect 0 "$mode: walk still works with the VMA list broken" "$T/g-vma" walk 1 0x080495b0
+	no_crash_mm "$T/g-vma" "$mode: broken VMA list"
+
+	cp "$G" "$T/g-pte"
+	if [ "$mode" = pae ]; then
+		poke32 "$T/g-pte" $((pte + 4)) 0
+	fi
+	poke32 "$T/g-pte" "$pte" $(((frames - 1) << 12 | 0x67))
+	run "$T/g-pte" check
+	[ "$rc" -eq 1 ] && grep -q 'va 08049000 maps pfn 0x[0-9a-f]*, which is not an allocated user frame' "$T/out" &&
+		grep -q "^pfn 0x$pfn: mapcount 1, 0 user PTEs map it$" "$T/out" &&
+		ok "$mode: check: a PTE onto a free frame, and the frame it left" || bad "$mode: check on a bad PTE: exit $rc: $(head -c 600 "$T/out")"
+	no_crash_mm "$T/g-pte" "$mode: PTE onto a free frame"
+
+	cp "$G" "$T/g-pgd"
+	poke32 "$T/g-pgd" "$pgd" 0xFFFFF001
+	run "$T/g-pgd" check
+	[ "$rc" -eq 1 ] && grep -Eq '(page table|PMD table) for 0[0-9a-f]{7} at pa 0x[0-9a-f]+ lies outside lowmem' "$T/out" &&
+		ok "$mode: check: a directory entry outside RAM: $(grep 'outside lowmem' "$T/out")" ||
+		bad "$mode: check on a bad PGD entry: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/g-pgd" walk 1 0x080495b0
+	[ "$rc" -eq 1 ] && grep -q 'the walk stopped: .*outside RAM' "$T/err" && grep -q '^PGD ' "$T/out" &&
+		ok "$mode: walk shows the levels up to the bad entry, then: $(cat "$T/err")" ||
+		bad "$mode: walk on a bad PGD entry: exit $rc: $(cat "$T/out" "$T/err")"
+	no_crash_mm "$T/g-pgd" "$mode: directory entry outside RAM"
+
+	cp "$G" "$T/g-mapcount"
+	poke32 "$T/g-mapcount" $((memmap + 0x$pfn * 32 + mapc_off)) 5
+	run "$T/g-mapcount" check
+	[ "$rc" -eq 1 ] && grep -q "^pfn 0x$pfn: mapcount 6, 1 user PTEs map it$" "$T/out" &&
+		ok "$mode: check: a frame's mapcount against its PTEs" || bad "$mode: check on a bad mapcount: exit $rc: $(head -c 300 "$T/out")"
+
+	cp "$G" "$T/g-task"
+	poke32 "$T/g-task" $((task + mm_off)) 0xFFFFFFF0
+	run "$T/g-task" check
+	[ "$rc" -eq 1 ] && grep -q 'task pid 1: mm at pa 0xfffffff0 lies outside lowmem' "$T/out" &&
+		ok "$mode: check: a task's mm link outside RAM" || bad "$mode: check on a bad mm link: exit $rc: $(head -c 300 "$T/out")"
+	damaged "$T/g-task" "$mode: a task's mm link outside RAM" "pid 1: mm at pa 0xfffffff0 lies outside lowmem" \
+		"maps 1" "smaps 1" "pagemap 1 0x1000" "walk 1 0x1000"
+
+	cp "$G" "$T/g-tasks"
+	dd if=/dev/urandom of="$T/g-tasks" bs=4096 seek=$((task / 4096)) count=10 conv=notrunc status=none
+	run "$T/g-tasks" check
+	[ "$rc" -eq 1 ] && ok "$mode: check: a task table full of garbage: $(tail -1 "$T/out")" ||
+		bad "$mode: check on a garbage task table: exit $rc"
+	no_crash_mm "$T/g-tasks" "$mode: garbage task table"
+}
+
+if [ -n "$GUEST" ]; then
+	guest_views i386
+	guest_views pae
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
