@@ -68,8 +68,13 @@ int main(int argc, char **argv)
 	strcpy(data + 0x5b0, "hello, world");
 	for (i = 0; i < pages; i++)
 		p[(size_t)i * PAGE] = (char)i;
-	for (i = 0; i < pages; i++)
+	for (i = 0; i < pages; i++) {
+		if (i == 4 && pages > 6) {
+			printf("  ...\n");
+			i = pages - 2;
+		}
 		show("after", p + (size_t)i * PAGE);
+	}
 	show(".data", data + 0x5b0);
 	vm_getrusage(&ru);
 	printf("minflt %llu majflt %llu rss %llu pages\n", (unsigned long long)ru.minflt,

@@ -36,6 +36,7 @@ say "vmrun --name $name-live -- guests/hello 40 --wait &   (stays up while we lo
 live=/dev/shm/vm-$name-live.ram
 trap 'rm -f "$ram" "$live"' EXIT
 coproc GUEST { ./vmrun/vmrun --ram 64M --name "$name-live" -- guests/hello 40 --wait 2>&1; }
+gpid=$GUEST_PID
 while read -r -t 60 -u "${GUEST[0]}" line; do
 	[ "$line" = ready ] && break
 	echo "$line"
@@ -49,12 +50,12 @@ say "vmdump $name-live smaps 1 (first mapping)"
 ./tools/vmdump "$name-live" smaps 1 | sed -n '1,/^VmFlags/p'
 say "vmdump $name-live walk 1 0x080495b0   (the seed's example address)"
 ./tools/vmdump "$name-live" walk 1 0x080495b0
-addr=$(./tools/vmdump "$name-live" maps 1 | awk 'NR==1 {split($1, a, "-"); print "0x" a[1]}')
+addr=$(./tools/vmdump "$name-live" maps 1 | awk 'NR==2 {split($1, a, "-"); print "0x" a[1]}')
 say "vmdump $name-live pagemap 1 $addr 4"
 ./tools/vmdump "$name-live" pagemap 1 "$addr" 4
 echo go >&"${GUEST[1]}"	# let it finish
 cat <&"${GUEST[0]}"
-wait "$GUEST_PID"
+wait "$gpid"
 
 say "vmrun -- guests/pt bad-addr   (a bad pointer: SIGSEGV, as Linux would)"
 ./vmrun/vmrun --ram 64M --name "$name-segv" --keep -- guests/pt bad-addr
