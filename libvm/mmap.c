@@ -169,12 +169,10 @@ static struct vm_area_struct *vma_merge_around(struct mm_struct *mm, struct vm_a
 
 /* Split vma at addr (page aligned, strictly inside): vma keeps the lower
  * part, a new VMA the upper. 0 or -ENOMEM. */
-static int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr)
+static int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr)
 {
 	struct vm_area_struct *upper;
 
-	if (mm->mm_avl.count >= mm->map_count_max)
-		return -ENOMEM;
 	upper = kmem_cache_alloc(vma_cachep(), GFP_KERNEL);
 	if (!upper)
 		return -ENOMEM;
@@ -185,6 +183,13 @@ static int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t 
 	vma->vm_end = addr;
 	vma_link(mm, upper);
 	return 0;
+}
+
+static int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr)
+{
+	if (mm->mm_avl.count >= mm->map_count_max)
+		return -ENOMEM;
+	return __split_vma(mm, vma, addr);
 }
 
 /* ---- placing ------------------------------------------------------------ */
@@ -295,14 +300,14 @@ static int do_munmap(struct mm_struct *mm, uint32_t start, uint32_t len)
 		/* splitting a VMA in the middle makes one more */
 		if (vma->vm_end > end && mm->mm_avl.count >= mm->map_count_max)
 			return -ENOMEM;
-		err = split_vma(mm, vma, start);
+		err = __split_vma(mm, vma, start);
 		if (err)
 			return err;
 		vma = vma_next(vma);
 	}
 	next = find_vma(mm, end);
 	if (next && next->vm_start < end) {
-		err = split_vma(mm, next, end);
+		err = __split_vma(mm, next, end);
 		if (err)
 			return err;
 	}
@@ -450,6 +455,8 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 		return fd < 0 ? -EBADF : -ENODEV;	/* file mappings: not yet */
 	if (flags & MAP_HUGETLB)
 		return -EINVAL;			/* no hugetlbfs */
+	if (type != MAP_PRIVATE && (flags & MAP_GROWSDOWN))
+		return -EINVAL;
 	if (!len)
 		return -EINVAL;
 	if (flags & MAP_FIXED_NOREPLACE)
@@ -667,6 +674,8 @@ int mm_madvise(struct mm_struct *mm, uint32_t start, uint32_t len, int advice)
 		return -EINVAL;
 	}
 	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len && !PAGE_ALIGN(len))
 		return -EINVAL;
 	len = PAGE_ALIGN(len);
 	end = start + len;

@@ -567,8 +567,16 @@ uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr)
 	e = pt_read(pmd);
 	if (pmd_none(e)) {
 		pt = user_table_alloc(mm, addr & ~((1u << pmd_shift(mode)) - 1));
-		if (!pt)
+		if (!pt) {
+			struct page *up = pmd_table_page(mm, addr);
+
+			if (vm_pae() && up->private == 0) {
+				set_pgd(pgd, 0);
+				user_table_free(up);
+				mm->nr_ptes--;
+			}
 			return 0;
+		}
 		set_pmd(pmd, pfn_pte(mode, page_to_pfn(pt), _PAGE_TABLE));
 		mm->nr_ptes++;
 		pmd_table_page(mm, addr)->private++;
