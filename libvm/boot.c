@@ -81,6 +81,7 @@ int64_t vm_parse_size(const char *s)
 static void attach_after_fork(void)
 {
 	vm_lock_after_fork();
+	task_after_fork();
 }
 
 /* The locks name their owner by tid: a fork child must learn its own. */

@@ -255,6 +255,8 @@ void fault_handler_remove(void);
 
 /* task.c: the per-process guest state the fault handler reads. */
 extern struct mm_struct *current_mm;
+/* In a child of a plain host fork(): it is not the guest its parent is. */
+void task_after_fork(void);
 
 /* the attached machine's paging mode */
 static inline bool vm_pae(void)

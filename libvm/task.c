@@ -179,6 +179,22 @@ void vm_task_leave(void)
 	current_mm = NULL;
 }
 
+/*
+ * A host fork() of a guest copies its host mappings, which are MAP_SHARED:
+ * the child would write its parent's frames behind the page tables'
+ * back. So the child drops the user window and stops being the guest;
+ * its next touch of the window is a crash, not a corruption. (vm_fork
+ * makes a child that is a guest of its own.)
+ */
+void task_after_fork(void)
+{
+	if (!current)
+		return;
+	flush_tlb_all();
+	current = NULL;
+	current_mm = NULL;
+}
+
 void vm_task_exit(struct task_struct *t, int status)
 {
 	struct mm_struct *mm;

@@ -628,8 +628,12 @@ static void test_blocked_brk_falls_back_to_a_mapped_segment(void **state)
 
 /* ---- misuse --------------------------------------------------------------- */
 
-/* Run f in a host child (it shares our RAM: f must abort before writing
- * it) and expect SIGABRT with msg on stderr. */
+/* The guest the misuse cases run as: a host child of it is no guest
+ * until it enters the task again. */
+static int abort_guest;
+
+/* Run f in a host child that enters our task (it shares our RAM: f must
+ * abort before writing it) and expect SIGABRT with msg on stderr. */
 static void expect_abort(void (*f)(void *), void *arg, const char *msg)
 {
 	char out[512] = "";
@@ -643,6 +647,8 @@ static void expect_abort(void (*f)(void *), void *arg, const char *msg)
 	if (pid == 0) {
 		signal(SIGABRT, SIG_DFL);
 		dup2(fds[1], 2);
+		if (vm_task_enter(abort_guest) != 0)
+			_exit(99);
 		f(arg);
 		_exit(0);
 	}
@@ -651,6 +657,7 @@ static void expect_abort(void (*f)(void *), void *arg, const char *msg)
 		got += n;
 	close(fds[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	find_task_by_pid(abort_guest)->host_pid = getpid();	/* the task is ours again */
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || !strstr(out, msg))
 		fail_msg("expected abort with \"%s\", got status %#x and \"%s\"", msg, status, out);
 }
@@ -672,6 +679,7 @@ static void test_bad_frees_abort(void **state)
 
 	(void)state;
 	pid = guest_begin(&tm, 64 * MiB, false);
+	abort_guest = pid;
 	char *a = vm_malloc(100), *b = vm_malloc(200), *c = vm_malloc(300);
 	char *g = vm_malloc(16);
 
