@@ -376,6 +376,25 @@ static void populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uin
 	}
 }
 
+/* A VMA of anonymous memory over the free range [addr, addr + len),
+ * merged with its neighbours where they allow (a stack stays apart);
+ * the VMA that holds it, or NULL. */
+static struct vm_area_struct *new_anon_vma(struct mm_struct *mm, uint32_t addr, uint32_t len,
+					   uint32_t vm_flags)
+{
+	struct vm_area_struct *vma = kmem_cache_zalloc(vma_cachep(), GFP_KERNEL);
+
+	if (!vma)
+		return NULL;
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = vm_flags;
+	vma->vm_pgoff = addr >> PAGE_SHIFT;
+	vma_link(mm, vma);
+	vm_stat_account(mm, vm_flags, len >> PAGE_SHIFT);
+	return (vm_flags & VM_GROWSDOWN) ? vma : vma_merge_around(mm, vma);
+}
+
 /* vm.overcommit_memory = 0, Linux's heuristic: refuse only a request
  * that could never fit, more pages than RAM and swap together. */
 static int vm_enough_memory(uint32_t pages)
@@ -416,17 +435,9 @@ static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot,
 		if (err)
 			return err;
 	}
-	vma = kmem_cache_zalloc(vma_cachep(), GFP_KERNEL);
+	vma = new_anon_vma(mm, addr, len, vm_flags);
 	if (!vma)
 		return -ENOMEM;
-	vma->vm_start = addr;
-	vma->vm_end = addr + len;
-	vma->vm_flags = vm_flags;
-	vma->vm_pgoff = addr >> PAGE_SHIFT;
-	vma_link(mm, vma);
-	vm_stat_account(mm, vm_flags, len >> PAGE_SHIFT);
-	if (!(vm_flags & VM_GROWSDOWN))
-		vma = vma_merge_around(mm, vma);
 	if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
 		populate_range(mm, vma, addr, addr + len);
 	return addr;
@@ -575,26 +586,10 @@ static int do_brk_flags(struct mm_struct *mm, uint32_t addr, uint32_t len)
 {
 	const uint32_t flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
 			       VM_ACCOUNT;
-	struct vm_area_struct *vma, *prev;
 
 	if (mm->mm_avl.count >= mm->map_count_max || vm_enough_memory(len >> PAGE_SHIFT))
 		return -ENOMEM;
-	prev = VMA(avl_floor(&mm->mm_avl, vma_key, addr));
-	if (prev && prev->vm_end == addr && prev->vm_flags == flags && !prev->vm_file) {
-		prev->vm_end = addr + len;
-		vm_stat_account(mm, flags, len >> PAGE_SHIFT);
-		return 0;
-	}
-	vma = kmem_cache_zalloc(vma_cachep(), GFP_KERNEL);
-	if (!vma)
-		return -ENOMEM;
-	vma->vm_start = addr;
-	vma->vm_end = addr + len;
-	vma->vm_flags = flags;
-	vma->vm_pgoff = addr >> PAGE_SHIFT;
-	vma_link(mm, vma);
-	vm_stat_account(mm, flags, len >> PAGE_SHIFT);
-	return 0;
+	return new_anon_vma(mm, addr, len, flags) ? 0 : -ENOMEM;
 }
 
 /* brk(2): the break moves to brk if it can; the break after. Shrinking

@@ -30,6 +30,17 @@ static inline void test_boot(struct test_machine *tm, uint64_t ram, int mode)
 	tm->boot_free = nr_free_frames();
 }
 
+/* A task as exec leaves it (vm_task_create): its pid, and its mm in *mmp. */
+static inline int test_new_task(struct mm_struct **mmp)
+{
+	int pid = vm_task_create("test", 0);
+
+	assert_true(pid > 0);
+	*mmp = task_mm(find_task_by_pid(pid));
+	assert_non_null(*mmp);
+	return pid;
+}
+
 /* Every validator clean, to stderr with the reasons if not. */
 static inline void assert_machine_valid(void)
 {

@@ -41,16 +41,6 @@ static void boot(struct test_machine *tm, void **state)
 	test_boot(tm, 64 * MiB, *(int *)*state);
 }
 
-static int new_task(struct mm_struct **mmp)
-{
-	int pid = vm_task_create("test", 0);
-
-	assert_true(pid > 0);
-	*mmp = task_mm(find_task_by_pid(pid));
-	assert_non_null(*mmp);
-	return pid;
-}
-
 static void end_case(struct test_machine *tm, int pid)
 {
 	assert_machine_valid();
@@ -140,7 +130,7 @@ static void test_read_then_write_fault(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 4 * P, RW);
 	assert_int_equal(fault(mm, X + P + 0x10, READ, &fill), VM_FAULT_OK);
 	assert_int_equal(fill.va, X + P);
@@ -195,7 +185,7 @@ static void test_write_first_fault_is_writable_and_dirty(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 2 * P, RW);
 	assert_int_equal(fault(mm, X + 0xFFF, WRITE, &fill), VM_FAULT_OK);
 	e = pte_at(mm, X);
@@ -221,7 +211,7 @@ static void test_write_to_shared_frame_copies(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 2 * P, RW);
 	assert_int_equal(fault(mm, X, READ, &fill), VM_FAULT_OK);
 	old = page_at(mm, X);
@@ -265,7 +255,7 @@ static void test_fault_maps_aligned_16_page_run(void **state)
 
 	boot(&tm, state);
 	assert_int_equal(vm_boot_block->folio_order, VM_FOLIO_ORDER_DEFAULT);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 32 * P, RW);
 	assert_int_equal(fault(mm, run + 5 * P + 0x123, WRITE, &fill), VM_FAULT_OK);
 	assert_int_equal(fill.va, run);
@@ -334,7 +324,7 @@ static void test_fault_maps_one_page_when_run_does_not_fit(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	/* [X, X+20): the run [X+16, X+32) crosses the end */
 	map(mm, X, 20 * P, RW);
 	assert_int_equal(fault(mm, X + 17 * P, WRITE, &fill), VM_FAULT_OK);
@@ -391,7 +381,7 @@ static void test_shared_anonymous_fault(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(mm_mmap(mm, X, 32 * P, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0), X);
 	assert_int_equal(fault(mm, X + 4 * P, READ, &fill), VM_FAULT_OK);
 	assert_int_equal(fill.npages, 1);
@@ -420,7 +410,7 @@ static void test_fault_with_no_vma_is_badmap(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 4 * P, RW);
 	assert_int_equal(fault(mm, X + 4 * P, READ, &fill), VM_FAULT_BADMAP);
 	assert_int_equal(fault(mm, X - 1, WRITE, &fill), VM_FAULT_BADMAP);
@@ -449,7 +439,7 @@ static void test_access_the_vma_forbids_is_badaccess(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, ro, 4 * P, PROT_READ);
 	map(mm, none, 4 * P, PROT_NONE);
 	map(mm, rw, 4 * P, RW);
@@ -500,7 +490,7 @@ static void test_present_young_pte_is_tlb_miss(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 2 * P, RW);
 	assert_int_equal(fault(mm, X, READ, &fill), VM_FAULT_OK);
 	assert_false(fill.tlb_miss);
@@ -573,7 +563,7 @@ static void test_highmem_frame_reads_zero(void **state)
 	for (i = 0; i < N; i++)
 		__free_page(dirty[i]);
 
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 4 * P, RW);
 	assert_int_equal(fault(mm, X + 2 * P, READ, &fill), VM_FAULT_OK);
 	page = pfn_to_page(fill.pfn);
@@ -614,7 +604,7 @@ static void test_munmap_returns_every_frame(void **state)
 	int pid, n = 0;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	drain_all_pages();
 	before = nr_free_frames();
 	pt0 = global_node_page_state(NR_PAGETABLE);
@@ -652,7 +642,7 @@ static void test_fault_without_memory_is_oom_and_leaves_no_table(void **state)
 	int pid, r, ooms = 0;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 32 * P, RW);
 	assert_true(max_pfn <= sizeof(held) / sizeof(held[0]));
 	while ((held[n] = alloc_page(GFP_HIGHUSER | __GFP_NOWARN)) != NULL)
@@ -692,7 +682,7 @@ static void test_folio_order_zero_maps_one_page(void **state)
 
 	boot_opts(&tm, 64 * MiB, *(int *)*state, -1);
 	assert_int_equal(vm_boot_block->folio_order, 0);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 32 * P, RW);
 	assert_int_equal(fault(mm, X + 5 * P, WRITE, &fill), VM_FAULT_OK);
 	assert_int_equal(fill.va, X + 5 * P);
@@ -721,7 +711,7 @@ static void test_folio_order_two_maps_four_pages(void **state)
 
 	boot_opts(&tm, 64 * MiB, *(int *)*state, 2);
 	assert_int_equal(vm_boot_block->folio_order, 2);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	map(mm, X, 32 * P, RW);
 	assert_int_equal(fault(mm, X + 6 * P, WRITE, &fill), VM_FAULT_OK);
 	assert_int_equal(fill.va, X + 4 * P);

@@ -29,16 +29,6 @@ static void boot(struct test_machine *tm, void **state)
 	test_boot(tm, 64 * MiB, *(int *)*state);
 }
 
-static int new_task(struct mm_struct **mmp)
-{
-	int pid = vm_task_create("test", 0);
-
-	assert_true(pid > 0);
-	*mmp = task_mm(find_task_by_pid(pid));
-	assert_non_null(*mmp);
-	return pid;
-}
-
 static struct vm_area_struct *VMA(uint32_t pa)
 {
 	return pa ? (struct vm_area_struct *)__va(pa) : NULL;
@@ -189,7 +179,7 @@ static void test_new_mm_has_only_the_stack(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map_count(mm), 1);
 	stack = assert_vma(mm, STACK_START, STACK_TOP);
 	assert_int_equal(STACK_START, 0xBFFE0000u);
@@ -219,7 +209,7 @@ static void test_mmap_places_top_down_below_mmap_base(void **state)
 	int pid, i;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	a = map(mm, 0, 3 * P, RW, 0);
 	assert_int_equal(a, MMAP_BASE - 3 * P);
 	b = map(mm, 0, 2 * P, PROT_READ, 0);
@@ -257,7 +247,7 @@ static void test_mmap_hint_honoured_when_free(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 4 * P, RW, 0), X);
 	assert_int_equal(map(mm, 0x50000123, P, PROT_READ, 0), 0x50001000);
 	check_vmas(mm);
@@ -292,7 +282,7 @@ static void test_map_fixed_replaces(void **state)
 	int pid, i;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 8 * P, RW, MAP_FIXED), X);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(fault(mm, X + (uint32_t)i * P, X86_PF_WRITE), VM_FAULT_OK);
@@ -331,7 +321,7 @@ static void test_map_fixed_noreplace_is_eexist(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 4 * P, RW, MAP_FIXED), X);
 	assert_int_equal(map(mm, X, 4 * P, RW, MAP_FIXED_NOREPLACE), -EEXIST);
 	assert_int_equal(map(mm, X + 3 * P, 4 * P, RW, MAP_FIXED_NOREPLACE), -EEXIST);
@@ -361,7 +351,7 @@ static void test_adjacent_anonymous_mappings_merge(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 2 * P, RW, MAP_FIXED), X);
 	assert_int_equal(map(mm, X + 2 * P, 2 * P, RW, MAP_FIXED), X + 2 * P);	/* after */
 	assert_int_equal(map(mm, X - 3 * P, 3 * P, RW, MAP_FIXED), X - 3 * P);	/* before */
@@ -408,7 +398,7 @@ static void test_munmap_splits_trims_and_skips_holes(void **state)
 	int pid, i;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 8 * P, RW, MAP_FIXED), X);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(fault(mm, X + (uint32_t)i * P, X86_PF_WRITE), VM_FAULT_OK);
@@ -472,7 +462,7 @@ static void test_mprotect_splits_three_and_merges_back(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 8 * P, RW, MAP_FIXED), X);
 	flags = assert_vma(mm, X, X + 8 * P)->vm_flags;
 	assert_int_equal(fault(mm, X + 3 * P, X86_PF_WRITE), VM_FAULT_OK);
@@ -530,7 +520,7 @@ static void test_bad_arguments_give_linux_errno(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 4 * P, RW, MAP_FIXED), X);
 	total = mm->total_vm;
 
@@ -587,7 +577,7 @@ static void test_mprotect_stops_at_hole(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 2 * P, RW, MAP_FIXED), X);
 	assert_int_equal(map(mm, X + 3 * P, 2 * P, RW, MAP_FIXED), X + 3 * P);
 	assert_int_equal(protect(mm, X, 5 * P, PROT_READ), -ENOMEM);
@@ -612,7 +602,7 @@ static void test_mmap_refuses_what_could_never_fit(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, 0, 128 * MiB, RW, 0), -ENOMEM);
 	assert_int_equal(map(mm, X, 128 * MiB, RW, MAP_FIXED), -ENOMEM);
 	assert_int_equal(brk_to(mm, s + 128 * MiB), s);
@@ -639,7 +629,7 @@ static void test_get_unmapped_area_fills_hole_exactly(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	a = map(mm, 0, 4 * P, RW, 0);
 	b = map(mm, 0, 3 * P, PROT_READ, 0);
 	c = map(mm, 0, 4 * P, RW, 0);
@@ -674,7 +664,7 @@ static void test_mmap_falls_back_bottom_up(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	mm->mmap_base = MMAP_MIN_ADDR + 2 * P;
 	assert_int_equal(map(mm, 0, 2 * P, RW, 0), MMAP_MIN_ADDR);
 	assert_int_equal(map(mm, 0, 2 * P, PROT_READ, 0), 0x40000000);
@@ -698,7 +688,7 @@ static void test_brk_grows_shrinks_and_unmaps(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(brk_to(mm, 0), s);		/* the query */
 	assert_int_equal(map_count(mm), 1);
 
@@ -761,7 +751,7 @@ static void test_stack_grows_down_on_fault(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	stack = assert_vma(mm, STACK_START, STACK_TOP);
 	assert_int_equal(fault(mm, STACK_START - 5 * P + 0x10, X86_PF_WRITE), VM_FAULT_OK);
 	assert_ptr_equal(assert_vma(mm, STACK_START - 5 * P, STACK_TOP), stack);
@@ -791,7 +781,7 @@ static void test_stack_growth_stops_at_rlimit(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(fault(mm, limit - P, X86_PF_WRITE), VM_FAULT_BADMAP);
 	assert_int_equal(fault(mm, limit - 1, 0), VM_FAULT_BADMAP);
 	assert_vma(mm, STACK_START, STACK_TOP);
@@ -822,7 +812,7 @@ static void test_stack_growth_stops_at_guard_gap(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, below_end - 4 * P, 4 * P, RW, MAP_FIXED), below_end - 4 * P);
 	assert_int_equal(STACK_GUARD_GAP, 1 * MiB);
 	/* the gap's top page is still too close */
@@ -846,7 +836,7 @@ static void test_mmap_keeps_out_of_stack_guard_gap(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	mm->mmap_base = STACK_TOP;
 	assert_int_equal(map(mm, 0, 4 * P, RW, 0), STACK_START - MiB - 4 * P);
 	check_vmas(mm);
@@ -865,7 +855,7 @@ static void test_map_count_limit(void **state)
 	int pid, i;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	mm->map_count_max = 4;			/* the stack and three more */
 	a = map(mm, 0, 4 * P, RW, 0);
 	assert_true(a > 0);
@@ -903,7 +893,7 @@ static void test_munmap_trims_at_map_count_limit(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 4 * P, RW, MAP_FIXED), X);
 	mm->map_count_max = 2;
 	assert_int_equal(unmap(mm, X + 3 * P, P), 0);	/* the tail */
@@ -936,7 +926,7 @@ static void test_madvise_len_rounding_to_zero_is_einval(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 4 * P, RW, MAP_FIXED), X);
 	assert_int_equal(advise(mm, X, 0xFFFFF001u, MADV_DONTNEED), -EINVAL);
 	assert_int_equal(advise(mm, X, 0xC0000000u, MADV_DONTNEED), -EINVAL);	/* wraps */
@@ -952,7 +942,7 @@ static void test_shared_anonymous_growsdown_is_einval(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(mm_mmap(mm, 0, P, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0),
 			 -EINVAL);
 	assert_int_equal(map_count(mm), 1);
@@ -968,7 +958,7 @@ static void test_madvise_dontneed_frees_pages_keeps_vma(void **state)
 	int pid, i;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	assert_int_equal(map(mm, X, 4 * P, RW, MAP_FIXED), X);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(fault(mm, X + (uint32_t)i * P, X86_PF_WRITE), VM_FAULT_OK);

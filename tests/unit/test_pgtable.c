@@ -24,17 +24,6 @@ static void boot(struct test_machine *tm, void **state)
 	test_boot(tm, 64 * MiB, *(int *)*state);
 }
 
-/* A task as exec leaves it: its pid, and its mm in *mmp. */
-static int new_task(struct mm_struct **mmp)
-{
-	int pid = vm_task_create("test", 0);
-
-	assert_true(pid > 0);
-	*mmp = task_mm(find_task_by_pid(pid));
-	assert_non_null(*mmp);
-	return pid;
-}
-
 static void mm_lock(struct mm_struct *mm)
 {
 	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
@@ -221,7 +210,7 @@ static void test_pte_alloc_map_creates_tables_on_demand(void **state)
 	boot(&tm, state);
 	pae = vm_pae();
 	pt0 = global_node_page_state(NR_PAGETABLE);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	/* i386's directory is a frame and counts; pae's is a pgd_cache object */
 	assert_int_equal(global_node_page_state(NR_PAGETABLE), pt0 + (pae ? 0 : 1));
 	pt0 = global_node_page_state(NR_PAGETABLE);
@@ -310,7 +299,7 @@ static void test_set_pte_walks_as_mapped(void **state)
 
 	boot(&tm, state);
 	mode = (int)vm_boot_block->mode;
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	frame = alloc_page(GFP_KERNEL);
 	assert_non_null(frame);
 	pfn = page_to_pfn(frame);
@@ -403,7 +392,7 @@ static void test_last_entry_frees_table_and_slot(void **state)
 	mode = (int)vm_boot_block->mode;
 	pae = mode == VM_MODE_PAE;
 	va2 = SEED_VA + 4 * MiB;		/* i386: PGD 33; pae: PMD slot 66 */
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	pt0 = global_node_page_state(NR_PAGETABLE);
 
 	mm_lock(mm);
@@ -488,7 +477,7 @@ static void test_swap_shaped_pte_walks_as_swap(void **state)
 	int pid;
 
 	boot(&tm, state);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	mm_lock(mm);
 	pte = pte_alloc_map(mm, SEED_VA);
 	assert_true(pte != 0);
@@ -531,7 +520,7 @@ static void test_reap_frees_tables_left_behind(void **state)
 
 	boot(&tm, state);
 	pt0 = global_node_page_state(NR_PAGETABLE);
-	pid = new_task(&mm);
+	pid = test_new_task(&mm);
 	mm_lock(mm);
 	for (i = 0; i < 3; i++) {
 		uint32_t va = 0x10000000u + (uint32_t)i * 0x01000000u;	/* 16 MiB apart */
@@ -562,8 +551,8 @@ static void test_kernel_quarter_shared_at_creation(void **state)
 	unsigned i;
 
 	boot(&tm, state);
-	pid1 = new_task(&mm1);
-	pid2 = new_task(&mm2);
+	pid1 = test_new_task(&mm1);
+	pid2 = test_new_task(&mm2);
 	assert_int_not_equal(mm1->pgd, mm2->pgd);
 	assert_int_equal(find_task_by_pid(pid1)->cr3, mm1->pgd);
 	if (!vm_pae()) {
@@ -637,7 +626,7 @@ static void test_freed_kernel_table_leaves_no_stale_pde(void **state)
 	uint8_t *p;
 
 	boot(&tm, state);
-	pid_a = new_task(&mm_a);
+	pid_a = test_new_task(&mm_a);
 	if (vm_pae()) {
 		p = vmalloc(size);
 		assert_non_null(p);
@@ -671,7 +660,7 @@ static void test_freed_kernel_table_leaves_no_stale_pde(void **state)
 	assert_int_equal(pt_walk(mm_a->pgd, idx << PGDIR_SHIFT_I386, &w), PT_WALK_NONE);
 
 	/* B, made now, copies it; A gets it as the fault path would */
-	pid_b = new_task(&mm_b);
+	pid_b = test_new_task(&mm_b);
 	db = __va(mm_b->pgd);
 	assert_int_equal(db[idx], k[idx]);
 	assert_int_equal(pgd_list_length(), 2);
