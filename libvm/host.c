@@ -32,7 +32,9 @@ int host_ram_create(const char *path, uint64_t bytes, bool prefault)
 	if (ftruncate(fd, (off_t)bytes) < 0)
 		goto fail;
 	/* Allocate every host page now, so tmpfs never allocates (or runs out)
-	 * inside a guest's fault. fallocate on tmpfs allocates and zeroes. */
+	 * inside a guest's fault. tmpfs defers zeroing a fallocated page to
+	 * its first mapping, so a frame's first use still pays that (about
+	 * 1.2 us); zeroing here would cost about 0.3 s a GiB of boot. */
 	if (prefault && (err = posix_fallocate(fd, 0, (off_t)bytes)) != 0) {
 		errno = err;
 		goto fail;

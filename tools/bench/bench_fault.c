@@ -1,0 +1,607 @@
+/* bench_fault.c - BENCH fault-rand, fault-seq and tlb-miss: first touches
+ * and TLB refills of a guest under vmrun, against the bare technique (a
+ * plain process whose SIGSEGV handler mmaps one page of a tmpfs file per
+ * fault) and against the host kernel's own anonymous first touch.
+ *
+ * One binary, two roles. Without arguments it is the driver: it starts
+ * every worker a bench needs, then runs the rounds alternating between
+ * them, and prints medians. With a mode it is a worker:
+ *
+ *   guest-rand  guest-seq  guest-tlb     a guest (run under vmrun)
+ *   floor-rand  floor-seq  native-seq    a plain process
+ *
+ * A worker sets up, prints "ready" (or "skip <why>"), then runs one round
+ * per line on stdin and answers each with "<seconds> <faults> <tlb-misses>"
+ * for that round alone; it exits at EOF. So a profile of one side is
+ *
+ *   yes | head -20 | perf stat -- vmrun/vmrun --ram 256M -- \
+ *       tools/bench/bench_fault guest-rand
+ *
+ * Every round times only the touches: the guest's vm_mmap/vm_munmap and
+ * the floor's reservation reset are outside the clock, as are the RAM
+ * file's and the floor file's tmpfs allocation (both fallocated first).
+ * fallocate leaves tmpfs pages to be zeroed at their first mapping, so the
+ * first round of each side also pays the host's zeroing (a cold round:
+ * 2-5x the others); the median leaves it out. tlb-miss re-touches in
+ * order, so its floor touches in order too (floor-seq).
+ * BENCH_VERBOSE=1 lets vmrun's summary and the per-round figures through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vm/guest.h>
+
+#include "bench.h"
+
+#define PAGE		4096UL
+#define RAND_PAGES	(16UL << 10)	/* fault-rand and tlb-miss: 64 MiB */
+#define SEQ_PAGES	(64UL << 10)	/* fault-seq: 256 MiB */
+#define TLB_SMALL	"256"		/* tlb-miss: far fewer entries than pages */
+#define RAM_RAND	"256M"
+#define RAM_SEQ		"512M"
+#define SEED		0x9e3779b97f4a7c15ULL
+#define NR_ROUNDS	9		/* a few more than ROUNDS: the host is shared */
+
+/* ---- workers ------------------------------------------------------------ */
+
+struct round {
+	double secs;
+	unsigned long long faults;	/* handled faults (guest: minflt) */
+	unsigned long long misses;	/* guest: faults that only refilled the TLB */
+};
+
+/* The touch order, the same in every worker: pages in order, or a
+ * Fisher-Yates shuffle from a fixed xorshift seed. */
+static uint32_t *touch_order(unsigned long n, bool shuffle)
+{
+	uint32_t *v = malloc(n * sizeof(*v));
+	uint64_t x = SEED;
+
+	if (!v)
+		return NULL;
+	for (unsigned long i = 0; i < n; i++)
+		v[i] = (uint32_t)i;
+	if (!shuffle)
+		return v;
+	for (unsigned long i = n - 1; i > 0; i--) {
+		unsigned long j;
+		uint32_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = (unsigned long)(x % (i + 1));
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+	return v;
+}
+
+/* One write per page, in the given order: what every round times. */
+static double touch(volatile char *p, const uint32_t *order, unsigned long n, char val)
+{
+	double t = now_s();
+
+	for (unsigned long i = 0; i < n; i++)
+		p[(size_t)order[i] * PAGE] = val;
+	return now_s() - t;
+}
+
+/* Wait for the driver's next request; false at EOF. */
+static bool next_round(void)
+{
+	char buf[64];
+
+	return fgets(buf, sizeof(buf), stdin) != NULL;
+}
+
+static void answer(const struct round *r)
+{
+	printf("%.9f %llu %llu\n", r->secs, r->faults, r->misses);
+	fflush(stdout);
+}
+
+static int skip(const char *why, int err)
+{
+	printf("skip %s%s%s\n", why, err ? ": " : "", err ? strerror(err) : "");
+	fflush(stdout);
+	return 0;
+}
+
+/* guest-rand, guest-seq: a fresh anonymous mapping per round, so every
+ * touch is a first touch. guest-tlb: one mapping touched once, then every
+ * round re-touches it all; with far fewer TLB entries than pages each
+ * re-touch finds its host mapping evicted. */
+static int guest_worker(const char *mode)
+{
+	bool tlb = !strcmp(mode, "guest-tlb"), seq = !strcmp(mode, "guest-seq");
+	unsigned long n = seq ? SEQ_PAGES : RAND_PAGES;
+	size_t len = n * PAGE;
+	uint32_t *order = touch_order(n, !strcmp(mode, "guest-rand"));
+	struct vm_rusage a, b;
+	struct round r;
+	char *p = NULL;
+	char val = 1;
+
+	if (!vm_is_guest())
+		return skip("not a guest: run under vmrun", 0);
+	if (!order)
+		return skip("malloc", errno);
+	if (tlb) {
+		p = vm_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return skip("vm_mmap", errno);
+		touch(p, order, n, val++);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (next_round()) {
+		if (!tlb) {
+			p = vm_mmap(NULL, len, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				return skip("vm_mmap", errno);
+		}
+		vm_getrusage(&a);
+		r.secs = touch(p, order, n, val++);
+		vm_getrusage(&b);
+		r.faults = b.minflt + b.majflt - a.minflt - a.majflt;
+		r.misses = b.tlb_miss - a.tlb_miss;
+		if (!tlb && vm_munmap(p, len) != 0)
+			return skip("vm_munmap", errno);
+		answer(&r);
+	}
+	return 0;
+}
+
+/* The floor: a PROT_NONE reservation and a tmpfs file of the same size;
+ * each fault maps the one page it hit, file offset = offset in the
+ * reservation, as a RAM-file mapping would. Nothing else. */
+static char *floor_base;
+static size_t floor_len;
+static int floor_fd = -1;
+static volatile unsigned long long floor_faults;
+
+static void floor_segv(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr & ~(PAGE - 1);
+	size_t off = a - (uintptr_t)floor_base;
+
+	(void)uc;
+	if (off >= floor_len ||
+	    mmap((void *)a, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, floor_fd,
+		 (off_t)off) == MAP_FAILED) {
+		signal(sig, SIG_DFL);	/* not ours, or out of mappings: die of it */
+		return;
+	}
+	floor_faults++;
+}
+
+/* Back to one PROT_NONE reservation, as host_unmap leaves the window. */
+static int floor_reset(void)
+{
+	void *p = mmap(floor_base, floor_len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+static int floor_worker(const char *mode)
+{
+	unsigned long n = RAND_PAGES;
+	uint32_t *order = touch_order(n, !strcmp(mode, "floor-rand"));
+	char path[64];
+	struct sigaction sa;
+	struct round r;
+	char val = 1;
+	int err;
+
+	if (!order)
+		return skip("malloc", errno);
+	floor_len = n * PAGE;
+	snprintf(path, sizeof(path), "/dev/shm/bench-fault-%d", (int)getpid());
+	floor_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (floor_fd < 0)
+		return skip("open /dev/shm", errno);
+	unlink(path);		/* the mappings keep it; nothing to remove after */
+	if ((err = posix_fallocate(floor_fd, 0, (off_t)floor_len)) != 0)
+		return skip("fallocate /dev/shm", err);
+	floor_base = mmap(NULL, floor_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
+	if (floor_base == MAP_FAILED)
+		return skip("mmap reservation", errno);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = floor_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	while (next_round()) {
+		if ((err = floor_reset()) != 0)
+			return skip("mmap reset", -err);
+		floor_faults = 0;
+		r.secs = touch(floor_base, order, n, val++);
+		r.faults = floor_faults;
+		r.misses = 0;
+		answer(&r);
+	}
+	return 0;
+}
+
+/* The host kernel: first touch of a fresh anonymous mapping per round
+ * (no MAP_POPULATE); the faults are the host's minor faults. */
+static int native_worker(void)
+{
+	unsigned long n = SEQ_PAGES;
+	size_t len = n * PAGE;
+	uint32_t *order = touch_order(n, false);
+	struct rusage a, b;
+	struct round r;
+	char val = 1;
+
+	if (!order)
+		return skip("malloc", errno);
+	printf("ready\n");
+	fflush(stdout);
+	while (next_round()) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		if (p == MAP_FAILED)
+			return skip("mmap", errno);
+		getrusage(RUSAGE_SELF, &a);
+		r.secs = touch(p, order, n, val++);
+		getrusage(RUSAGE_SELF, &b);
+		r.faults = (unsigned long long)(b.ru_minflt - a.ru_minflt);
+		r.misses = 0;
+		munmap(p, len);
+		answer(&r);
+	}
+	return 0;
+}
+
+/* ---- the driver --------------------------------------------------------- */
+
+struct worker {
+	const char *label;		/* for the verbose lines */
+	pid_t pid;
+	int in;				/* its stdin */
+	FILE *out;			/* its stdout */
+	char why[200];			/* why it cannot run, when it cannot */
+	struct round r[NR_ROUNDS];
+};
+
+static char self_path[PATH_MAX], vmrun_path[PATH_MAX];
+static bool verbose;
+
+/* This binary and vmrun: tools/bench/bench_fault -> vmrun/vmrun, unless
+ * VMRUN names another. */
+static int find_paths(void)
+{
+	const char *env = getenv("VMRUN");
+	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	char *s;
+
+	if (n <= 0)
+		return -1;
+	self_path[n] = '\0';
+	if (env) {
+		snprintf(vmrun_path, sizeof(vmrun_path), "%s", env);
+	} else {
+		snprintf(vmrun_path, sizeof(vmrun_path), "%s", self_path);
+		for (int i = 0; i < 3; i++)	/* .../tools/bench/bench_fault -> ... */
+			if ((s = strrchr(vmrun_path, '/')))
+				*s = '\0';
+		if (strlen(vmrun_path) + sizeof("/vmrun/vmrun") > sizeof(vmrun_path))
+			return -1;
+		strcat(vmrun_path, "/vmrun/vmrun");
+	}
+	return access(vmrun_path, X_OK);
+}
+
+/* Start a worker with pipes on its stdin and stdout and wait for its
+ * "ready"; false (with w->why) if it cannot run. */
+static bool worker_start(struct worker *w, const char *label, char *const argv[])
+{
+	int to[2], from[2];
+	char line[200];
+
+	memset(w, 0, sizeof(*w));
+	w->label = label;
+	w->in = -1;
+	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
+		snprintf(w->why, sizeof(w->why), "pipe: %s", strerror(errno));
+		return false;
+	}
+	fflush(stdout);		/* or the child inherits our unwritten lines */
+	w->pid = fork();
+	if (w->pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		if (!verbose) {
+			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+			if (null >= 0)
+				dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		dprintf(1, "skip cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	w->in = to[1];
+	w->out = fdopen(from[0], "r");
+	if (w->pid < 0 || !w->out) {
+		snprintf(w->why, sizeof(w->why), "fork: %s", strerror(errno));
+		return false;
+	}
+	if (!fgets(line, sizeof(line), w->out)) {
+		snprintf(w->why, sizeof(w->why), "%s did not start (BENCH_VERBOSE=1 shows why)",
+			 label);
+		return false;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	if (strcmp(line, "ready")) {
+		snprintf(w->why, sizeof(w->why), "%s", strncmp(line, "skip ", 5) ? line : line + 5);
+		return false;
+	}
+	return true;
+}
+
+static bool worker_round(struct worker *w, int i)
+{
+	char line[200];
+	struct round *r = &w->r[i];
+
+	if (write(w->in, "r\n", 2) != 2 || !fgets(line, sizeof(line), w->out)) {
+		snprintf(w->why, sizeof(w->why), "%s died in round %d", w->label, i + 1);
+		return false;
+	}
+	if (sscanf(line, "%lf %llu %llu", &r->secs, &r->faults, &r->misses) != 3) {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(w->why, sizeof(w->why), "%s", strncmp(line, "skip ", 5) ? line : line + 5);
+		return false;
+	}
+	if (verbose)
+		fprintf(stderr, "#   %-12s round %d: %8.3f ms, %6llu faults, %6llu tlb-miss\n",
+			w->label, i + 1, r->secs * 1e3, r->faults, r->misses);
+	return true;
+}
+
+static void worker_stop(struct worker *w)
+{
+	int status;
+
+	if (w->in >= 0)
+		close(w->in);
+	if (w->out)
+		fclose(w->out);
+	if (w->pid > 0)
+		waitpid(w->pid, &status, 0);
+	w->in = -1;
+	w->out = NULL;
+	w->pid = 0;
+}
+
+/* Medians of a worker's rounds: throughput in Kpages/s, faults and TLB
+ * misses a round, and microseconds a fault (of either kind). */
+struct figure {
+	double kpages;
+	double faults;
+	double misses;
+	double us_per_fault;
+};
+
+static struct figure figure(const struct worker *w, unsigned long pages)
+{
+	double v[NR_ROUNDS], f[NR_ROUNDS], m[NR_ROUNDS], u[NR_ROUNDS];
+	unsigned long long n;
+	struct figure fig;
+
+	for (int i = 0; i < NR_ROUNDS; i++) {
+		v[i] = (double)pages / w->r[i].secs / 1e3;
+		f[i] = (double)w->r[i].faults;
+		m[i] = (double)w->r[i].misses;
+		n = w->r[i].faults + w->r[i].misses;
+		u[i] = n ? w->r[i].secs * 1e6 / (double)n : 0;
+	}
+	fig.kpages = median(v, NR_ROUNDS);
+	fig.faults = median(f, NR_ROUNDS);
+	fig.misses = median(m, NR_ROUNDS);
+	fig.us_per_fault = median(u, NR_ROUNDS);
+	return fig;
+}
+
+/* Run NR_ROUNDS rounds over the workers in turn (ours, reference, ours with
+ * the other folio order, ...), all started before the first round; false
+ * and the reason if any could not run. */
+static bool run_rounds(struct worker *w, int nw, char *why, size_t whylen)
+{
+	bool ok = true;
+
+	for (int i = 0; i < nw && ok; i++)
+		if (!w[i].pid || w[i].why[0]) {
+			snprintf(why, whylen, "%s", w[i].why);
+			ok = false;
+		}
+	for (int r = 0; r < NR_ROUNDS && ok; r++)
+		for (int i = 0; i < nw && ok; i++)
+			if (!worker_round(&w[i], r)) {
+				snprintf(why, whylen, "%s", w[i].why);
+				ok = false;
+			}
+	for (int i = 0; i < nw; i++)
+		worker_stop(&w[i]);
+	return ok;
+}
+
+/* Room in /dev/shm for what a bench's workers create at once; fills why
+ * when there is not. */
+static bool shm_room(uint64_t mib, char *why, size_t whylen)
+{
+	struct statvfs sv;
+
+	if (statvfs("/dev/shm", &sv) != 0) {
+		snprintf(why, whylen, "no /dev/shm: %s", strerror(errno));
+		return false;
+	}
+	if ((uint64_t)sv.f_bavail * sv.f_frsize < (mib << 20)) {
+		snprintf(why, whylen, "too little /dev/shm: needs %llu MiB",
+			 (unsigned long long)mib);
+		return false;
+	}
+	return true;
+}
+
+static void start_guest(struct worker *w, const char *label, const char *ram, const char *tlb,
+			const char *folio, const char *mode)
+{
+	char *argv[12];
+	int n = 0;
+
+	argv[n++] = vmrun_path;
+	argv[n++] = "--ram";
+	argv[n++] = (char *)ram;
+	if (tlb) {
+		argv[n++] = "--tlb";
+		argv[n++] = (char *)tlb;
+	}
+	if (folio) {
+		argv[n++] = "--folio-order";
+		argv[n++] = (char *)folio;
+	}
+	argv[n++] = "--";
+	argv[n++] = self_path;
+	argv[n++] = (char *)mode;
+	argv[n] = NULL;
+	worker_start(w, label, argv);
+}
+
+static void start_plain(struct worker *w, const char *label, const char *mode)
+{
+	char *argv[] = { self_path, (char *)mode, NULL };
+
+	worker_start(w, label, argv);
+}
+
+static void bench_fault_rand(void)
+{
+	struct worker w[3];
+	struct figure ours, floor, o0;
+	char why[200];
+
+	if (!shm_room(2 * 256 + 64, why, sizeof(why))) {
+		printf("BENCH fault-rand: skipped (%s)\n", why);
+		return;
+	}
+	start_guest(&w[0], "guest", RAM_RAND, NULL, NULL, "guest-rand");
+	start_plain(&w[1], "floor", "floor-rand");
+	start_guest(&w[2], "guest-folio0", RAM_RAND, NULL, "0", "guest-rand");
+	if (!run_rounds(w, 3, why, sizeof(why))) {
+		printf("BENCH fault-rand: skipped (%s)\n", why);
+		return;
+	}
+	ours = figure(&w[0], RAND_PAGES);
+	floor = figure(&w[1], RAND_PAGES);
+	o0 = figure(&w[2], RAND_PAGES);
+	printf("# fault-rand: %lu pages in random order; guest %.0f faults (%.1f pages each, "
+	       "%.2f us a fault), floor %.0f faults (%.2f us a fault)\n", RAND_PAGES, ours.faults,
+	       ours.faults ? RAND_PAGES / ours.faults : 0, ours.us_per_fault, floor.faults,
+	       floor.us_per_fault);
+	printf("# fault-rand --folio-order 0: ours %.3f Kpages/s, %.0f faults, %.2f us a fault, "
+	       "ratio %.2f to the floor\n", o0.kpages, o0.faults, o0.us_per_fault,
+	       o0.kpages / floor.kpages);
+	bench_line("fault-rand", ours.kpages, "Kpages/s", "sigsegv+mmap(4K)", floor.kpages);
+}
+
+static void bench_fault_seq(void)
+{
+	struct worker w[2];
+	struct figure ours, native;
+	char why[200];
+
+	if (!shm_room(512, why, sizeof(why))) {
+		printf("BENCH fault-seq: skipped (%s)\n", why);
+		return;
+	}
+	start_guest(&w[0], "guest", RAM_SEQ, NULL, NULL, "guest-seq");
+	start_plain(&w[1], "native", "native-seq");
+	if (!run_rounds(w, 2, why, sizeof(why))) {
+		printf("BENCH fault-seq: skipped (%s)\n", why);
+		return;
+	}
+	ours = figure(&w[0], SEQ_PAGES);
+	native = figure(&w[1], SEQ_PAGES);
+	printf("# fault-seq: %lu pages in order; guest %.0f faults (%.2f us a fault), "
+	       "host %.0f faults (%.2f us a fault)\n", SEQ_PAGES, ours.faults, ours.us_per_fault,
+	       native.faults, native.us_per_fault);
+	bench_line("fault-seq", ours.kpages, "Kpages/s", "native-anon", native.kpages);
+}
+
+static void bench_tlb_miss(void)
+{
+	struct worker w[3];
+	struct figure ours, floor, o4;
+	char why[200];
+
+	if (!shm_room(2 * 256 + 64, why, sizeof(why))) {
+		printf("BENCH tlb-miss: skipped (%s)\n", why);
+		return;
+	}
+	start_guest(&w[0], "guest-tlb", RAM_RAND, TLB_SMALL, "0", "guest-tlb");
+	start_plain(&w[1], "floor-seq", "floor-seq");
+	start_guest(&w[2], "guest-tlb-f4", RAM_RAND, TLB_SMALL, NULL, "guest-tlb");
+	if (!run_rounds(w, 3, why, sizeof(why))) {
+		printf("BENCH tlb-miss: skipped (%s)\n", why);
+		return;
+	}
+	ours = figure(&w[0], RAND_PAGES);
+	floor = figure(&w[1], RAND_PAGES);
+	o4 = figure(&w[2], RAND_PAGES);
+	printf("# tlb-miss: %lu pages re-touched in order, --tlb %s --folio-order 0; guest %.0f "
+	       "tlb-miss faults (%.2f us a fault), floor %.0f faults (%.2f us a fault)\n",
+	       RAND_PAGES, TLB_SMALL, ours.misses, ours.us_per_fault, floor.faults,
+	       floor.us_per_fault);
+	printf("# tlb-miss default folio order: ours %.3f Kpages/s, %.0f tlb-miss faults "
+	       "(%.1f pages each), ratio %.2f to the floor\n", o4.kpages, o4.misses,
+	       o4.misses ? RAND_PAGES / o4.misses : 0, o4.kpages / floor.kpages);
+	bench_line("tlb-miss", ours.kpages, "Kpages/s", "sigsegv+mmap(4K)", floor.kpages);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		if (!strcmp(argv[1], "guest-rand") || !strcmp(argv[1], "guest-seq") ||
+		    !strcmp(argv[1], "guest-tlb"))
+			return guest_worker(argv[1]);
+		if (!strcmp(argv[1], "floor-rand") || !strcmp(argv[1], "floor-seq"))
+			return floor_worker(argv[1]);
+		if (!strcmp(argv[1], "native-seq"))
+			return native_worker();
+		fprintf(stderr, "usage: bench_fault [guest-rand|guest-seq|guest-tlb|floor-rand|"
+			"floor-seq|native-seq]\n");
+		return 2;
+	}
+	verbose = getenv("BENCH_VERBOSE") && *getenv("BENCH_VERBOSE") == '1';
+	signal(SIGPIPE, SIG_IGN);
+	if (find_paths() != 0) {
+		printf("BENCH fault-rand: skipped (no vmrun at %s)\n", vmrun_path);
+		printf("BENCH fault-seq: skipped (no vmrun at %s)\n", vmrun_path);
+		printf("BENCH tlb-miss: skipped (no vmrun at %s)\n", vmrun_path);
+		return 0;
+	}
+	bench_fault_rand();
+	bench_fault_seq();
+	bench_tlb_miss();
+	return 0;
+}
