@@ -140,8 +140,8 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'r': {
 			int64_t sz = vm_parse_size(optarg);
-			if (sz <= 0) {
-				fprintf(stderr, "vmrun: bad --ram size '%s'\n", optarg);
+			if (sz < (int64_t)VM_MIN_RAM) {
+				fprintf(stderr, "vmrun: bad --ram size '%s' (16M at least)\n", optarg);
 				usage(stderr);
 				return 2;
 			}

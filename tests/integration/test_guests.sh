@@ -184,5 +184,17 @@ vmrun_guest i386 "" -- "$PT" no-such-mode
 [ "$rc" -eq 2 ] && grep -q '^usage: pt' "$T/err" && ok "pt no-such-mode: usage, exit 2" ||
 	bad "pt no-such-mode: exit $rc, want 2 and a usage line"
 
+# vmrun's own bad command lines: usage and exit 2, and no machine made.
+for args in "--ram 8M" "--ram lots" "--tlb 5" "--tlb x" "--folio-order 10" "--guests 0" \
+	    "--guests 65" "--mode vax" "--bogus"; do
+	timeout 30 "$VMRUN" $args -- "$PT" zero >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" -eq 2 ] && grep -q '^usage: vmrun' "$T/err" && ok "vmrun $args: usage, exit 2" ||
+		bad "vmrun $args: exit $rc, want 2 and a usage line"
+done
+timeout 30 "$VMRUN" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 2 ] && ok "vmrun with no program: exit 2" || bad "vmrun with no program: exit $rc, want 2"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
