@@ -79,30 +79,41 @@ static int anon_rss_member(const struct vm_area_struct *vma)
 	return (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES;
 }
 
-/* How many pages the fault at addr may map at once, and where the run
- * starts: the folio when it fits, else the one page. */
-static unsigned anon_fault_order(struct mm_struct *mm, struct vm_area_struct *vma,
-				 uint32_t addr, uint64_t pte)
+/* The aligned run of 2^folio_order pages around addr when it lies inside
+ * vma (and so inside one page table, whose span is a multiple of it): its
+ * first va in *base, the slot of its first PTE in *first, and its length
+ * in pages; 0 when there is no such run. */
+static unsigned folio_run(const struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
+			  uint32_t *base, uint64_t *first)
 {
-	unsigned order = vm_boot_block->folio_order, i, n, esz;
-	uint32_t size, base;
-	uint64_t first;
+	unsigned order = vm_boot_block->folio_order;
+	uint32_t size = PAGE_SIZE << order;
 
-	if (!order || (vma->vm_flags & VM_SHARED))
+	if (!order)
 		return 0;
-	(void)mm;
-	size = PAGE_SIZE << order;
-	base = addr & ~(size - 1);
-	if (base < vma->vm_start || base + size > vma->vm_end || base + size < base)
+	*base = addr & ~(size - 1);
+	if (*base < vma->vm_start || *base + size > vma->vm_end || *base + size < *base)
 		return 0;
-	/* one page table holds the whole run: the PMD's span is a multiple */
-	n = 1u << order;
-	esz = pt_entry_size((int)vm_boot_block->mode);
-	first = pte - (uint64_t)((addr - base) >> PAGE_SHIFT) * esz;
+	*first = pte - (uint64_t)((addr - *base) >> PAGE_SHIFT) *
+		       pt_entry_size((int)vm_boot_block->mode);
+	return 1u << order;
+}
+
+/* The order a demand-zero fault at addr allocates: the folio's when its
+ * run is private and none of its PTEs is in use, else 0. */
+static unsigned anon_fault_order(struct vm_area_struct *vma, uint32_t addr, uint64_t pte)
+{
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode), i, n;
+	uint64_t first;
+	uint32_t base;
+
+	if (vma->vm_flags & VM_SHARED)
+		return 0;
+	n = folio_run(vma, addr, pte, &base, &first);
 	for (i = 0; i < n; i++)
 		if (!pte_none(pt_read(first + (uint64_t)i * esz)))
 			return 0;
-	return order;
+	return n ? vm_boot_block->folio_order : 0;
 }
 
 /*
@@ -114,7 +125,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 			     uint64_t pte, unsigned flags, struct tlb_fill *fill)
 {
 	int mode = (int)vm_boot_block->mode;
-	unsigned order = anon_fault_order(mm, vma, addr, pte), i, n, esz = pt_entry_size(mode);
+	unsigned order = anon_fault_order(vma, addr, pte), i, n, esz = pt_entry_size(mode);
 	uint32_t base = addr & ~((PAGE_SIZE << order) - 1);
 	bool write = flags & X86_PF_WRITE;
 	struct page *page = NULL;
@@ -165,8 +176,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
  * copy on write. A page this mm alone maps and holds is reused in place
  * (Linux's wp_page_reuse); any other is copied into a new frame.
  */
-static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
-		      uint64_t pte, pteval_t e)
+static int do_wp_page(struct mm_struct *mm, uint32_t addr, uint64_t pte, pteval_t e)
 {
 	int mode = (int)vm_boot_block->mode;
 	struct page *old = pfn_to_page(pte_pfn(e)), *new;
@@ -188,7 +198,6 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	 * host mapping of it is read-only, and the new one replaces it. */
 	__atomic_fetch_sub(&old->_mapcount, 1, __ATOMIC_RELAXED);
 	put_page(old);
-	(void)vma;
 	return VM_FAULT_OK;
 }
 
@@ -196,31 +205,23 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
  * when every PTE of the run is present, maps the next frame and allows
  * the same: so a refill after eviction costs one fault per run, not per
  * page. Sets A on every page the mapping covers. */
-static void fill_from_pte(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
-			  uint64_t pte, struct tlb_fill *fill)
+static void fill_from_pte(struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
+			  struct tlb_fill *fill)
 {
-	unsigned order = vm_boot_block->folio_order, i, n, esz;
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode), i, n;
 	pteval_t e = pt_read(pte), want;
-	uint32_t size, base;
 	uint64_t first, pfn0;
-	bool writable = pte_write(e) && pte_dirty(e);
+	uint32_t base;
 
-	(void)mm;
 	fill->va = addr & (uint32_t)PAGE_MASK;
 	fill->npages = 1;
 	fill->pfn = pte_pfn(e);
-	fill->writable = writable;
+	fill->writable = pte_write(e) && pte_dirty(e);
 	if (!pte_young(e))
 		set_pte(pte, e | _PAGE_ACCESSED);
-	if (!order)
+	n = folio_run(vma, addr, pte, &base, &first);
+	if (!n)
 		return;
-	size = PAGE_SIZE << order;
-	base = addr & ~(size - 1);
-	if (base < vma->vm_start || base + size > vma->vm_end || base + size < base)
-		return;
-	n = 1u << order;
-	esz = pt_entry_size((int)vm_boot_block->mode);
-	first = pte - (uint64_t)((addr - base) >> PAGE_SHIFT) * esz;
 	pfn0 = pte_pfn(e) - ((addr - base) >> PAGE_SHIFT);
 	want = pte_flags(e) | _PAGE_ACCESSED;
 	for (i = 0; i < n; i++) {
@@ -286,7 +287,7 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 
 	if (write) {
 		if (!pte_write(e)) {
-			ret = do_wp_page(mm, vma, addr, pte, e);
+			ret = do_wp_page(mm, addr, pte, e);
 			if (ret != VM_FAULT_OK)
 				return ret;
 		} else if (!pte_dirty(e)) {
@@ -297,7 +298,7 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 	} else {
 		fill->tlb_miss = pte_young(e);
 	}
-	fill_from_pte(mm, vma, addr, pte, fill);
+	fill_from_pte(vma, addr, pte, fill);
 	return VM_FAULT_OK;
 }
 
