@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh - the quick start's main job: boot a small machine, run a program
-# on it, and look inside with vmdump. Leaves nothing behind.
+# on it, and look inside with vmdump. Leaves nothing behind but
+# demo-map.svg, the picture of physical memory it draws.
 set -u
 cd "$(dirname "$0")/.."
 name=demo-$$
@@ -53,6 +54,8 @@ say "vmdump $name-live walk 1 0x080495b0   (the seed's example address)"
 addr=$(./tools/vmdump "$name-live" maps 1 | awk 'NR==2 {split($1, a, "-"); print "0x" a[1]}')
 say "vmdump $name-live pagemap 1 $addr 4"
 ./tools/vmdump "$name-live" pagemap 1 "$addr" 4
+say "vmdump $name-live map --svg demo-map.svg   (a picture of physical memory: open it in a browser)"
+./tools/vmdump "$name-live" map --svg demo-map.svg | head -20
 echo go >&"${GUEST[1]}"	# let it finish
 cat <&"${GUEST[0]}"
 wait "$gpid"

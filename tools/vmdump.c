@@ -166,6 +166,7 @@ struct dump {
 	struct json js;
 	uint64_t arg[4];		/* the view's numeric arguments */
 	int nargs;
+	const char *svg;		/* map --svg FILE, or NULL */
 };
 
 static const char *sigbus_path = "";
@@ -884,6 +885,18 @@ static int show_slabinfo(struct dump *d)
 	return 0;
 }
 
+/* How many vmap areas a list may hold before it is taken for a cycle:
+ * every area spans at least a page and its guard (a boot block whose
+ * vmalloc range runs backwards bounds it by the frames instead). */
+static uint64_t vmap_bound(const struct dump *d)
+{
+	uint64_t bound = 0;
+
+	if (d->bb->vmalloc_end > d->bb->vmalloc_start)
+		bound = (d->bb->vmalloc_end - (uint64_t)d->bb->vmalloc_start) / (2 * PAGE_SIZE);
+	return bound > d->v.nr_pages ? bound : d->v.nr_pages;
+}
+
 /* /proc/vmallocinfo, one line per busy area in address order. Linux prints
  * 64-bit kernel pointers; the guest's are 32-bit, so addresses are
  * 0x%08x, as an i386 kernel prints them. The size includes the guard page,
@@ -896,10 +909,7 @@ static int show_vmallocinfo(struct dump *d)
 	char msg[256];
 	long n, i;
 
-	/* Every area spans at least a page and its guard. */
-	bound = (d->bb->vmalloc_end - (uint64_t)d->bb->vmalloc_start) / (2 * PAGE_SIZE);
-	if (bound < d->v.nr_pages)
-		bound = d->v.nr_pages;
+	bound = vmap_bound(d);
 	n = collect(d, "vmap_area list", &d->kd->vmap.first, sizeof(struct vmap_area),
 		    offsetof(struct vmap_area, next), bound, (void **)&areas, msg, sizeof(msg));
 	if (n < 0)
@@ -1943,12 +1953,258 @@ static void pgtable_role(struct dump *d, uint32_t pfn, const struct page *p)
 		puts(n ? "" : " no task");
 }
 
-/* Where a frame stands, read from its struct page (and its neighbours'). */
+/* ---- what a frame is ---------------------------------------------------- */
+
+/*
+ * Who owns what, beyond what a struct page records: the live tasks (an
+ * anonymous frame or a page table names only its mm) and the frames behind
+ * vmalloc areas (alloc_page gives them nothing to tell them from any other
+ * kernel allocation; the area's pfn array is the only record). Copied once,
+ * then looked up per frame.
+ */
+struct vframe {
+	uint32_t pfn;			/* a frame behind a VM_ALLOC area */
+	uint32_t area;			/* index in owners.areas */
+	uint32_t index;			/* its page in the area: va = va_start + index pages */
+};
+
+struct owners {
+	struct task_struct task[VM_MAX_TASKS]; /* copies of the slots not TASK_DEAD */
+	unsigned nr_tasks;
+	struct vmap_area *areas;	/* the busy areas, in address order */
+	long nr_areas;			/* -1: the list could not be read */
+	struct vframe *vframes;		/* sorted by pfn */
+	size_t nr_vframes;
+	char vmap_msg[256];		/* why nr_areas is -1 */
+	unsigned last_task;		/* task_of_mm's cache */
+};
+
+static int vframe_cmp(const void *a, const void *b)
+{
+	const struct vframe *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+static void get_owners(const struct dump *d, struct owners *o)
+{
+	uint64_t bound;
+	size_t cap = 0;
+	unsigned i;
+	long a;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		memcpy(&o->task[o->nr_tasks], &d->kd->tasks.task[i], sizeof(o->task[0]));
+		if (o->task[o->nr_tasks].state != TASK_DEAD)
+			o->nr_tasks++;
+	}
+	/* as vmallocinfo: every area spans at least a page and its guard */
+	bound = vmap_bound(d);
+	o->nr_areas = collect(d, "vmap_area list", &d->kd->vmap.first, sizeof(struct vmap_area),
+			      offsetof(struct vmap_area, next), bound, (void **)&o->areas,
+			      o->vmap_msg, sizeof(o->vmap_msg));
+	for (a = 0; a < o->nr_areas; a++) {
+		const struct vmap_area *va = &o->areas[a];
+		const uint32_t *pfns;
+		uint32_t n = va->nr_pages, j;
+
+		if (!(va->flags & VM_ALLOC) || n == 0 || n > d->v.nr_pages)
+			continue;
+		pfns = kobj(d, va->pages, (uint64_t)n * sizeof(*pfns));
+		if (!pfns)
+			continue;
+		/* a frame backs one area at most: more entries than frames
+		 * means the arrays are garbage, and the rest are ignored */
+		if (o->nr_vframes + n > d->v.nr_pages)
+			break;
+		if (o->nr_vframes + n > cap) {
+			struct vframe *nv;
+
+			cap = cap ? 2 * cap : 256;
+			while (cap < o->nr_vframes + n)
+				cap *= 2;
+			nv = realloc(o->vframes, cap * sizeof(*nv));
+			if (!nv)
+				break;
+			o->vframes = nv;
+		}
+		for (j = 0; j < n; j++) {
+			uint32_t pfn = READ_ONCE(pfns[j]);
+
+			if (pfn < d->v.nr_pages)
+				o->vframes[o->nr_vframes++] = (struct vframe){ pfn, (uint32_t)a, j };
+		}
+	}
+	if (o->nr_vframes)
+		qsort(o->vframes, o->nr_vframes, sizeof(*o->vframes), vframe_cmp);
+}
+
+static void free_owners(struct owners *o)
+{
+	free(o->areas);
+	free(o->vframes);
+	o->areas = NULL;
+	o->vframes = NULL;
+}
+
+static const struct vframe *vframe_of(const struct owners *o, uint32_t pfn)
+{
+	struct vframe key = { .pfn = pfn };
+
+	if (!o->nr_vframes)
+		return NULL;
+	return bsearch(&key, o->vframes, o->nr_vframes, sizeof(key), vframe_cmp);
+}
+
+/* The task using mm (pa), or NULL: after fork each task has its own. */
+static const struct task_struct *task_of_mm(struct owners *o, uint32_t mm)
+{
+	unsigned i;
+
+	if (!mm)
+		return NULL;
+	if (o->last_task < o->nr_tasks && o->task[o->last_task].mm == mm)
+		return &o->task[o->last_task];
+	for (i = 0; i < o->nr_tasks; i++)
+		if (o->task[i].mm == mm) {
+			o->last_task = i;
+			return &o->task[i];
+		}
+	return NULL;
+}
+
+/* What the map colours a frame as. A compound tail counts as its head's
+ * (a slab's tail is slab); a frame with no reference behind an allocated
+ * one counts as the kernel's, as Linux's non-compound high-order
+ * allocations keep their reference on the first frame only. */
+enum frame_kind {
+	FRAME_FREE,			/* in a buddy block, its head or behind it */
+	FRAME_PCP,			/* free on a per-CPU list */
+	FRAME_RESERVED,			/* memblock reserved it at boot */
+	FRAME_SLAB,			/* a slab's frame */
+	FRAME_PGTABLE,			/* a user page table */
+	FRAME_VMALLOC,			/* behind a vmalloc area */
+	FRAME_KERNEL,			/* allocated otherwise (large kmalloc, kernel tables, ...) */
+	FRAME_ANON,			/* a guest's anonymous page */
+	NR_FRAME_KINDS
+};
+
+static const char *const frame_kind_names[NR_FRAME_KINDS] = {
+	"free", "pcp", "reserved", "slab", "pagetable", "vmalloc", "kernel", "anon",
+};
+
+/* A frame's state, read from its struct page (and its neighbours'): the
+ * classification page and map share. */
+struct frame_class {
+	enum frame_kind kind;
+	const char *state;		/* page's word: free pcp reserved pgtable slab tail
+					 * anon allocated unreferenced */
+	int64_t order, cpu, head;	/* -1 when not applicable */
+	int region;			/* reserved: memblock region, -1 if none */
+	uint32_t owner;			/* slab, slab tail: cache pa; pgtable, anon: mm pa */
+	uint32_t va;			/* anon: its va; pgtable: the first it translates */
+	const struct vframe *vf;	/* behind a vmalloc area, or NULL */
+	bool large_kmalloc;		/* a compound head kmalloc took for itself */
+};
+
+static void classify_frame(const struct dump *d, const struct owners *o, uint32_t pfn,
+			   const struct page *p, struct frame_class *fc)
+{
+	uint32_t i, order;
+
+	memset(fc, 0, sizeof(*fc));
+	fc->order = fc->cpu = fc->head = -1;
+	fc->region = -1;
+	if (p->flags & (1u << PG_buddy)) {
+		fc->kind = FRAME_FREE;
+		fc->state = "free";
+		fc->order = p->private;
+	} else if (p->flags & (1u << PG_pcp)) {
+		fc->kind = FRAME_PCP;
+		fc->state = "pcp";
+		fc->cpu = p->private;
+	} else if (p->flags & (1u << PG_reserved)) {
+		fc->kind = FRAME_RESERVED;
+		fc->state = "reserved";
+		for (i = 0; i < d->bb->nr_memblock && i < VM_MEMBLOCK_MAX; i++) {
+			const struct memblock_region *r = &d->bb->memblock[i];
+
+			if (pfn >= r->base_pfn && pfn - r->base_pfn < r->nr_pages) {
+				fc->region = (int)i;
+				break;
+			}
+		}
+	} else if (p->flags & (1u << PG_pgtable)) {
+		fc->kind = FRAME_PGTABLE;
+		fc->state = "pgtable";
+		fc->owner = p->mapping;
+		fc->va = p->index << PAGE_SHIFT;
+	} else if (p->flags & (1u << PG_slab)) {
+		fc->kind = FRAME_SLAB;
+		fc->state = "slab";
+		fc->owner = p->mapping;
+		fc->order = p->flags & (1u << PG_head) ? p->private : 0;
+	} else if (p->flags & (1u << PG_tail)) {
+		fc->kind = FRAME_KERNEL;
+		fc->state = "tail";
+		fc->head = p->index;
+		if (p->index < d->v.nr_pages) {
+			struct page h;
+
+			snap_page(d, p->index, &h);
+			if (h.flags & (1u << PG_slab)) {
+				fc->kind = FRAME_SLAB;
+				fc->owner = h.mapping;
+			}
+		}
+	} else if (p->_refcount > 0 && (p->mapping & PAGE_MAPPING_ANON)) {
+		fc->kind = FRAME_ANON;
+		fc->state = "anon";
+		fc->owner = p->mapping & ~PAGE_MAPPING_ANON;
+		fc->va = p->index << PAGE_SHIFT;
+	} else if (p->_refcount > 0) {
+		fc->kind = FRAME_KERNEL;
+		fc->state = "allocated";
+		if (p->flags & (1u << PG_head)) {
+			/* kmalloc marks its own large allocations with the pa
+			 * of slab_state */
+			fc->large_kmalloc = p->mapping && p->mapping == d->bb->kdata_pa +
+					offsetof(struct vm_kernel_data, slab);
+			fc->order = p->private;
+		} else if (o && (fc->vf = vframe_of(o, pfn)) != NULL) {
+			fc->kind = FRAME_VMALLOC;
+		}
+	} else {
+		/* Only a free block's first frame says it is free: look for a
+		 * block head below us whose order covers us. */
+		for (order = 1; order < MAX_ORDER; order++) {
+			uint32_t head = pfn & ~((1u << order) - 1);
+			struct page h;
+
+			if (head == pfn)
+				continue;
+			snap_page(d, head, &h);
+			if ((h.flags & (1u << PG_buddy)) && h.private == order) {
+				fc->kind = FRAME_FREE;
+				fc->state = "free";
+				fc->head = head;
+				fc->order = order;
+				return;
+			}
+		}
+		fc->kind = FRAME_KERNEL;
+		fc->state = "unreferenced";
+	}
+}
+
+/* Where a frame stands, in words, for the page view. */
 struct page_state {
 	char text[256];			/* "free in buddy at order 3" */
 	const char *state;		/* one word, for JSON */
 	int64_t order, cpu, head;	/* -1 when not applicable */
 	char detail[4 * KMEM_CACHE_NAME_LEN + 1]; /* memblock region or slab cache name */
+	struct frame_class fc;
 };
 
 static void cache_name(const struct dump *d, uint32_t pa, char *out, size_t len)
@@ -1964,99 +2220,74 @@ static void cache_name(const struct dump *d, uint32_t pa, char *out, size_t len)
 	clean(out, len, name, sizeof(name));
 }
 
-static void page_state(const struct dump *d, uint32_t pfn, const struct page *p,
-		       struct page_state *ps)
+static void region_name(const struct dump *d, int region, char *out, size_t len)
 {
-	uint32_t i, order;
+	const struct memblock_region *r;
 
-	ps->order = ps->cpu = ps->head = -1;
+	if (region < 0 || region >= VM_MEMBLOCK_MAX) {
+		snprintf(out, len, "no memblock region");
+		return;
+	}
+	r = &d->bb->memblock[region];
+	clean(out, len, r->name, sizeof(r->name));
+}
+
+static void page_state(const struct dump *d, const struct owners *o, uint32_t pfn,
+		       const struct page *p, struct page_state *ps)
+{
+	const struct frame_class *fc = &ps->fc;
+
+	classify_frame(d, o, pfn, p, &ps->fc);
+	ps->state = fc->state;
+	ps->order = fc->order;
+	ps->cpu = fc->cpu;
+	ps->head = fc->head;
 	ps->detail[0] = '\0';
-	if (p->flags & (1u << PG_buddy)) {
-		ps->state = "free";
-		ps->order = p->private;
+	if (!strcmp(fc->state, "free") && fc->head < 0) {
 		snprintf(ps->text, sizeof(ps->text), "free in buddy at order %u", p->private);
-	} else if (p->flags & (1u << PG_pcp)) {
-		ps->state = "pcp";
-		ps->cpu = p->private;
+	} else if (!strcmp(fc->state, "free")) {
+		snprintf(ps->text, sizeof(ps->text), "inside free block at pfn %lld order %lld",
+			 (long long)fc->head, (long long)fc->order);
+	} else if (!strcmp(fc->state, "pcp")) {
 		snprintf(ps->text, sizeof(ps->text), "free on cpu %u's per-CPU list", p->private);
-	} else if (p->flags & (1u << PG_reserved)) {
-		const char *region = "no memblock region";
-
-		for (i = 0; i < d->bb->nr_memblock && i < VM_MEMBLOCK_MAX; i++) {
-			const struct memblock_region *r = &d->bb->memblock[i];
-
-			if (pfn >= r->base_pfn && pfn - r->base_pfn < r->nr_pages) {
-				clean(ps->detail, sizeof(ps->detail), r->name, sizeof(r->name));
-				region = ps->detail;
-				break;
-			}
-		}
-		ps->state = "reserved";
-		snprintf(ps->text, sizeof(ps->text), "reserved (%s)", region);
-	} else if (p->flags & (1u << PG_pgtable)) {
-		ps->state = "pgtable";
+	} else if (!strcmp(fc->state, "reserved")) {
+		if (fc->region >= 0)
+			region_name(d, fc->region, ps->detail, sizeof(ps->detail));
+		snprintf(ps->text, sizeof(ps->text), "reserved (%s)",
+			 fc->region >= 0 ? ps->detail : "no memblock region");
+	} else if (!strcmp(fc->state, "pgtable")) {
 		snprintf(ps->text, sizeof(ps->text), "user page table, %u entries in use", p->private);
-	} else if (p->flags & (1u << PG_slab)) {
+	} else if (!strcmp(fc->state, "slab")) {
 		cache_name(d, p->mapping, ps->detail, sizeof(ps->detail));
-		ps->state = "slab";
-		ps->order = p->flags & (1u << PG_head) ? p->private : 0;
 		snprintf(ps->text, sizeof(ps->text), "slab (%s), %u objects in use", ps->detail,
 			 p->private);
-	} else if (p->flags & (1u << PG_tail)) {
-		ps->state = "tail";
-		ps->head = p->index;
+	} else if (!strcmp(fc->state, "tail")) {
 		snprintf(ps->text, sizeof(ps->text), "compound tail of pfn %u", p->index);
-		if (p->index < d->v.nr_pages) {
-			struct page h;
-
-			snap_page(d, p->index, &h);
-			if (h.flags & (1u << PG_slab)) {
-				cache_name(d, h.mapping, ps->detail, sizeof(ps->detail));
-				snprintf(ps->text, sizeof(ps->text), "compound tail of pfn %u (slab %s)",
-					 p->index, ps->detail);
-			}
+		if (fc->kind == FRAME_SLAB) {
+			cache_name(d, fc->owner, ps->detail, sizeof(ps->detail));
+			snprintf(ps->text, sizeof(ps->text), "compound tail of pfn %u (slab %s)",
+				 p->index, ps->detail);
 		}
-	} else if (p->_refcount > 0 && (p->mapping & PAGE_MAPPING_ANON)) {
-		ps->state = "anon";
+	} else if (!strcmp(fc->state, "anon")) {
 		snprintf(ps->text, sizeof(ps->text), "anonymous, mm %08x va 0x%08x, mapped %lld time%s",
-			 p->mapping & ~PAGE_MAPPING_ANON, p->index << PAGE_SHIFT,
-			 (long long)p->_mapcount + 1, p->_mapcount == 0 ? "" : "s");
-	} else if (p->_refcount > 0) {
-		ps->state = "allocated";
-		if (p->flags & (1u << PG_head)) {
-			/* kmalloc marks its own large allocations with the pa
-			 * of slab_state */
-			bool large = p->mapping && p->mapping == d->bb->kdata_pa +
-					offsetof(struct vm_kernel_data, slab);
+			 fc->owner, fc->va, (long long)p->_mapcount + 1, p->_mapcount == 0 ? "" : "s");
+	} else if (!strcmp(fc->state, "allocated") && (p->flags & (1u << PG_head))) {
+		snprintf(ps->text, sizeof(ps->text), "allocated, compound head of order %u%s",
+			 p->private, fc->large_kmalloc ? " (large kmalloc)" : "");
+	} else if (!strcmp(fc->state, "allocated") && fc->vf) {
+		const struct vmap_area *va = &o->areas[fc->vf->area];
+		char caller[4 * VM_CALLER_LEN + 1];
 
-			ps->order = p->private;
-			snprintf(ps->text, sizeof(ps->text), "allocated, compound head of order %u%s",
-				 p->private, large ? " (large kmalloc)" : "");
-		} else {
-			snprintf(ps->text, sizeof(ps->text), "allocated");
-		}
+		clean(caller, sizeof(caller), va->caller, sizeof(va->caller));
+		snprintf(ps->text, sizeof(ps->text),
+			 "allocated, vmalloc page at 0x%08llx of area 0x%08x-0x%08x (%s)",
+			 (unsigned long long)va->va_start + ((uint64_t)fc->vf->index << PAGE_SHIFT),
+			 va->va_start, va->va_end, caller);
+	} else if (!strcmp(fc->state, "allocated")) {
+		snprintf(ps->text, sizeof(ps->text), "allocated");
 	} else {
-		/* Only a free block's first frame says it is free: look for a
-		 * block head below us whose order covers us. */
-		for (order = 1; order < MAX_ORDER; order++) {
-			uint32_t head = pfn & ~((1u << order) - 1);
-			struct page h;
-
-			if (head == pfn)
-				continue;
-			snap_page(d, head, &h);
-			if ((h.flags & (1u << PG_buddy)) && h.private == order) {
-				ps->state = "free";
-				ps->head = head;
-				ps->order = order;
-				snprintf(ps->text, sizeof(ps->text), "inside free block at pfn %u order %u",
-					 head, order);
-				return;
-			}
-		}
 		/* Linux puts the reference of a non-compound high-order
 		 * allocation on its first frame only. */
-		ps->state = "unreferenced";
 		snprintf(ps->text, sizeof(ps->text),
 			 "no reference (a later frame of a higher-order allocation, or in transit)");
 	}
@@ -2086,14 +2317,19 @@ static int show_page(struct dump *d)
 				  (uint64_t)pfn * sizeof(struct page));
 	struct page p;
 	struct page_state ps;
+	struct owners *o;
 	char flags[512];
 	uint32_t raw[sizeof(struct page) / 4];
 	unsigned zi, i;
 
+	o = malloc(sizeof(*o));
+	if (!o)
+		return fail(d, "out of memory");
+	get_owners(d, o);
 	snap_page(d, pfn, &p);
 	memcpy(raw, &p, sizeof(raw));
 	zi = p.flags >> ZONES_PGSHIFT;
-	page_state(d, pfn, &p, &ps);
+	page_state(d, o, pfn, &p, &ps);
 	format_flags(p.flags, flags, sizeof(flags));
 
 	if (d->json) {
@@ -2125,6 +2361,16 @@ static int show_page(struct dump *d)
 			json_i64(j, "head", ps.head);
 		if (ps.detail[0])
 			json_str(j, !strcmp(ps.state, "reserved") ? "region" : "cache", ps.detail);
+		if (ps.fc.vf) {
+			const struct vmap_area *va = &o->areas[ps.fc.vf->area];
+
+			json_obj(j, "vmalloc");
+			json_u64(j, "va", va->va_start + ((uint64_t)ps.fc.vf->index << PAGE_SHIFT));
+			json_u64(j, "start", va->va_start);
+			json_u64(j, "end", va->va_end);
+			json_strn(j, "caller", va->caller, sizeof(va->caller));
+			json_end_obj(j);
+		}
 		if (!strcmp(ps.state, "pgtable")) {
 			pgtable_role(d, pfn, &p);
 		} else if (!strcmp(ps.state, "anon")) {
@@ -2137,6 +2383,8 @@ static int show_page(struct dump *d)
 			json_u64(j, NULL, raw[i]);
 		json_end_arr(j);
 		json_end_obj(j);
+		free_owners(o);
+		free(o);
 		return 0;
 	}
 	printf("page:%08x refcount:%d mapcount:%d mapping:%08x index:0x%x pfn:0x%x\n",
@@ -2156,6 +2404,8 @@ static int show_page(struct dump *d)
 	} else if (!strcmp(ps.state, "anon")) {
 		page_mappers(d, pfn, p.index << PAGE_SHIFT);
 	}
+	free_owners(o);
+	free(o);
 	return 0;
 }
 
@@ -2378,6 +2628,967 @@ static int show_offsets(struct dump *d)
 	return 0;
 }
 
+/* ---- map: every frame by owner and state -------------------------------- */
+
+/*
+ * One pass over mem_map classifies every frame (classify_frame, as the page
+ * view does) and counts it by kind and zone; with --svg FILE the same pass
+ * paints it. Each frame lands in exactly one count, so the counts add up to
+ * the machine's frames even while the machine changes underneath.
+ *
+ * The picture: a grid of cells in pfn order, left to right, top to bottom,
+ * 128 frames to a row up to 64 MiB, 256 up to 256 MiB, 512 beyond; past
+ * 256Ki frames (1 GiB) a cell holds 2^n frames and takes the colour most of
+ * them have. Cells of one colour (and, with tooltips, one owner) in a row
+ * are drawn as one run, so a free order-10 block costs one <rect>, not
+ * 1024:
+ *
+ *   pfn 0 .. 127    | boot block | mem_map ...  | kdata ... |    row 0
+ *   pfn 128 .. 255  | ... free order 7 ...                  |    row 1
+ *
+ * Tooltips (<title>, one per run) only up to 64Ki frames, and only if a
+ * dry pass finds at most 16Ki runs to hang them on, which keeps the file
+ * under a few MiB whatever the machine holds.
+ */
+enum {
+	KEY_FREE = 0,				/* + order */
+	KEY_PCP = KEY_FREE + MAX_ORDER,
+	KEY_REGION,				/* + memblock region */
+	KEY_RESERVED = KEY_REGION + VM_MEMBLOCK_MAX, /* reserved, in no region */
+	KEY_SLAB,
+	KEY_PGTABLE,
+	KEY_VMALLOC,
+	KEY_KERNEL,
+	KEY_ANON_NONE,				/* anonymous, of no live task */
+	KEY_ANON,				/* + index in owners.task */
+	NR_KEYS = KEY_ANON + VM_MAX_TASKS
+};
+
+#define MAP_TIPS_MAX	65536u		/* frames: tooltips up to here */
+#define MAP_TIPS_RUNS	16384u		/* and runs: each costs ~150 bytes */
+#define MAP_CELLS_MAX	262144u		/* cells: aggregate beyond */
+#define MAP_NO_ZONE	MAX_NR_ZONES	/* counts of frames no zone spans */
+
+/* The run being painted: cells [c0, c0 + n) of one key (and one owner). */
+struct map_run {
+	uint32_t c0, n;
+	unsigned key;
+	uint32_t pfn0;			/* its first frame (tooltips: k is 1) */
+	struct frame_class fc;		/* that frame's class */
+	uint32_t next_va;		/* anon, vmalloc: the va (or index) that continues it */
+};
+
+struct map {
+	struct dump *d;
+	struct owners *o;
+	uint32_t nr_pages;
+	uint32_t k;			/* frames per cell, a power of two */
+	uint32_t cells, per_row, rows;
+	unsigned cs;			/* a cell's side, px */
+	bool tips;
+	bool dry;			/* a pass that only counts runs */
+	uint32_t nr_runs;
+	uint32_t zone_start[MAX_NR_ZONES], zone_end[MAX_NR_ZONES];
+	uint64_t keys[NR_KEYS];		/* frames per colour */
+	uint64_t kinds[MAX_NR_ZONES + 1][NR_FRAME_KINDS]; /* frames per zone and kind */
+	uint64_t task_pgtables[VM_MAX_TASKS];
+	FILE *f;			/* the SVG, or NULL */
+	struct map_run run;
+	bool in_run;
+	/* the cell being gathered when k > 1 */
+	unsigned cell_keys[64], cell_counts[64], cell_n, cell_frames;
+	/* layout, px */
+	unsigned gx, gy, gw, gh, lx, width, height;
+};
+
+static unsigned frame_key(struct map *m, const struct frame_class *fc)
+{
+	const struct task_struct *t;
+
+	switch (fc->kind) {
+	case FRAME_FREE:
+		return KEY_FREE + (fc->order >= 0 && fc->order < MAX_ORDER ? (unsigned)fc->order : 0);
+	case FRAME_PCP:		return KEY_PCP;
+	case FRAME_RESERVED:	return fc->region >= 0 ? KEY_REGION + (unsigned)fc->region : KEY_RESERVED;
+	case FRAME_SLAB:	return KEY_SLAB;
+	case FRAME_PGTABLE:	return KEY_PGTABLE;
+	case FRAME_VMALLOC:	return KEY_VMALLOC;
+	case FRAME_ANON:
+		t = task_of_mm(m->o, fc->owner);
+		return t ? KEY_ANON + (unsigned)(t - m->o->task) : KEY_ANON_NONE;
+	default:		return KEY_KERNEL;
+	}
+}
+
+/* HSL (h in degrees, s and l in [0, 1]) as #rrggbb. */
+static void hsl_hex(double h, double s, double l, char out[8])
+{
+	double c = (1 - (2 * l - 1 < 0 ? 1 - 2 * l : 2 * l - 1)) * s, hp = h / 60, x, r = 0, g = 0, b = 0, mm;
+	double f = hp - 2 * (int)(hp / 2);
+
+	x = c * (1 - (f - 1 < 0 ? 1 - f : f - 1));
+	switch ((int)hp % 6) {
+	case 0: r = c; g = x; break;
+	case 1: r = x; g = c; break;
+	case 2: g = c; b = x; break;
+	case 3: g = x; b = c; break;
+	case 4: r = x; b = c; break;
+	default: r = c; b = x; break;
+	}
+	mm = l - c / 2;
+	snprintf(out, 8, "#%02x%02x%02x", (unsigned)((r + mm) * 255 + 0.5),
+		 (unsigned)((g + mm) * 255 + 0.5), (unsigned)((b + mm) * 255 + 0.5));
+}
+
+/*
+ * Colours. Free blocks are greens, lighter the larger the block, so
+ * fragmentation shows as dark specks; the kernel's own frames are dark
+ * (reserved purples, slab brown, page tables red, vmalloc blue, the rest
+ * grey); each task's anonymous pages are a bright hue of its own, spread
+ * by the golden angle over the hues free blocks and per-CPU lists leave
+ * alone (200 degrees round to 80).
+ */
+static void key_colour(const struct map *m, unsigned key, char out[8])
+{
+	static const char *const regions[] = {
+		"#3f007d", "#6a51a3", "#54278f", "#9e9ac8", "#4a1486", "#807dba", "#756bb1", "#bcbddc",
+	};
+
+	if (key < KEY_PCP) {
+		/* order 0 #1b7837 .. order 10 #e5f5e0 */
+		double t = (double)(key - KEY_FREE) / (MAX_ORDER - 1);
+
+		snprintf(out, 8, "#%02x%02x%02x", (unsigned)(0x1b + t * (0xe5 - 0x1b)),
+			 (unsigned)(0x78 + t * (0xf5 - 0x78)), (unsigned)(0x37 + t * (0xe0 - 0x37)));
+	} else if (key == KEY_PCP) {
+		snprintf(out, 8, "#41b6c4");
+	} else if (key < KEY_RESERVED) {
+		snprintf(out, 8, "%s", regions[(key - KEY_REGION) % ARRAY_SIZE(regions)]);
+	} else if (key >= KEY_ANON) {
+		int32_t pid = m->o->task[key - KEY_ANON].pid;
+		/* the golden angle, 137.508 degrees, in thousandths */
+		unsigned h = 200 + (unsigned)((uint64_t)(uint32_t)pid * 137508 / 1000 % 240);
+
+		hsl_hex(h >= 360 ? h - 360 : h, 0.9, 0.58, out);
+	} else {
+		static const char *const fixed[] = {
+			[KEY_RESERVED - KEY_RESERVED] = "#636363",
+			[KEY_SLAB - KEY_RESERVED] = "#a6611a",
+			[KEY_PGTABLE - KEY_RESERVED] = "#b2182b",
+			[KEY_VMALLOC - KEY_RESERVED] = "#08306b",
+			[KEY_KERNEL - KEY_RESERVED] = "#8c8c8c",
+			[KEY_ANON_NONE - KEY_RESERVED] = "#d9d9d9",
+		};
+		snprintf(out, 8, "%s", fixed[key - KEY_RESERVED]);
+	}
+}
+
+/* Text from RAM or of our own, for SVG character data or an attribute. */
+static void svg_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* A size as people say it: 0, 512 KiB, 16 MiB, 896 MiB, 1 GiB, 1.25 GiB. */
+static void human(uint64_t bytes, char *out, size_t len)
+{
+	if (bytes == 0)
+		snprintf(out, len, "0");
+	else if (bytes >= (1ULL << 30) && bytes % (1ULL << 28) == 0)
+		snprintf(out, len, "%g GiB", (double)bytes / (1ULL << 30));
+	else if (bytes % (1ULL << 20) == 0)
+		snprintf(out, len, "%llu MiB", (unsigned long long)(bytes >> 20));
+	else if (bytes >= (1ULL << 20))
+		snprintf(out, len, "%.1f MiB", (double)bytes / (1ULL << 20));
+	else
+		snprintf(out, len, "%llu KiB", (unsigned long long)(bytes >> 10));
+}
+
+static void task_label(const struct task_struct *t, char *out, size_t len)
+{
+	char comm[4 * TASK_COMM_LEN + 1];
+
+	comm_of(t, comm, sizeof(comm));
+	snprintf(out, len, "pid %d (%s)", t->pid, comm);
+}
+
+/* The tooltip of the run about to be drawn. */
+static void run_title(struct map *m, const struct map_run *r, char *out, size_t len)
+{
+	const struct frame_class *fc = &r->fc;
+	const struct task_struct *t;
+	uint32_t last = r->pfn0 + r->n - 1;
+	char who[128], name[4 * KMEM_CACHE_NAME_LEN + 1];
+	size_t n;
+
+	if (r->n == 1)
+		n = (size_t)snprintf(out, len, "pfn 0x%x: ", r->pfn0);
+	else
+		n = (size_t)snprintf(out, len, "pfn 0x%x-0x%x (%u frames): ", r->pfn0, last, r->n);
+	if (n >= len)
+		return;
+	out += n;
+	len -= n;
+	switch (fc->kind) {
+	case FRAME_FREE:
+		snprintf(out, len, "free, order-%lld buddy block at pfn 0x%llx", (long long)fc->order,
+			 (unsigned long long)(fc->head >= 0 ? (uint64_t)fc->head : r->pfn0));
+		break;
+	case FRAME_PCP:
+		snprintf(out, len, "free on cpu %lld's per-CPU list", (long long)fc->cpu);
+		break;
+	case FRAME_RESERVED:
+		region_name(m->d, fc->region, name, sizeof(name));
+		snprintf(out, len, "reserved by memblock (%s)", name);
+		break;
+	case FRAME_SLAB:
+		cache_name(m->d, fc->owner, name, sizeof(name));
+		snprintf(out, len, "slab (%s)", name);
+		break;
+	case FRAME_PGTABLE:
+		t = task_of_mm(m->o, fc->owner);
+		if (t)
+			task_label(t, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "mm %08x, no live task", fc->owner);
+		if (r->n == 1)
+			snprintf(out, len, "user page table of %s, from va 0x%08x", who, fc->va);
+		else
+			snprintf(out, len, "user page tables of %s", who);
+		break;
+	case FRAME_VMALLOC: {
+		const struct vmap_area *va = &m->o->areas[fc->vf->area];
+		uint64_t start = va->va_start + ((uint64_t)fc->vf->index << PAGE_SHIFT);
+		char caller[4 * VM_CALLER_LEN + 1];
+
+		clean(caller, sizeof(caller), va->caller, sizeof(va->caller));
+		if (r->n == 1)
+			snprintf(out, len, "vmalloc, va 0x%08llx (%s)", (unsigned long long)start, caller);
+		else
+			snprintf(out, len, "vmalloc, va 0x%08llx-0x%08llx (%s)", (unsigned long long)start,
+				 (unsigned long long)(start + ((uint64_t)r->n << PAGE_SHIFT) - 1), caller);
+		break;
+	}
+	case FRAME_ANON:
+		t = task_of_mm(m->o, fc->owner);
+		if (t)
+			task_label(t, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "mm %08x, no live task", fc->owner);
+		if (r->n == 1)
+			snprintf(out, len, "anonymous, %s va 0x%08x", who, fc->va);
+		else
+			snprintf(out, len, "anonymous, %s va 0x%08x-0x%08llx", who, fc->va,
+				 (unsigned long long)fc->va + ((uint64_t)r->n << PAGE_SHIFT) - 1);
+		break;
+	default:
+		if (!strcmp(fc->state, "allocated") && fc->order >= 0)
+			snprintf(out, len, "kernel, compound page of order %lld%s", (long long)fc->order,
+				 fc->large_kmalloc ? " (large kmalloc)" : "");
+		else if (!strcmp(fc->state, "allocated"))
+			snprintf(out, len, "kernel, allocated");
+		else if (!strcmp(fc->state, "tail"))
+			snprintf(out, len, "kernel, compound tail of pfn 0x%llx", (unsigned long long)fc->head);
+		else
+			snprintf(out, len, "kernel, no reference (a later frame of a higher-order allocation, or in transit)");
+		break;
+	}
+}
+
+/* Paint the run: at most three rects (head of a row, whole rows, tail of a
+ * row), one tooltip for all of them. */
+static void map_flush(struct map *m)
+{
+	struct map_run *r = &m->run;
+	uint32_t rects[3][4], nr = 0, pr = m->per_row, c1, r0, r1, col0, col1, rs, re, i;
+
+	if (!m->in_run)
+		return;
+	m->in_run = false;
+	if (!m->f)
+		return;
+	c1 = r->c0 + r->n;
+	r0 = r->c0 / pr;
+	col0 = r->c0 % pr;
+	r1 = (c1 - 1) / pr;
+	col1 = (c1 - 1) % pr + 1;
+	if (r0 == r1) {
+		rects[nr][0] = col0, rects[nr][1] = r0, rects[nr][2] = r->n, rects[nr++][3] = 1;
+	} else {
+		rs = r0;
+		re = r1 + 1;
+		if (col0 > 0) {
+			rects[nr][0] = col0, rects[nr][1] = r0, rects[nr][2] = pr - col0, rects[nr++][3] = 1;
+			rs = r0 + 1;
+		}
+		if (col1 < pr)
+			re = r1;
+		if (re > rs)
+			rects[nr][0] = 0, rects[nr][1] = rs, rects[nr][2] = pr, rects[nr++][3] = re - rs;
+		if (col1 < pr)
+			rects[nr][0] = 0, rects[nr][1] = r1, rects[nr][2] = col1, rects[nr++][3] = 1;
+	}
+	if (nr > 1 || m->tips)
+		fprintf(m->f, "<g class=\"k%u\">", r->key);
+	if (m->tips) {
+		char title[512];
+
+		run_title(m, r, title, sizeof(title));
+		fputs("<title>", m->f);
+		svg_text(m->f, title);
+		fputs("</title>", m->f);
+	}
+	for (i = 0; i < nr; i++) {
+		fprintf(m->f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\"", rects[i][0], rects[i][1],
+			rects[i][2], rects[i][3]);
+		if (nr > 1 || m->tips)
+			fputs("/>", m->f);
+		else
+			fprintf(m->f, " class=\"k%u\"/>", r->key);
+	}
+	fputs(nr > 1 || m->tips ? "</g>\n" : "\n", m->f);
+}
+
+/* Does the frame (the cell, when k is 1) carry on the run? Without
+ * tooltips a colour is enough; with them, the run must also have one
+ * description: one free block, one cache, one mm, consecutive addresses. */
+static bool run_continues(const struct map *m, unsigned key, const struct frame_class *fc)
+{
+	const struct map_run *r = &m->run;
+
+	if (!m->in_run || key != r->key)
+		return false;
+	if (!m->tips)
+		return true;
+	switch (fc->kind) {
+	case FRAME_FREE:	/* a frame behind the head the run began with */
+		return fc->head >= 0 && (uint64_t)fc->head == (r->fc.head >= 0 ? (uint64_t)r->fc.head : r->pfn0);
+	case FRAME_PCP:		return fc->cpu == r->fc.cpu;
+	case FRAME_SLAB:	return fc->owner == r->fc.owner;
+	case FRAME_PGTABLE:	return fc->owner == r->fc.owner;
+	case FRAME_VMALLOC:	return fc->vf->area == r->fc.vf->area && fc->vf->index == r->next_va;
+	case FRAME_ANON:	return fc->owner == r->fc.owner && fc->va == r->next_va;
+	case FRAME_KERNEL:	return strcmp(fc->state, "allocated") != 0;
+	default:		return true;
+	}
+}
+
+/* One cell, of key, first frame pfn (k is 1: its class in fc). */
+static void map_cell(struct map *m, uint32_t cell, unsigned key, uint32_t pfn,
+		     const struct frame_class *fc)
+{
+	struct map_run *r = &m->run;
+
+	if (run_continues(m, key, fc)) {
+		r->n++;
+	} else {
+		map_flush(m);
+		m->nr_runs++;
+		m->in_run = true;
+		r->c0 = cell;
+		r->n = 1;
+		r->key = key;
+		r->pfn0 = pfn;
+		r->fc = *fc;
+	}
+	if (fc->kind == FRAME_ANON)
+		r->next_va = fc->va + PAGE_SIZE;
+	else if (fc->kind == FRAME_VMALLOC)
+		r->next_va = fc->vf->index + 1;
+}
+
+static unsigned zone_of(const struct map *m, uint32_t pfn)
+{
+	unsigned zi;
+
+	for (zi = 0; zi < MAX_NR_ZONES; zi++)
+		if (pfn >= m->zone_start[zi] && pfn < m->zone_end[zi])
+			return zi;
+	return MAP_NO_ZONE;
+}
+
+/* The pass: count every frame, and paint it if there is a picture. */
+static void map_frames(struct map *m)
+{
+	uint32_t pfn, cell = 0;
+	unsigned i;
+
+	for (pfn = 0; pfn < m->nr_pages; pfn++) {
+		struct frame_class fc;
+		struct page p;
+		unsigned key;
+
+		snap_page(m->d, pfn, &p);
+		classify_frame(m->d, m->o, pfn, &p, &fc);
+		key = frame_key(m, &fc);
+		m->keys[key]++;
+		m->kinds[zone_of(m, pfn)][fc.kind]++;
+		if (fc.kind == FRAME_PGTABLE) {
+			const struct task_struct *t = task_of_mm(m->o, fc.owner);
+
+			if (t)
+				m->task_pgtables[t - m->o->task]++;
+		}
+		if (!m->f && !m->dry)
+			continue;
+		if (m->k == 1) {
+			map_cell(m, pfn, key, pfn, &fc);
+			continue;
+		}
+		/* gather the cell's k frames; the commonest key wins, ties
+		 * to the one seen first */
+		for (i = 0; i < m->cell_n && m->cell_keys[i] != key; i++)
+			;
+		if (i == m->cell_n) {
+			if (m->cell_n == ARRAY_SIZE(m->cell_keys))
+				i = 0;	/* more keys than slots: cannot happen, k <= 64 */
+			else
+				m->cell_keys[m->cell_n++] = key, m->cell_counts[i] = 0;
+		}
+		m->cell_counts[i]++;
+		if (++m->cell_frames == m->k || pfn + 1 == m->nr_pages) {
+			unsigned best = 0;
+
+			for (i = 1; i < m->cell_n; i++)
+				if (m->cell_counts[i] > m->cell_counts[best])
+					best = i;
+			fc.kind = NR_FRAME_KINDS;	/* nothing to continue but the colour */
+			map_cell(m, cell++, m->cell_keys[best], pfn + 1 - m->cell_frames, &fc);
+			m->cell_n = m->cell_frames = 0;
+		}
+	}
+	map_flush(m);
+}
+
+static void map_layout(struct map *m)
+{
+	uint64_t cells;
+
+	m->k = 1;
+	if (m->nr_pages <= 16384) {
+		m->per_row = 128;
+		m->cs = 6;
+	} else if (m->nr_pages <= 65536) {
+		m->per_row = 256;
+		m->cs = 3;
+	} else {
+		m->per_row = 512;
+		m->cs = 2;
+		while ((m->nr_pages + (uint64_t)m->k - 1) / m->k > MAP_CELLS_MAX)
+			m->k *= 2;
+	}
+	cells = (m->nr_pages + (uint64_t)m->k - 1) / m->k;
+	m->cells = (uint32_t)cells;
+	m->rows = (uint32_t)((cells + m->per_row - 1) / m->per_row);
+	m->tips = m->nr_pages <= MAP_TIPS_MAX;
+	m->gx = 200;
+	m->gy = 110;
+	m->gw = m->per_row * m->cs;
+	m->gh = m->rows * m->cs;
+}
+
+/* Legend rows: 18 px each. */
+#define LEG_ROW	18
+
+static void legend_row(struct map *m, unsigned *y, unsigned key, const char *label, uint64_t frames)
+{
+	char size[32];
+
+	human(frames << PAGE_SHIFT, size, sizeof(size));
+	fprintf(m->f, "<g class=\"entry\" data-frames=\"%llu\"><rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" class=\"k%u\" stroke=\"#444\" stroke-width=\"0.5\"/>"
+		"<text x=\"%u\" y=\"%u\">", (unsigned long long)frames, m->lx + 10, *y, key,
+		m->lx + 30, *y + 10);
+	svg_text(m->f, label);
+	fprintf(m->f, "</text><text x=\"%u\" y=\"%u\" text-anchor=\"end\">%llu</text>"
+		"<text x=\"%u\" y=\"%u\" text-anchor=\"end\" class=\"dim\">%s</text></g>\n",
+		m->lx + 300, *y + 10, (unsigned long long)frames, m->lx + 380, *y + 10, size);
+	*y += LEG_ROW;
+}
+
+static void legend_head(struct map *m, unsigned *y, const char *label, uint64_t frames)
+{
+	fprintf(m->f, "<text x=\"%u\" y=\"%u\" class=\"h\" data-total=\"%llu\">", m->lx, *y + 20,
+		(unsigned long long)frames);
+	svg_text(m->f, label);
+	fputs("</text>\n", m->f);
+	*y += 28;
+}
+
+static uint64_t kind_total(const struct map *m, enum frame_kind kind)
+{
+	uint64_t n = 0;
+	unsigned zi;
+
+	for (zi = 0; zi <= MAP_NO_ZONE; zi++)
+		n += m->kinds[zi][kind];
+	return n;
+}
+
+/* Region labels, right of the grid: each region's first cell is joined to
+ * its label by a line that leaves the grid upwards, runs above it in a
+ * lane of its own and comes down the gap to the label; the region nearest
+ * pfn 0 takes the outermost lane, so no two lines cross. */
+static unsigned draw_regions(struct map *m)
+{
+	const struct vm_boot_block *bb = m->d->bb;
+	unsigned idx[VM_MEMBLOCK_MAX], n = 0, i, j, y = m->gy + 4;
+
+	for (i = 0; i < bb->nr_memblock && i < VM_MEMBLOCK_MAX; i++)
+		if (bb->memblock[i].nr_pages && bb->memblock[i].base_pfn < m->nr_pages)
+			idx[n++] = i;
+	for (i = 1; i < n; i++)			/* by base pfn */
+		for (j = i; j > 0 && bb->memblock[idx[j]].base_pfn < bb->memblock[idx[j - 1]].base_pfn; j--) {
+			unsigned t = idx[j];
+
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	fputs("<g class=\"regions\">\n", m->f);
+	for (j = 0; j < n; j++) {
+		const struct memblock_region *r = &bb->memblock[idx[j]];
+		uint32_t cell = r->base_pfn / m->k, last = r->nr_pages - 1 > m->nr_pages - 1 - r->base_pfn ?
+			m->nr_pages - 1 : r->base_pfn + r->nr_pages - 1;
+		double ax = m->gx + (cell % m->per_row + 0.5) * m->cs;
+		double ay = m->gy + (cell / m->per_row + 0.5) * m->cs;
+		unsigned lane_y = m->gy - 6 - 4 * (n - 1 - j), lane_x = m->gx + m->gw + 6 + 4 * (n - 1 - j);
+		unsigned tx = m->gx + m->gw + 12 + 4 * n;
+		char name[4 * sizeof(r->name) + 1], label[160];
+
+		clean(name, sizeof(name), r->name, sizeof(r->name));
+		if (r->nr_pages == 1)
+			snprintf(label, sizeof(label), "%s: pfn 0x%x", name, r->base_pfn);
+		else
+			snprintf(label, sizeof(label), "%s: pfn 0x%x-0x%x", name, r->base_pfn, last);
+		fprintf(m->f, "<polyline points=\"%.1f,%.1f %.1f,%u %u,%u %u,%u %u,%u\" class=\"lead\"/>"
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.5\"/>"
+			"<rect x=\"%u\" y=\"%u\" width=\"10\" height=\"10\" class=\"k%u\"/><text x=\"%u\" y=\"%u\">",
+			ax, ay, ax, lane_y, lane_x, lane_y, lane_x, y + 5, tx, y + 5, ax, ay,
+			tx + 2, y, KEY_REGION + idx[j], tx + 16, y + 9);
+		svg_text(m->f, label);
+		fputs("</text>\n", m->f);
+		y += 15;
+	}
+	fputs("</g>\n", m->f);
+	return y;
+}
+
+/* Zones: a line in the grid where each begins, and on the left a bracket
+ * down its rows with its name, range and how much of it is free. */
+static void draw_zones(struct map *m)
+{
+	unsigned zi, next_y = 0;
+
+	fputs("<g class=\"zones\">\n", m->f);
+	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+		uint32_t s = m->zone_start[zi], e = m->zone_end[zi], b, row, col;
+		double y0, y1;
+		unsigned ty;
+		char from[32], to[32];
+		uint64_t total = 0, kind, nfree = m->kinds[zi][FRAME_FREE] + m->kinds[zi][FRAME_PCP];
+
+		if (e <= s)
+			continue;
+		b = s / m->k;
+		row = b / m->per_row;
+		col = b % m->per_row;
+		if (b > 0 && b < m->cells) {
+			if (col == 0)
+				fprintf(m->f, "<path d=\"M%u %uH%u\" class=\"zb\"/>\n", m->gx, m->gy + row * m->cs,
+					m->gx + m->gw);
+			else
+				fprintf(m->f, "<path d=\"M%u %uH%u V%u H%u\" class=\"zb\"/>\n", m->gx,
+					m->gy + (row + 1) * m->cs, m->gx + col * m->cs, m->gy + row * m->cs,
+					m->gx + m->gw);
+		}
+		y0 = m->gy + (double)row * m->cs + (col ? m->cs : 0);
+		b = (e - 1) / m->k;
+		y1 = m->gy + (double)(b / m->per_row + 1) * m->cs;
+		fprintf(m->f, "<path d=\"M%u %.1fH%u V%.1f H%u\" class=\"bracket\"/>\n", m->gx - 64, y0 + 1,
+			m->gx - 70, y1 - 1, m->gx - 64);
+		for (kind = 0; kind < NR_FRAME_KINDS; kind++)
+			total += m->kinds[zi][kind];
+		ty = (unsigned)y0 + 12 > next_y ? (unsigned)y0 + 12 : next_y;
+		human((uint64_t)s << PAGE_SHIFT, from, sizeof(from));
+		human((uint64_t)e << PAGE_SHIFT, to, sizeof(to));
+		fprintf(m->f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\" class=\"zn\">%s</text>\n"
+			"<text x=\"%u\" y=\"%u\" text-anchor=\"end\" class=\"dim\">%s - %s</text>\n"
+			"<text x=\"%u\" y=\"%u\" text-anchor=\"end\" class=\"dim\">%llu%% free</text>\n",
+			m->gx - 76, ty, zone_name(zi), m->gx - 76, ty + 14, from, to, m->gx - 76, ty + 28,
+			total ? (unsigned long long)(nfree * 100 / total) : 0ULL);
+		next_y = ty + 44;
+	}
+	fputs("</g>\n", m->f);
+}
+
+/* Addresses down the left edge, every power-of-two rows at least 36 px apart. */
+static void draw_ticks(struct map *m)
+{
+	unsigned rows_per_tick = 1, row;
+	char at[32];
+
+	while (rows_per_tick * m->cs < 36)
+		rows_per_tick *= 2;
+	fputs("<g class=\"ticks\">\n", m->f);
+	for (row = 0; row <= m->rows; row += rows_per_tick) {
+		human((uint64_t)row * m->per_row * m->k << PAGE_SHIFT, at, sizeof(at));
+		fprintf(m->f, "<path d=\"M%u %uH%u\"/><text x=\"%u\" y=\"%u\" text-anchor=\"end\">%s</text>\n",
+			m->gx - 5, m->gy + row * m->cs, m->gx, m->gx - 8, m->gy + row * m->cs + 4, at);
+	}
+	fputs("</g>\n", m->f);
+}
+
+static const char *mode_name(uint32_t mode)
+{
+	return mode == VM_MODE_PAE ? "pae" : mode == VM_MODE_I386 ? "i386" : "?";
+}
+
+static const char *task_state_name(uint32_t state)
+{
+	return state < ARRAY_SIZE(task_state_names) ? task_state_names[state] : "?";
+}
+
+static void map_svg_head(struct map *m)
+{
+	const struct vm_boot_block *bb = m->d->bb;
+	unsigned key, legend_rows, nr_regions;
+	char colour[8], name[4 * sizeof(bb->name) + 1], size[32], per[32];
+	const char *base = strrchr(m->d->path, '/');
+
+	/* height: the grid, or the region labels and the legend (five
+	 * headings and a row per colour) if they are longer */
+	nr_regions = bb->nr_memblock < VM_MEMBLOCK_MAX ? bb->nr_memblock : VM_MEMBLOCK_MAX;
+	legend_rows = MAX_ORDER + 1 + nr_regions + 1 + 4 + m->o->nr_tasks + 1;
+	m->lx = m->gx + m->gw + 24 + 4 * nr_regions;
+	m->width = m->lx + 400;
+	m->height = m->gy + m->gh + 40;
+	if (m->gy + 4 + nr_regions * 15 + 10 + 5 * 28 + legend_rows * LEG_ROW + 20 > m->height)
+		m->height = m->gy + 4 + nr_regions * 15 + 10 + 5 * 28 + legend_rows * LEG_ROW + 20;
+
+	fprintf(m->f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\">\n",
+		m->width, m->height, m->width, m->height);
+	fputs("<style>\n"
+	      "text{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;font-size:12px;fill:#222}\n"
+	      ".t{font-size:18px;font-weight:bold}.h{font-size:13px;font-weight:bold}.dim{fill:#666}\n"
+	      ".zn{font-weight:bold}.zb{stroke:#000;stroke-width:2;fill:none}\n"
+	      ".bracket{stroke:#000;stroke-width:1.5;fill:none}\n"
+	      ".lead{stroke:#000;stroke-opacity:0.6;stroke-width:0.8;fill:none}\n"
+	      ".ticks path{stroke:#000}\n", m->f);
+	for (key = 0; key < KEY_ANON + m->o->nr_tasks; key++) {
+		key_colour(m, key, colour);
+		fprintf(m->f, ".k%u{fill:%s}", key, colour);
+		if (key % 8 == 7)
+			fputc('\n', m->f);
+	}
+	fputs("\n</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", m->f);
+
+	if (bb->name[0])
+		clean(name, sizeof(name), bb->name, sizeof(bb->name));
+	else
+		snprintf(name, sizeof(name), "%s", base ? base + 1 : m->d->path);
+	human((uint64_t)m->nr_pages << PAGE_SHIFT, size, sizeof(size));
+	fputs("<text x=\"20\" y=\"30\" class=\"t\">Physical memory of ", m->f);
+	svg_text(m->f, name);
+	fprintf(m->f, ": %s, %u frames, %s paging, %u CPU%s</text>\n", size, m->nr_pages,
+		mode_name(bb->mode), bb->nr_cpus, bb->nr_cpus == 1 ? "" : "s");
+	human((uint64_t)m->per_row * m->k << PAGE_SHIFT, per, sizeof(per));
+	if (m->k == 1)
+		fprintf(m->f, "<text x=\"20\" y=\"52\">Each cell is one 4 KiB frame, pfn 0 at the top left, %u frames (%s) to a row. "
+			"%s</text>\n", m->per_row, per,
+			m->tips ? "Hover over a cell for its frame and owner." :
+			m->nr_pages <= MAP_TIPS_MAX ? "No tooltips: too many runs, the file would be large." :
+				  "No tooltips above 65536 frames, to keep the file small.");
+	else
+		fprintf(m->f, "<text x=\"20\" y=\"52\">Each cell is %u frames (%u KiB), coloured by what most of them are; "
+			"%u cells (%s) to a row. No tooltips above 65536 frames.</text>\n",
+			m->k, m->k * 4, m->per_row, per);
+	fputs("<text x=\"20\" y=\"70\" class=\"dim\">Thick lines: zone boundaries (DMA below 16 MiB, Normal to 896 MiB, HighMem above). "
+	      "Free blocks: the lighter, the larger the block.</text>\n", m->f);
+
+	draw_ticks(m);
+	fprintf(m->f, "<g transform=\"translate(%u %u) scale(%u)\" shape-rendering=\"crispEdges\">\n",
+		m->gx, m->gy, m->cs);
+}
+
+static void map_svg_tail(struct map *m)
+{
+	const struct vm_boot_block *bb = m->d->bb;
+	unsigned y, i, order;
+	char label[160], name[4 * sizeof(bb->memblock[0].name) + 1];
+	uint64_t sum = 0;
+
+	if (m->cs >= 6)
+		fprintf(m->f, "<defs><pattern id=\"cell\" width=\"1\" height=\"1\" patternUnits=\"userSpaceOnUse\">"
+			"<path d=\"M1 0V1H0\" fill=\"none\" stroke=\"#fff\" stroke-opacity=\"0.7\" stroke-width=\"0.1\"/>"
+			"</pattern></defs>\n<rect width=\"%u\" height=\"%u\" fill=\"url(#cell)\" pointer-events=\"none\"/>\n",
+			m->per_row, m->rows);
+	fprintf(m->f, "<rect width=\"%u\" height=\"%u\" fill=\"none\" stroke=\"#000\" stroke-width=\"%.2f\"/>\n</g>\n",
+		m->per_row, m->rows, 1.0 / m->cs);
+	draw_zones(m);
+	y = draw_regions(m);
+
+	/* the legend: every colour with its frames, which add up to RAM */
+	y += 10;
+	legend_head(m, &y, "Free in the buddy allocator, by block order", kind_total(m, FRAME_FREE));
+	for (order = 0; order < MAX_ORDER; order++) {
+		char sz[32];
+
+		human(PAGE_SIZE << order, sz, sizeof(sz));
+		snprintf(label, sizeof(label), "order %u (%s blocks)", order, sz);
+		legend_row(m, &y, KEY_FREE + order, label, m->keys[KEY_FREE + order]);
+	}
+	legend_row(m, &y, KEY_PCP, "free on per-CPU lists", m->keys[KEY_PCP]);
+	legend_head(m, &y, "Reserved by memblock at boot", kind_total(m, FRAME_RESERVED));
+	for (i = 0; i < bb->nr_memblock && i < VM_MEMBLOCK_MAX; i++) {
+		clean(name, sizeof(name), bb->memblock[i].name, sizeof(bb->memblock[i].name));
+		legend_row(m, &y, KEY_REGION + i, name, m->keys[KEY_REGION + i]);
+	}
+	legend_row(m, &y, KEY_RESERVED, "reserved, in no region", m->keys[KEY_RESERVED]);
+	legend_head(m, &y, "Allocated by the kernel",
+		    kind_total(m, FRAME_SLAB) + kind_total(m, FRAME_PGTABLE) +
+		    kind_total(m, FRAME_VMALLOC) + kind_total(m, FRAME_KERNEL));
+	legend_row(m, &y, KEY_SLAB, "slab", m->keys[KEY_SLAB]);
+	legend_row(m, &y, KEY_PGTABLE, "page tables (user)", m->keys[KEY_PGTABLE]);
+	legend_row(m, &y, KEY_VMALLOC, m->o->nr_areas < 0 ? "vmalloc (area list unreadable)" : "vmalloc",
+		   m->keys[KEY_VMALLOC]);
+	legend_row(m, &y, KEY_KERNEL, "other kernel allocations", m->keys[KEY_KERNEL]);
+	legend_head(m, &y, "Anonymous pages, by task", kind_total(m, FRAME_ANON));
+	for (i = 0; i < m->o->nr_tasks; i++) {
+		const struct task_struct *t = &m->o->task[i];
+
+		task_label(t, name, sizeof(name));
+		snprintf(label, sizeof(label), "%s, %s", name, task_state_name(t->state));
+		legend_row(m, &y, KEY_ANON + i, label, m->keys[KEY_ANON + i]);
+	}
+	legend_row(m, &y, KEY_ANON_NONE, "of no live task", m->keys[KEY_ANON_NONE]);
+	for (i = 0; i < NR_KEYS; i++)
+		sum += m->keys[i];
+	human(sum << PAGE_SHIFT, name, sizeof(name));
+	snprintf(label, sizeof(label), "Total: %llu frames = %s", (unsigned long long)sum, name);
+	legend_head(m, &y, label, sum);
+	fputs("</svg>\n", m->f);
+}
+
+static void map_text(struct map *m, const char *svg)
+{
+	const struct vm_boot_block *bb = m->d->bb;
+	unsigned zi, kind, i, order;
+	uint64_t zt[MAP_NO_ZONE + 1] = { 0 }, total = 0;
+	bool show[MAP_NO_ZONE + 1];
+	char name[4 * TASK_COMM_LEN + 40];
+
+	for (zi = 0; zi <= MAP_NO_ZONE; zi++) {
+		for (kind = 0; kind < NR_FRAME_KINDS; kind++)
+			zt[zi] += m->kinds[zi][kind];
+		total += zt[zi];
+		show[zi] = zi < MAX_NR_ZONES ? m->zone_end[zi] > m->zone_start[zi] : zt[zi] != 0;
+	}
+	printf("%u frames of 4 KiB (%llu kB), %s\n", m->nr_pages,
+	       (unsigned long long)m->nr_pages * 4, mode_name(bb->mode));
+	printf("%-10s %10s %10s", "", "frames", "kB");
+	for (zi = 0; zi <= MAP_NO_ZONE; zi++)
+		if (show[zi])
+			printf(" %9s", zi < MAX_NR_ZONES ? zone_name(zi) : "(none)");
+	putchar('\n');
+	for (kind = 0; kind <= NR_FRAME_KINDS; kind++) {
+		uint64_t n = kind < NR_FRAME_KINDS ? kind_total(m, kind) : total;
+
+		printf("%-10s %10llu %10llu", kind < NR_FRAME_KINDS ? frame_kind_names[kind] : "total",
+		       (unsigned long long)n, (unsigned long long)n * 4);
+		for (zi = 0; zi <= MAP_NO_ZONE; zi++)
+			if (show[zi])
+				printf(" %9llu", (unsigned long long)(kind < NR_FRAME_KINDS ?
+					m->kinds[zi][kind] : zt[zi]));
+		putchar('\n');
+	}
+	printf("free frames by block order:");
+	for (order = 0; order < MAX_ORDER; order++)
+		printf(" %llu", (unsigned long long)m->keys[KEY_FREE + order]);
+	printf("\nreserved by memblock:\n");
+	for (i = 0; i < bb->nr_memblock && i < VM_MEMBLOCK_MAX; i++) {
+		const struct memblock_region *r = &bb->memblock[i];
+
+		clean(name, sizeof(name), r->name, sizeof(r->name));
+		printf("  %-20s pfn 0x%-8x %8u frames %8llu counted\n", name, r->base_pfn, r->nr_pages,
+		       (unsigned long long)m->keys[KEY_REGION + i]);
+	}
+	if (m->keys[KEY_RESERVED])
+		printf("  %-20s %32llu counted\n", "(no region)", (unsigned long long)m->keys[KEY_RESERVED]);
+	printf("anonymous and page-table frames by task:\n");
+	for (i = 0; i < m->o->nr_tasks; i++) {
+		task_label(&m->o->task[i], name, sizeof(name));
+		printf("  %-30s %-8s %8llu anon %6llu pagetable\n", name, task_state_name(m->o->task[i].state),
+		       (unsigned long long)m->keys[KEY_ANON + i], (unsigned long long)m->task_pgtables[i]);
+	}
+	printf("  %-30s %-8s %8llu anon\n", "(no live task)", "", (unsigned long long)m->keys[KEY_ANON_NONE]);
+	if (m->o->nr_areas < 0)
+		printf("vmalloc frames counted as kernel: %s\n", m->o->vmap_msg);
+	if (svg)
+		printf("picture: %s (%u cells of %u frame%s, %u to a row)\n", svg, m->cells, m->k,
+		       m->k == 1 ? "" : "s", m->per_row);
+}
+
+static void map_json(struct map *m, const char *svg)
+{
+	const struct vm_boot_block *bb = m->d->bb;
+	struct json *j = &m->d->js;
+	unsigned zi, kind, i, order;
+
+	json_obj(j, NULL);
+	json_u64(j, "frames", m->nr_pages);
+	json_str(j, "mode", mode_name(bb->mode));
+	json_obj(j, "counts");
+	for (kind = 0; kind < NR_FRAME_KINDS; kind++)
+		json_u64(j, frame_kind_names[kind], kind_total(m, kind));
+	json_end_obj(j);
+	json_row(j, "free_orders");
+	for (order = 0; order < MAX_ORDER; order++)
+		json_u64(j, NULL, m->keys[KEY_FREE + order]);
+	json_end_arr(j);
+	json_arr(j, "zones");
+	for (zi = 0; zi <= MAP_NO_ZONE; zi++) {
+		uint64_t n = 0;
+
+		for (kind = 0; kind < NR_FRAME_KINDS; kind++)
+			n += m->kinds[zi][kind];
+		if (zi < MAX_NR_ZONES ? m->zone_end[zi] <= m->zone_start[zi] : n == 0)
+			continue;
+		json_obj(j, NULL);
+		json_str(j, "zone", zi < MAX_NR_ZONES ? zone_name(zi) : "none");
+		if (zi < MAX_NR_ZONES) {
+			json_u64(j, "start_pfn", m->zone_start[zi]);
+			json_u64(j, "end_pfn", m->zone_end[zi]);
+		}
+		json_obj(j, "counts");
+		for (kind = 0; kind < NR_FRAME_KINDS; kind++)
+			json_u64(j, frame_kind_names[kind], m->kinds[zi][kind]);
+		json_end_obj(j);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_arr(j, "reserved");
+	for (i = 0; i < bb->nr_memblock && i < VM_MEMBLOCK_MAX; i++) {
+		json_obj(j, NULL);
+		json_strn(j, "region", bb->memblock[i].name, sizeof(bb->memblock[i].name));
+		json_u64(j, "base_pfn", bb->memblock[i].base_pfn);
+		json_u64(j, "pages", bb->memblock[i].nr_pages);
+		json_u64(j, "frames", m->keys[KEY_REGION + i]);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_u64(j, "reserved_no_region", m->keys[KEY_RESERVED]);
+	json_arr(j, "tasks");
+	for (i = 0; i < m->o->nr_tasks; i++) {
+		const struct task_struct *t = &m->o->task[i];
+
+		json_obj(j, NULL);
+		json_i64(j, "pid", t->pid);
+		json_strn(j, "comm", t->comm, sizeof(t->comm));
+		json_str(j, "state", task_state_name(t->state));
+		json_u64(j, "anon", m->keys[KEY_ANON + i]);
+		json_u64(j, "pagetable", m->task_pgtables[i]);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_u64(j, "anon_no_task", m->keys[KEY_ANON_NONE]);
+	json_bool(j, "vmalloc_known", m->o->nr_areas >= 0);
+	if (svg) {
+		json_str(j, "svg", svg);
+		json_u64(j, "frames_per_cell", m->k);
+		json_u64(j, "cells_per_row", m->per_row);
+	}
+	json_end_obj(j);
+}
+
+/* vmdump MACHINE map [--svg FILE]: counts by kind and zone, per memblock
+ * region and per task; with FILE, the picture too. */
+static int show_map(struct dump *d)
+{
+	const struct pglist_data *pgdat = &d->kd->pgdat;
+	struct map *m;
+	struct stat st;
+	bool regular = false;
+	unsigned zi;
+	int rc = 0;
+
+	m = calloc(1, sizeof(*m));
+	if (!m || !(m->o = malloc(sizeof(*m->o)))) {
+		free(m);
+		return fail(d, "out of memory");
+	}
+	m->d = d;
+	m->nr_pages = d->v.nr_pages;
+	get_owners(d, m->o);
+	if (m->o->nr_areas < 0)
+		fprintf(stderr, "vmdump: %s: %s: vmalloc frames are counted as the kernel's\n", d->path,
+			m->o->vmap_msg);
+	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+		uint32_t s = READ_ONCE(pgdat->node_zones[zi].zone_start_pfn);
+		uint32_t span = READ_ONCE(pgdat->node_zones[zi].spanned_pages);
+
+		/* zones_sane has seen these inside RAM; a live machine
+		 * does not move its zones */
+		m->zone_start[zi] = s < m->nr_pages ? s : m->nr_pages;
+		m->zone_end[zi] = span <= m->nr_pages - m->zone_start[zi] ?
+				  m->zone_start[zi] + span : m->nr_pages;
+	}
+	map_layout(m);
+	if (d->svg) {
+		m->f = fopen(d->svg, "w");
+		if (!m->f) {
+			fflush(stdout);
+			fprintf(stderr, "vmdump: cannot write %s: %s\n", d->svg, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		/* a partial picture is removed, but never a device or a pipe */
+		regular = fstat(fileno(m->f), &st) == 0 && S_ISREG(st.st_mode);
+		if (m->tips) {
+			FILE *f = m->f;
+
+			m->f = NULL;
+			m->dry = true;
+			map_frames(m);
+			m->tips = m->nr_runs <= MAP_TIPS_RUNS;
+			m->dry = false;
+			m->f = f;
+			memset(m->keys, 0, sizeof(m->keys));
+			memset(m->kinds, 0, sizeof(m->kinds));
+			memset(m->task_pgtables, 0, sizeof(m->task_pgtables));
+		}
+		map_svg_head(m);
+	}
+	map_frames(m);
+	if (m->f) {
+		map_svg_tail(m);
+		if (ferror(m->f) | (fclose(m->f) != 0)) {
+			fflush(stdout);
+			fprintf(stderr, "vmdump: writing %s: %s\n", d->svg, strerror(errno));
+			if (regular)
+				unlink(d->svg);
+			rc = 1;
+			goto out;
+		}
+	}
+	if (d->json)
+		map_json(m, d->svg);
+	else
+		map_text(m, d->svg);
+out:
+	free_owners(m->o);
+	free(m->o);
+	free(m);
+	return rc;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 /* Views that read the kernel's structures refuse a machine whose zone lists
@@ -2399,9 +3610,9 @@ enum arg_kind {
 	A_PAGES,		/* a page count, from the A_UVA before it, below TASK_SIZE */
 };
 
-/* A view: name, its arguments' names and kinds (all numbers for now; a
- * view with other arguments will parse its own), and what it does. Still
- * to come, in DESIGN §10's order: swaps, map --svg FILE. */
+/* A view: name, its arguments' names and kinds (all numbers; map's
+ * --svg FILE is an option main takes), and what it does. Still to come,
+ * in DESIGN §10's order: swaps. */
 static const struct view {
 	const char *name;
 	const char *args;
@@ -2426,6 +3637,7 @@ static const struct view {
 	{ "page",        "PFN",      1, 1, { A_PFN }, V_SANE, show_page, "one struct page, as dump_page() prints it" },
 	{ "hexdump",     "PA [LEN]", 1, 2, { A_PA, A_NUM }, 0, show_hexdump, "physical memory, as hexdump -C (LEN 256)" },
 	{ "check",       "",         0, 0, { 0 }, 0, show_check, "every invariant; exit 1 on a violation" },
+	{ "map",         "[--svg FILE]", 0, 0, { 0 }, V_SANE, show_map, "frames by owner and state, per zone; --svg FILE: a picture" },
 	{ "offsets",     "",         0, 0, { 0 }, V_HIDDEN, show_offsets, "where the kernel's structures lie" },
 };
 
@@ -2450,7 +3662,11 @@ static void usage(FILE *f)
 		   "pagemap lines: VA ENTRY STATE [pfn=PFN | type=T offset=OFF] [soft-dirty] [exclusive] [file]\n"
 		   "  ENTRY is the 64-bit /proc/PID/pagemap word in hex (63 present, 62 swapped,\n"
 		   "  61 file/shared, 56 exclusive, 55 soft-dirty, 0-54 pfn); STATE is present, swapped,\n"
-		   "  none (in a VMA, not in RAM), unmapped (no VMA) or bad (tables unreadable)\n");
+		   "  none (in a VMA, not in RAM), unmapped (no VMA) or bad (tables unreadable)\n"
+		   "map: every frame counted as free, pcp, reserved, slab, pagetable, vmalloc, kernel or\n"
+		   "  anon, per zone, per memblock region and per task; --svg FILE also writes a picture\n"
+		   "  of every frame coloured by owner and state (an SVG file for a browser; a cell\n"
+		   "  aggregates frames above 1 GiB, tooltips up to 256 MiB); --json gives the counts\n");
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -2541,6 +3757,12 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			d.json = true;
+		} else if (!strcmp(argv[i], "--svg")) {
+			if (i + 1 == argc)
+				return bad_usage("--svg needs a FILE");
+			d.svg = argv[++i];
+		} else if (!strncmp(argv[i], "--svg=", 6)) {
+			d.svg = argv[i] + 6;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -2559,6 +3781,10 @@ int main(int argc, char **argv)
 			vw = &views[i];
 	if (!vw)
 		return bad_usage("unknown view '%s'", pos[1]);
+	if (d.svg && vw->show != show_map)
+		return bad_usage("--svg FILE goes with the map view only");
+	if (d.svg && !*d.svg)
+		return bad_usage("--svg needs a FILE");
 	d.nargs = npos - 2;
 	if (d.nargs < vw->min_args || d.nargs > vw->max_args)
 		return bad_usage("%s takes %s%s", vw->name, *vw->args ? "" : "no arguments",

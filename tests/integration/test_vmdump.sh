@@ -6,8 +6,10 @@
 # exit 2. A guest built here from the in-tree library then runs in each
 # paging mode while ps, maps, smaps, pagemap, walk and page look at its
 # address space, live and in a copy, and check proves it; copies with its
-# tables and VMAs damaged must give violations, not crashes. Prints "N
-# passed, N failed"; exits 1 on any failure, 77 when vmdump is not built.
+# tables and VMAs damaged must give violations, not crashes. map counts
+# every frame once and draws them (--svg): the picture must be well-formed
+# XML whose legend adds up to the machine, name the guest, and survive the
+# same damaged copies. Prints "N passed, N failed"; exits 1 on any failure, 77 when vmdump is not built.
 # Without vmrun (and no VMDUMP_TEST_RAM) only the command-line and
 # foreign-file cases run, and it says so; without cc or pkg-config the
 # guest cases are skipped.
@@ -29,6 +31,7 @@ cleanup() {
 	# the guest exits when its hold file goes, and vmrun with it
 	rm -f "$T/hold"
 	[ -n "$GUEST_PID" ] && { sleep 0.3; kill "$GUEST_PID" 2>/dev/null; wait "$GUEST_PID" 2>/dev/null; }
+	rm -f "$T"/*.svg
 	rm -rf "$T"
 	rm -f /dev/shm/vm-$NAME.ram /dev/shm/vm-$NAME-live.ram /dev/shm/vm-$NAME-g-i386.ram \
 	      /dev/shm/vm-$NAME-g-pae.ram
@@ -82,7 +85,7 @@ no_crash() {
 	local file=$1 desc=$2 v
 	for v in meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo dmesg "page 1" \
 		 "page 4096" "hexdump 0 64" check "meminfo --json" "check --json" ps "maps 1" \
-		 "walk 0 0xc0123456"; do
+		 "walk 0 0xc0123456" map "map --json" "map --svg $T/damaged.svg"; do
 		run "$file" $v
 		if [ "$rc" -ge 124 ]; then
 			bad "$desc: vmdump $v died or hung (exit $rc)"
@@ -142,6 +145,12 @@ expect 2 "walk VA beyond 32 bits" "$M" walk 1 0x100000000
 expect 2 "walk without VA" "$M" walk 1
 expect 2 "walk with junk VA" "$M" walk 1 0x80495b0z
 expect 2 "ps takes no argument" "$M" ps 1
+expect 2 "map --svg without FILE" "$M" map --svg
+expect 2 "map --svg= without FILE" "$M" map --svg=
+expect 2 "map takes no number" "$M" map 1
+expect 2 "--svg with another view" "$M" meminfo --svg "$T/x.svg"
+expect 1 "map of a missing machine" "$T/none.ram" map --svg "$T/none.svg"
+[ ! -e "$T/none.svg" ] && ok "map of a missing machine leaves no picture" || bad "map of a missing machine wrote $T/none.svg"
 expect 2 "a bad VA on a missing machine is still a usage error" "$T/none.ram" walk 1 0x100000000
 expect 2 "unknown view on a missing machine is still a usage error" "$T/none.ram" nosuchview
 expect 1 "missing RAM file" "$T/none.ram" meminfo
@@ -175,7 +184,7 @@ end=$(printf '%08x' "$size")
 
 for v in meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo dmesg "page 0" "page 1" \
 	 "page 0x1000" "page $((frames - 1))" "hexdump 0" "hexdump 0x1000 100" check ps \
-	 "walk 0 0xc0000000"; do
+	 "walk 0 0xc0000000" map; do
 	expect 0 "vmdump $v" "$M" $v
 done
 
@@ -292,6 +301,80 @@ else
 	skip "no python3: JSON not checked"
 fi
 
+# ---- map: every frame by owner and state ------------------------------------
+
+# svg_ok FILE FRAMES TEXT...: FILE is well-formed XML (as a browser would
+# parse it), the data-frames of its legend entries add up to FRAMES, and
+# its text and tooltips hold each TEXT. Without python3, only the TEXTs are
+# looked for.
+svg_ok() {
+	local file=$1 frames=$2 t
+	shift 2
+	if ! command -v python3 >/dev/null; then
+		for t in "$@"; do
+			grep -qF "$t" "$file" || { echo "no '$t'"; return 1; }
+		done
+		return 0
+	fi
+	python3 - "$file" "$frames" "$@" <<'EOF'
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+assert doc.documentElement.tagName == "svg", "not an svg"
+n = sum(int(g.getAttribute("data-frames")) for g in doc.getElementsByTagName("g")
+        if g.hasAttribute("data-frames"))
+assert n == int(sys.argv[2]), "the legend counts %d frames, the machine has %s" % (n, sys.argv[2])
+def text(node):
+    return "".join(c.data if c.nodeType == c.TEXT_NODE else text(c) for c in node.childNodes)
+words = "\n".join(text(t) for t in doc.getElementsByTagName("text") + doc.getElementsByTagName("title"))
+for want in sys.argv[3:]:
+    assert want in words, "no '%s'" % want
+EOF
+}
+
+run "$M" map
+cp "$T/out" "$T/map.txt"
+# the table's rows: a kind, then its frames (the lines below it are words)
+kinds() { awk -v want="$1" '$1 ~ "^(" want ")$" && $2 ~ /^[0-9]+$/ { s += $2 } END { print s + 0 }' "$T/map.txt"; }
+sum=$(kinds 'free|pcp|reserved|slab|pagetable|vmalloc|kernel|anon')
+total=$(awk '$1 == "total" { print $2 }' "$T/map.txt")
+[ "$rc" -eq 0 ] && [ "$sum" = "$frames" ] && [ "$total" = "$frames" ] &&
+	grep -Eq '^ +frames +kB +DMA +Normal( +HighMem)?$' "$T/map.txt" &&
+	ok "map: the kinds add up to the $frames frames, per zone" || bad "map text: exit $rc, sum $sum: $(head -12 "$T/map.txt")"
+# a stopped machine: map and check count the same frames the same way
+run "$M" check
+set -- $(sed -n 's/^check: ok ([0-9]* frames: \([0-9]*\) free, \([0-9]*\) reserved, \([0-9]*\) allocated)$/\1 \2 \3/p' "$T/out")
+mfree=$(kinds 'free|pcp')
+mres=$(kinds reserved)
+[ "$#" -eq 3 ] && [ "$mfree" = "$1" ] && [ "$mres" = "$2" ] && [ $((frames - mfree - mres)) = "$3" ] &&
+	ok "map agrees with check: $1 free, $2 reserved, $3 allocated" ||
+	bad "map counts free $mfree reserved $mres; check says: $(tail -1 "$T/out")"
+
+run "$M" map --svg "$T/map.svg"
+if [ "$rc" -eq 0 ] && [ -s "$T/map.svg" ] && grep -q "^picture: $T/map.svg " "$T/out"; then
+	ok "map --svg wrote a picture ($(stat -c %s "$T/map.svg") bytes)"
+	err=$(svg_ok "$T/map.svg" "$frames" "Free in the buddy allocator" "order 10" "free on per-CPU lists" \
+		"Reserved by memblock" "boot block" "mem_map" "swapper_pg_dir" "slab" "page tables (user)" \
+		"vmalloc" "other kernel allocations" "Anonymous pages, by task" "of no live task" \
+		"DMA" "Normal" "Total: $frames frames" "pfn 0x0: reserved by memblock (boot block)" 2>&1) &&
+		ok "map --svg: well-formed, every legend entry, counts add up to $frames frames, zones, tooltips" ||
+		bad "map --svg: $err"
+else
+	bad "map --svg: exit $rc: $(head -c 300 "$T/err")"
+fi
+expect 0 "map --svg and --json together" "$M" map --svg "$T/map2.svg" --json
+if command -v python3 >/dev/null; then
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sum(d["counts"].values()) == int(sys.argv[2]) == sum(sum(z["counts"].values()) for z in d["zones"]) and d["svg"] and len(d["free_orders"]) == 11' "$T/out" "$frames" 2>/dev/null &&
+		ok "map --json: counts add up, per zone too" || bad "map --json: $(head -c 300 "$T/out")"
+fi
+run "$M" map --svg "$T/no/such/dir/map.svg"
+[ "$rc" -eq 1 ] && grep -q "cannot write $T/no/such/dir/map.svg" "$T/err" &&
+	ok "map --svg into a missing directory: exit 1: $(cat "$T/err")" || bad "map --svg unwritable: exit $rc: $(cat "$T/err")"
+if [ -w /dev/full ]; then
+	run "$M" map --svg /dev/full
+	[ "$rc" -eq 1 ] && grep -q 'writing /dev/full' "$T/err" && [ -c /dev/full ] &&
+		ok "map --svg onto a full device: exit 1, the device left alone" || bad "map --svg /dev/full: exit $rc: $(cat "$T/err")"
+fi
+
 # ---- a live machine, by name -----------------------------------------------
 
 if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ]; then
@@ -336,7 +419,7 @@ if [ -n "$link" ]; then
 	poke32 "$T/badlink" "$link" 0xFFFFFF00
 	damaged "$T/badlink" "a free-list head linked beyond RAM" \
 		"free list of zone Normal order 10 links to pfn 4294967040 beyond RAM" \
-		meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo "page 1"
+		meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo "page 1" map "map --svg $T/damaged.svg"
 	run "$T/badlink" check
 	[ "$rc" -eq 1 ] && grep -qi 'Normal.*beyond RAM' "$T/out" && grep -Eq '^check: [0-9]+ violations$' "$T/out" &&
 		ok "check reports the broken link: $(grep -i 'beyond RAM' "$T/out" | head -1)" ||
@@ -448,7 +531,8 @@ fi
 no_crash_mm() {
 	local file=$1 desc=$2 v
 	for v in ps "maps 1" "smaps 1" "pagemap 1 0x08049000 16" "walk 1 0x080495b0" \
-		 "walk 0 0xc0000000" check "ps --json" "smaps 1 --json" "walk 1 0x080495b0 --json"; do
+		 "walk 0 0xc0000000" check "ps --json" "smaps 1 --json" "walk 1 0x080495b0 --json" \
+		 "map --svg $T/damaged.svg"; do
 		run "$file" $v
 		if [ "$rc" -ge 124 ]; then
 			bad "$desc: vmdump $v died or hung (exit $rc)"
@@ -579,6 +663,18 @@ guest_views() {
 			ok "$mode: page of the PTE table: $(grep '^owner' "$T/out")" || bad "$mode: page of the PTE table: $(cat "$T/out")"
 	fi
 
+	gframes=$(($(stat -c %s "$G") / 4096))
+	run "$name" map --svg "$T/live-$mode.svg"
+	err=$(svg_ok "$T/live-$mode.svg" "$gframes" "pid 1 (guest), running" 2>&1) && [ "$rc" -eq 0 ] &&
+		ok "$mode: map --svg of the running guest's machine: its legend adds up to $gframes frames" ||
+		bad "$mode: map --svg of the running guest: exit $rc: $err $(head -c 300 "$T/err")"
+	run "$G" map --svg "$T/g-$mode.svg"
+	err=$(svg_ok "$T/g-$mode.svg" "$gframes" "pid 1 (guest), running" \
+		"pfn 0x$pfn: anonymous, pid 1 (guest) va 0x08049000" "user page table of pid 1 (guest)" 2>&1) &&
+		[ "$rc" -eq 0 ] && grep -Eq '^  pid 1 \(guest\) +running +9 anon +[0-9]+ pagetable$' "$T/out" &&
+		ok "$mode: map --svg: the guest's 9 pages in its own colour, the .data frame's tooltip names pid 1 and 0x08049000" ||
+		bad "$mode: map of the guest: exit $rc: $err $(grep -A2 '^anonymous' "$T/out")"
+
 	run "$G" maps 99
 	[ "$rc" -eq 1 ] && grep -q 'no task with pid 99' "$T/err" &&
 		ok "$mode: maps of a pid no task has: exit 1: $(cat "$T/err")" || bad "$mode: maps 99: exit $rc: $(cat "$T/err")"
@@ -707,6 +803,16 @@ guest_damaged() {
 	run "$T/g-tasks" check
 	[ "$rc" -eq 1 ] && ok "$mode: check: a task table full of garbage: $(tail -1 "$T/out")" ||
 		bad "$mode: check on a garbage task table: exit $rc"
+	run "$T/g-tasks" map --svg "$T/g-tasks.svg"
+	if [ "$rc" -eq 0 ]; then
+		err=$(svg_ok "$T/g-tasks.svg" "$(($(stat -c %s "$G") / 4096))" 2>&1) &&
+			ok "$mode: map --svg of a garbage task table: well-formed, still adds up" ||
+			bad "$mode: map --svg of a garbage task table: $err"
+	elif [ "$rc" -eq 1 ]; then
+		ok "$mode: map of a garbage task table refused: $(head -1 "$T/err")"
+	else
+		bad "$mode: map --svg of a garbage task table: exit $rc"
+	fi
 	no_crash_mm "$T/g-tasks" "$mode: garbage task table"
 }
 
