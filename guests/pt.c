@@ -890,6 +890,34 @@ static int t_madvise(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+/* Map, touch and unmap forever, after saying which host process to kill:
+ * the test kills it from outside at some point of its work, and vmrun
+ * must free whatever it held. */
+static int t_busy(int argc, char **argv)
+{
+	const unsigned pages = 256;
+	unsigned round, i;
+
+	(void)argc;
+	(void)argv;
+	for (round = 0;; round++) {
+		char *p = vm_mmap(NULL, (size_t)pages * PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("vm_mmap");
+		for (i = 0; i < pages; i++)
+			p[(size_t)i * PAGE + i % 61] = (char)(round + i);
+		if (vm_munmap(p + PAGE * 3, PAGE * 7) < 0 || vm_munmap(p, (size_t)pages * PAGE) < 0)
+			die("vm_munmap");
+		if (round == 0) {
+			printf("busy host pid %d\n", (int)getpid());
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 static const struct mode {
@@ -919,6 +947,7 @@ static const struct mode {
 	{ "tlb",               t_tlb,               "[PAGES [TLB]]: more pages than TLB entries" },
 	{ "distinct",          t_distinct,          "DIR N: N guests never share a frame" },
 	{ "madvise",           t_madvise,           "MADV_DONTNEED drops pages, they read zero" },
+	{ "busy",              t_busy,              "map, touch, unmap forever (to be killed)" },
 };
 
 static void usage_exit(void)

@@ -235,6 +235,26 @@ void change_protection(struct mm_struct *mm, struct vm_area_struct *vma, uint32_
 /* The PTE rights a VMA's flags give a page (before A/D and write-on-fault). */
 pgprot_t vm_get_page_prot(uint32_t vm_flags);
 
+/* Note frames taken for mm that are not in its tables yet, and that
+ * they are in now (memory.c frees what a killed guest left noted). */
+static inline void mm_inflight_set(struct mm_struct *mm, int kind, unsigned long pfn,
+				   unsigned order, uint32_t va)
+{
+	mm->inflight_va = va;
+	mm->inflight_order = (uint16_t)order;
+	mm->inflight_kind = (uint16_t)kind;
+	__atomic_store_n(&mm->inflight_pfn, (uint32_t)pfn, __ATOMIC_RELEASE);
+}
+static inline void mm_inflight_clear(struct mm_struct *mm)
+{
+	__atomic_store_n(&mm->inflight_pfn, 0, __ATOMIC_RELEASE);
+}
+/* pgtable.c: for mm_inflight_release. */
+bool pgtable_linked(struct mm_struct *mm, uint32_t va, unsigned long pfn, bool pmd_table);
+void pgtable_free_unlinked(struct page *pt);
+/* Free what a guest killed inside the kernel left noted in mm. */
+void mm_inflight_release(struct mm_struct *mm);
+
 /* mmap.c */
 void exit_mmap(struct mm_struct *mm);
 /* Make the caches of task.c and mmap.c (boot only). */

@@ -142,6 +142,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 			return VM_FAULT_OOM;
 	}
 	n = 1u << order;
+	mm_inflight_set(mm, INFLIGHT_ANON, page_to_pfn(page), order, base);
 	if (order)
 		split_page(page, order);
 
@@ -149,6 +150,9 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 	if (write)
 		prot |= _PAGE_RW | _PAGE_DIRTY;
 	first = pte - (uint64_t)((addr - base) >> PAGE_SHIFT) * esz;
+	/* the table's count before the PTEs appear: one too high only keeps
+	 * the table until exit, one too low would free it under them */
+	pte_table_account(mm, base, (int)n);
 	for (i = 0; i < n; i++) {
 		struct page *p = page + i;
 
@@ -159,9 +163,9 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 		p->_mapcount = 0;
 		set_pte(first + (uint64_t)i * esz, pfn_pte(mode, page_to_pfn(p), prot));
 	}
-	pte_table_account(mm, base, (int)n);
 	mm_rss_add(mm, anon_rss_member(vma), n);
 	mod_node_page_state(NR_ANON_MAPPED, n);
+	mm_inflight_clear(mm);
 
 	fill->va = base;
 	fill->npages = n;
@@ -188,6 +192,7 @@ static int do_wp_page(struct mm_struct *mm, uint32_t addr, uint64_t pte, pteval_
 	new = alloc_page(GFP_HIGHUSER);
 	if (!new)
 		return VM_FAULT_OOM;
+	mm_inflight_set(mm, INFLIGHT_ANON, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
 	copy_highpage(new, old);
 	new->mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
 	new->index = addr >> PAGE_SHIFT;
@@ -196,6 +201,7 @@ static int do_wp_page(struct mm_struct *mm, uint32_t addr, uint64_t pte, pteval_
 			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
 	/* The old frame's other users keep it; this mm lets go. The caller's
 	 * host mapping of it is read-only, and the new one replaces it. */
+	mm_inflight_clear(mm);
 	__atomic_fetch_sub(&old->_mapcount, 1, __ATOMIC_RELAXED);
 	put_page(old);
 	return VM_FAULT_OK;
@@ -396,6 +402,54 @@ void change_protection(struct mm_struct *mm, struct vm_area_struct *vma, uint32_
 				break;
 		}
 	}
+}
+
+/* Does the PTE for va map frame pfn? */
+static bool pte_maps(struct mm_struct *mm, uint32_t va, unsigned long pfn)
+{
+	uint64_t pte = pte_lookup(mm, va);
+	pteval_t e = pte ? pt_read(pte) : 0;
+
+	return pte_present(e) && pte_pfn(e) == pfn;
+}
+
+/*
+ * The guest died (SIGKILL) inside the kernel with frames noted in flight:
+ * give back those its tables do not hold; the exit frees the rest. A run
+ * not split yet has no PTE and goes back whole.
+ */
+void mm_inflight_release(struct mm_struct *mm)
+{
+	unsigned long pfn = mm->inflight_pfn, i, n = 1UL << mm->inflight_order;
+	uint32_t va = mm->inflight_va;
+	struct page *page;
+
+	if (!pfn || !pfn_valid(pfn))
+		return;
+	page = pfn_to_page(pfn);
+	printk("mm %#x: freeing %lu frame(s) at pfn %#lx its killed owner held in flight",
+	       (unsigned)__pa(mm), n, pfn);
+	switch (mm->inflight_kind) {
+	case INFLIGHT_ANON:
+		if (n > 1 && page_ref_count(page + 1) == 0) {
+			__free_pages(page, mm->inflight_order);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (pte_maps(mm, va + (uint32_t)(i << PAGE_SHIFT), pfn + i))
+				continue;	/* the exit's zap frees it */
+			page[i]._mapcount = -1;
+			page[i].mapping = 0;
+			put_page(page + i);
+		}
+		break;
+	case INFLIGHT_PMD_TABLE:
+	case INFLIGHT_PTE_TABLE:
+		if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE))
+			pgtable_free_unlinked(page);
+		break;
+	}
+	mm_inflight_clear(mm);
 }
 
 uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)

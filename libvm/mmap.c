@@ -319,12 +319,24 @@ static int do_munmap(struct mm_struct *mm, uint32_t start, uint32_t len)
 	return 0;
 }
 
+/* The whole address space goes: frames through the list of VMAs, then
+ * whatever tables are left. The tree is not kept up on the way (the mm
+ * dies with it), so a guest killed in the middle of changing it still
+ * exits; the walk is bounded in case the list was cut mid-link. */
 void exit_mmap(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma;
+	struct vm_area_struct *vma = VMA(mm->mmap), *next;
+	uint32_t guard = mm->mm_avl.count + 2;
 
-	while ((vma = VMA(mm->mmap)) != NULL)
-		remove_vma(mm, vma);
+	mm_inflight_release(mm);
+	for (; vma && guard--; vma = next) {
+		next = vma_next(vma);
+		zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
+		kmem_cache_free(vma_cachep(), vma);
+	}
+	mm->mmap = mm->mmap_cache = 0;
+	mm->mm_avl.node = mm->mm_avl.count = 0;
+	mm->total_vm = mm->stack_vm = 0;
 	pgd_free(mm);
 }
 

@@ -550,23 +550,28 @@ uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr)
 {
 	int mode = (int)vm_boot_block->mode;
 	uint64_t pgd = pgd_offset(mm->pgd, addr), pmd = pgd;
+	uint32_t first;
 	struct page *pt;
 	pteval_t e;
 
 	if (vm_pae()) {
 		if (pgd_none(pt_read(pgd))) {
-			pt = user_table_alloc(mm, addr & ~((1u << PGDIR_SHIFT_PAE) - 1));
+			first = addr & ~((1u << PGDIR_SHIFT_PAE) - 1);
+			pt = user_table_alloc(mm, first);
 			if (!pt)
 				return 0;
+			mm_inflight_set(mm, INFLIGHT_PMD_TABLE, page_to_pfn(pt), 0, first);
+			mm->nr_ptes++;
 			/* a PDPT entry holds P and the frame only */
 			set_pgd(pgd, ((uint64_t)page_to_pfn(pt) << PAGE_SHIFT) | _PAGE_PRESENT);
-			mm->nr_ptes++;
+			mm_inflight_clear(mm);
 		}
 		pmd = pmd_offset(pgd, addr);
 	}
 	e = pt_read(pmd);
 	if (pmd_none(e)) {
-		pt = user_table_alloc(mm, addr & ~((1u << pmd_shift(mode)) - 1));
+		first = addr & ~((1u << pmd_shift(mode)) - 1);
+		pt = user_table_alloc(mm, first);
 		if (!pt) {
 			struct page *up = pmd_table_page(mm, addr);
 
@@ -577,11 +582,34 @@ uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr)
 			}
 			return 0;
 		}
-		set_pmd(pmd, pfn_pte(mode, page_to_pfn(pt), _PAGE_TABLE));
+		mm_inflight_set(mm, INFLIGHT_PTE_TABLE, page_to_pfn(pt), 0, first);
 		mm->nr_ptes++;
+		/* counted before it is linked: see do_anonymous_page */
 		pmd_table_page(mm, addr)->private++;
+		set_pmd(pmd, pfn_pte(mode, page_to_pfn(pt), _PAGE_TABLE));
+		mm_inflight_clear(mm);
 	}
 	return pte_offset_kernel(pmd, addr);
+}
+
+/* Is the table at pfn linked where a table for va belongs (at the PGD
+ * level for a pae PMD table, else at the PMD level)? */
+bool pgtable_linked(struct mm_struct *mm, uint32_t va, unsigned long pfn, bool pmd_table)
+{
+	uint64_t slot = pgd_offset(mm->pgd, va);
+	pteval_t e = pt_read(slot);
+
+	if (!pmd_table && vm_pae()) {
+		if (!pgd_present(e))
+			return false;
+		e = pt_read(pmd_offset(slot, va));
+	}
+	return (e & _PAGE_PRESENT) && pte_pfn(e) == pfn;
+}
+
+void pgtable_free_unlinked(struct page *pt)
+{
+	user_table_free(pt);
 }
 
 bool pte_table_account(struct mm_struct *mm, uint32_t addr, int delta)

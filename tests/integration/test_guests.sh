@@ -184,6 +184,35 @@ vmrun_guest i386 "" -- "$PT" no-such-mode
 [ "$rc" -eq 2 ] && grep -q '^usage: pt' "$T/err" && ok "pt no-such-mode: usage, exit 2" ||
 	bad "pt no-such-mode: exit $rc, want 2 and a usage line"
 
+# A guest killed by SIGKILL from outside, in the middle of its work: vmrun
+# reaps it, frees what it held and reports the signal (137).
+for m in i386 pae; do
+	for k in 1 2 3; do
+		name=$NAME-kill-$m-$k
+		coproc BUSY { exec timeout -k 5 60 "$VMRUN" --mode "$m" --name "$name" --keep \
+			-- "$PT" busy 2>"$T/err"; }
+		bpid=$BUSY_PID
+		line=""
+		read -r -t 30 -u "${BUSY[0]}" line
+		hp=${line##* }
+		if [[ "$line" == "busy host pid "* ]] && kill -KILL "$hp" 2>/dev/null; then
+			wait "$bpid"
+			rc=$?
+			[ "$rc" -eq 137 ] && ok "$m kill $k: vmrun exits 137" ||
+				bad "$m kill $k: vmrun exit $rc, want 137"
+			machine_ok "$m kill $k"
+			timeout 30 "$VMDUMP" "$name" check >"$T/check" 2>&1 &&
+				ok "$m kill $k: vmdump check clean" ||
+				bad "$m kill $k: vmdump check: $(tail -3 "$T/check")"
+		else
+			bad "$m kill $k: the guest never said it was busy: $line $(tail -2 "$T/err")"
+			kill "$bpid" 2>/dev/null
+			wait "$bpid"
+		fi
+		rm -f "/dev/shm/vm-$name.ram"
+	done
+done
+
 # vmrun's own bad command lines: usage and exit 2, and no machine made.
 for args in "--ram 8M" "--ram lots" "--tlb 5" "--tlb x" "--folio-order 10" "--guests 0" \
 	    "--guests 65" "--mode vax" "--bogus"; do
