@@ -476,7 +476,8 @@ static void prep_compound_page(struct page *page, unsigned order)
 	}
 }
 
-static void prep_new_page(struct page *page, unsigned order, gfp_t gfp_mask)
+/* A frame as its new owner gets it: one reference, nothing else. */
+static void init_new_page(struct page *page)
 {
 	page->_refcount = 1;
 	page->_mapcount = -1;
@@ -484,6 +485,11 @@ static void prep_new_page(struct page *page, unsigned order, gfp_t gfp_mask)
 	page->mapping = 0;
 	page->index = 0;
 	page->lru.next = page->lru.prev = PFN_NIL;
+}
+
+static void prep_new_page(struct page *page, unsigned order, gfp_t gfp_mask)
+{
+	init_new_page(page);
 	if (gfp_mask & __GFP_ZERO) {
 		unsigned long i;
 		for (i = 0; i < (1UL << order); i++)
@@ -616,16 +622,8 @@ void split_page(struct page *page, unsigned order)
 	unsigned long i;
 
 	VM_BUG_ON(PageHead(page));
-	for (i = 1; i < (1UL << order); i++) {
-		struct page *p = page + i;
-
-		p->_refcount = 1;
-		p->_mapcount = -1;
-		p->private = 0;
-		p->mapping = 0;
-		p->index = 0;
-		p->lru.next = p->lru.prev = PFN_NIL;
-	}
+	for (i = 1; i < (1UL << order); i++)
+		init_new_page(page + i);
 }
 
 /* ---- freeing ---------------------------------------------------------- */
