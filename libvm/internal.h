@@ -244,6 +244,15 @@ static inline void mm_inflight_set(struct mm_struct *mm, int kind, unsigned long
 	mm->inflight_order = (uint16_t)order;
 	mm->inflight_kind = (uint16_t)kind;
 	__atomic_store_n(&mm->inflight_pfn, (uint32_t)pfn, __ATOMIC_RELEASE);
+	/* a kill may land between any two instructions: nothing after may
+	 * be done before the note is */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+static inline void mm_inflight_stage(struct mm_struct *mm, int kind)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&mm->inflight_kind, (uint16_t)kind, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 static inline void mm_inflight_clear(struct mm_struct *mm)
 {

@@ -343,15 +343,21 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 
 			if (pte_none(e))
 				continue;
+			if (!pte_present(e)) {
+				pte_clear(pte);	/* a swap entry: freed by swap */
+				cleared++;
+				continue;
+			}
+			page = pfn_to_page(pte_pfn(e));
+			mm_inflight_set(mm, INFLIGHT_UNMAP, pte_pfn(e), 0, a);
 			pte_clear(pte);
 			cleared++;
-			if (!pte_present(e))
-				continue;	/* a swap entry: freed by swap */
-			page = pfn_to_page(pte_pfn(e));
 			pages++;
 			__atomic_fetch_sub(&page->_mapcount, 1, __ATOMIC_RELAXED);
+			mm_inflight_stage(mm, INFLIGHT_UNMAPPED);
 			put_page(page);
 		}
+		mm_inflight_clear(mm);
 		if (pages) {
 			mod_node_page_state(NR_ANON_MAPPED, -pages);
 			mm->rss_stat[member] -= pages;
@@ -445,8 +451,23 @@ void mm_inflight_release(struct mm_struct *mm)
 		break;
 	case INFLIGHT_PMD_TABLE:
 	case INFLIGHT_PTE_TABLE:
-		if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE))
+		/* not linked, and not freed already */
+		if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE) &&
+		    page_ref_count(page) > 0 && PagePgtable(page) &&
+		    page->mapping == (uint32_t)__pa(mm))
 			pgtable_free_unlinked(page);
+		break;
+	case INFLIGHT_UNMAP:
+	case INFLIGHT_UNMAPPED:
+		/* A PTE still there is the exit's to clear. Once it is gone,
+		 * the mapping and then the reference go, in that order; a
+		 * reference already dropped shows as a count of 0. */
+		if (pte_maps(mm, va, pfn))
+			break;
+		if (mm->inflight_kind == INFLIGHT_UNMAP && page->_mapcount >= 0)
+			__atomic_fetch_sub(&page->_mapcount, 1, __ATOMIC_RELAXED);
+		if (page_ref_count(page) > 0 && page->_mapcount == -1)
+			put_page(page);
 		break;
 	}
 	mm_inflight_clear(mm);

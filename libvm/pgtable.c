@@ -625,15 +625,18 @@ bool pte_table_account(struct mm_struct *mm, uint32_t addr, int delta)
 	if (pt->private)
 		return false;
 	/* "clear the page directory items and release the page tables" */
+	mm_inflight_set(mm, INFLIGHT_PTE_TABLE, page_to_pfn(pt), 0, pt->index << PAGE_SHIFT);
 	set_pmd(pmd, 0);
 	user_table_free(pt);
 	mm->nr_ptes--;
 	up = pmd_table_page(mm, addr);
 	up->private--;
 	if (vm_pae() && up->private == 0) {
+		mm_inflight_set(mm, INFLIGHT_PMD_TABLE, page_to_pfn(up), 0, up->index << PAGE_SHIFT);
 		set_pgd(pgd, 0);
 		user_table_free(up);
 		mm->nr_ptes--;
 	}
+	mm_inflight_clear(mm);
 	return true;
 }

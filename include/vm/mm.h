@@ -103,9 +103,10 @@ struct mm_struct {
 	uint64_t hiwater_rss;		/* peak resident pages */
 	uint64_t hiwater_vm;		/* peak total_vm */
 	int64_t  rss_stat[NR_MM_COUNTERS];
-	/* Frames taken from the allocator and not yet linked into the tables
-	 * (mmap_lock held): if the guest is killed in between, its exit
-	 * frees them from here instead of losing them. 0 when none. */
+	/* Frames taken from the allocator and not yet linked into the tables,
+	 * or unlinked and not yet freed (mmap_lock held): if the guest is
+	 * killed in between, its exit frees them from here instead of
+	 * losing them. 0 when none. */
 	uint32_t inflight_pfn;		/* first frame */
 	uint32_t inflight_va;		/* the va (or first va of the table) it is for */
 	uint16_t inflight_order;	/* a run of 2^order frames */
@@ -118,6 +119,8 @@ enum mm_inflight_kind {
 	INFLIGHT_ANON,			/* anonymous frames for PTEs at inflight_va.. */
 	INFLIGHT_PMD_TABLE,		/* pae: a PMD table for the PGD slot of inflight_va */
 	INFLIGHT_PTE_TABLE,		/* a page table for the PMD slot of inflight_va */
+	INFLIGHT_UNMAP,			/* the PTE at inflight_va is being cleared */
+	INFLIGHT_UNMAPPED,		/* and its mapcount dropped: the reference goes next */
 };
 
 enum task_state {
