@@ -727,6 +727,129 @@ static void test_folio_order_two_maps_four_pages(void **state)
 	test_shutdown(&tm);
 }
 
+/* ---- a guest killed inside the kernel ------------------------------------
+ *
+ * Each case leaves an mm as a SIGKILL at one point of a fault or an unmap
+ * would leave it, with the frames noted in flight, then reaps the task:
+ * every frame must come back. */
+
+/* A folio taken from the allocator, the guest killed before split_page. */
+static void test_killed_before_split_frees_the_folio(void **state)
+{
+	struct test_machine tm;
+	struct mm_struct *mm;
+	struct page *run;
+	int pid;
+
+	boot(&tm, state);
+	pid = test_new_task(&mm);
+	map(mm, X, 64 * PAGE_SIZE, RW);
+	run = alloc_pages(GFP_HIGHUSER, 4);
+	assert_non_null(run);
+	mm_inflight_set(mm, INFLIGHT_ANON, page_to_pfn(run), 4, X);
+	assert_int_equal(vm_task_reap(pid, NULL), 0);
+	test_shutdown(&tm);
+}
+
+/* Split, and killed with half the PTEs written: those go with the exit's
+ * unmap, the rest from the note. */
+static void test_killed_mid_folio_frees_the_rest(void **state)
+{
+	struct test_machine tm;
+	struct mm_struct *mm;
+	struct page *run;
+	uint64_t pte;
+	unsigned i, esz = pt_entry_size(*(int *)*state);
+	int pid;
+
+	boot(&tm, state);
+	pid = test_new_task(&mm);
+	map(mm, X, 64 * PAGE_SIZE, RW);
+	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	pte = pte_alloc_map(mm, X);
+	assert_true(pte != 0);
+	run = alloc_pages(GFP_HIGHUSER, 4);
+	assert_non_null(run);
+	mm_inflight_set(mm, INFLIGHT_ANON, page_to_pfn(run), 4, X);
+	split_page(run, 4);
+	pte_table_account(mm, X, 16);
+	for (i = 0; i < 8; i++) {
+		run[i]._mapcount = 0;
+		run[i].mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
+		set_pte(pte + i * esz, pfn_pte(*(int *)*state, page_to_pfn(run + i),
+					       _PAGE_PRESENT | _PAGE_USER | _PAGE_RW));
+	}
+	run[8]._mapcount = 0;	/* the ninth was being set up */
+	vm_lock_release(&mm->mmap_lock);
+	assert_int_equal(vm_task_reap(pid, NULL), 0);
+	test_shutdown(&tm);
+}
+
+/* A page table taken, the guest killed before it was linked. */
+static void test_killed_before_table_link_frees_it(void **state)
+{
+	struct test_machine tm;
+	struct mm_struct *mm;
+	struct page *pt;
+	int pid;
+
+	boot(&tm, state);
+	pid = test_new_task(&mm);
+	pt = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	assert_non_null(pt);
+	SetPagePgtable(pt);
+	pt->mapping = (uint32_t)__pa(mm);
+	pt->index = X >> PAGE_SHIFT;
+	mod_node_page_state(NR_PAGETABLE, 1);
+	mm_inflight_set(mm, INFLIGHT_PTE_TABLE, page_to_pfn(pt), 0, X);
+	assert_int_equal(vm_task_reap(pid, NULL), 0);
+	test_shutdown(&tm);
+}
+
+/* Unmapping: killed after the PTE was cleared, before (stage UNMAP) and
+ * after (UNMAPPED) the mapcount dropped, and after the frame was freed. */
+static void killed_in_unmap(void **state, int stage)
+{
+	struct test_machine tm;
+	struct tlb_fill fill;
+	struct mm_struct *mm;
+	struct page *page;
+	uint64_t pte;
+	int pid;
+
+	boot(&tm, state);
+	pid = test_new_task(&mm);
+	map(mm, X, PAGE_SIZE, RW);
+	assert_int_equal(fault(mm, X, WRITE, &fill), VM_FAULT_OK);
+	page = pfn_to_page(fill.pfn);
+	pte = pte_lookup(mm, X);
+	mm_inflight_set(mm, INFLIGHT_UNMAP, fill.pfn, 0, X);
+	pte_clear(pte);
+	if (stage >= INFLIGHT_UNMAPPED) {
+		page->_mapcount--;
+		mm_inflight_stage(mm, INFLIGHT_UNMAPPED);
+	}
+	if (stage > INFLIGHT_UNMAPPED)
+		put_page(page);		/* killed after the frame went */
+	assert_int_equal(vm_task_reap(pid, NULL), 0);
+	test_shutdown(&tm);
+}
+
+static void test_killed_after_pte_clear(void **state)
+{
+	killed_in_unmap(state, INFLIGHT_UNMAP);
+}
+
+static void test_killed_after_mapcount_drop(void **state)
+{
+	killed_in_unmap(state, INFLIGHT_UNMAPPED);
+}
+
+static void test_killed_after_the_frame_went(void **state)
+{
+	killed_in_unmap(state, INFLIGHT_UNMAPPED + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +867,12 @@ int main(void)
 		BOTH(test_fault_without_memory_is_oom_and_leaves_no_table),
 		BOTH(test_folio_order_zero_maps_one_page),
 		BOTH(test_folio_order_two_maps_four_pages),
+		BOTH(test_killed_before_split_frees_the_folio),
+		BOTH(test_killed_mid_folio_frees_the_rest),
+		BOTH(test_killed_before_table_link_frees_it),
+		BOTH(test_killed_after_pte_clear),
+		BOTH(test_killed_after_mapcount_drop),
+		BOTH(test_killed_after_the_frame_went),
 	};
 	cpu_set_t one;
 
