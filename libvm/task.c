@@ -72,6 +72,17 @@ struct task_struct *find_task_by_host_pid(pid_t host_pid)
 
 /* ---- mm ----------------------------------------------------------------- */
 
+/* The address space goes: every frame, table and VMA, then the mm. A
+ * process that died inside its own fault handler leaves its mmap_lock
+ * marked; the mm dies with it, so it is taken either way. */
+static void mm_drop(struct mm_struct *mm)
+{
+	vm_lock_acquire(&mm->mmap_lock);
+	exit_mmap(mm);
+	vm_lock_release(&mm->mmap_lock);
+	kmem_cache_free(__va(tasks()->mm_cache), mm);
+}
+
 /* A fresh address space as exec leaves one: a directory, the layout's
  * bases, and a [stack] VMA at the top of user space. */
 static struct mm_struct *mm_alloc(void)
@@ -95,8 +106,7 @@ static struct mm_struct *mm_alloc(void)
 	r = mm_mmap(mm, STACK_TOP - STACK_INIT_SIZE, STACK_INIT_SIZE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0);
 	if (r < 0) {
-		exit_mmap(mm);
-		kmem_cache_free(__va(tasks()->mm_cache), mm);
+		mm_drop(mm);
 		return NULL;
 	}
 	return mm;
@@ -120,8 +130,7 @@ int vm_task_create(const char *comm, int ppid)
 			t = &tt->task[i];
 	if (!t) {
 		task_unlock();
-		exit_mmap(mm);
-		kmem_cache_free(__va(tt->mm_cache), mm);
+		mm_drop(mm);
 		return -EAGAIN;
 	}
 	/* the next pid not in use (the table is smaller than PID_MAX) */
@@ -219,12 +228,7 @@ void vm_task_exit(struct task_struct *t, int status)
 		flush_tlb_all();
 		current_mm = NULL;
 	}
-	/* A process that died inside its own fault handler leaves its
-	 * mmap_lock marked: the mm dies with it, so take it either way. */
-	vm_lock_acquire(&mm->mmap_lock);
-	exit_mmap(mm);
-	vm_lock_release(&mm->mmap_lock);
-	kmem_cache_free(__va(tasks()->mm_cache), mm);
+	mm_drop(mm);
 }
 
 int vm_task_reap(int pid, struct task_struct *out)
