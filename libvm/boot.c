@@ -283,6 +283,9 @@ int vm_boot(const struct vm_boot_opts *opts)
 	/* PAE: the PGD and the PMD of the kernel quarter, shared by all. */
 	pfn = memblock_alloc(o.mode == VM_MODE_PAE ? 2 : 1, "swapper_pg_dir");
 	bb->swapper_pg_dir = pfn << PAGE_SHIFT;
+	/* ZERO_PAGE: lowmem, so a copy from it needs no kmap */
+	bb->zero_pfn = memblock_alloc(1, "zero page");
+	pfn = bb->zero_pfn;
 	/* A machine whose reservations overflow lowmem cannot boot. */
 	if (pfn + 2 >= max_low) {
 		err = fail(-ENOMEM, "mem_map for %u frames does not fit in lowmem", nr_pages);
@@ -303,6 +306,7 @@ int vm_boot(const struct vm_boot_opts *opts)
 		log->size = VM_LOG_BYTES - (uint32_t)sizeof(*log);
 	}
 	memset(__va(bb->swapper_pg_dir), 0, (o.mode == VM_MODE_PAE ? 2 : 1) * PAGE_SIZE);
+	memset(__va((uint64_t)bb->zero_pfn << PAGE_SHIFT), 0, PAGE_SIZE);
 
 	init_mem_map(nr_pages, max_low);
 	free_area_init();

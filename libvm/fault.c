@@ -44,7 +44,9 @@ static void die_by(int sig)
 	sa.sa_handler = SIG_DFL;
 	sigaction(sig, &sa, NULL);
 	if (sig != SIGSEGV)
-		raise(sig);	/* pending until the handler returns */
+		kill(getpid(), sig);	/* pending until the handler returns (not
+					 * raise: a forked guest's thread id in
+					 * libc is its parent's) */
 }
 
 /* Show a host address as the guest knows it when it lies in the window. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -93,12 +94,15 @@ int vm_is_guest(void)
 
 /* ---- attach before main ------------------------------------------------- */
 
-static void guest_atexit(void)
+/* exit(status) or a return from main: the task exits with the status
+ * the process gives the host. */
+static void guest_on_exit(int status, void *arg)
 {
 	struct kentry k;
 
+	(void)arg;
 	if (current && kernel_enter(&k)) {
-		vm_task_exit(current, 0);
+		vm_task_exit(current, (status & 0xff) << 8);
 		kernel_leave(&k);
 	}
 }
@@ -127,7 +131,7 @@ __attribute__((constructor)) static void guest_init(void)
 	unsetenv("VM_PID");
 	/* A guest killed by a bad access leaves a log line, not a core file. */
 	setrlimit(RLIMIT_CORE, &nocore);
-	atexit(guest_atexit);
+	on_exit(guest_on_exit, NULL);
 }
 
 /* ---- the calls ---------------------------------------------------------- */
@@ -353,18 +357,69 @@ void vm_exit(int status)
 	exit(status);
 }
 
-/* fork and wait come with copy-on-write */
-pid_t vm_fork(void)
+pid_t vm_getppid(void)
 {
-	errno = ENOSYS;
-	return -1;
+	if (!current) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return current->ppid;
 }
 
+/* fork(2). The child's process returns here too, with 0, and its
+ * signal mask restored as the parent's was. */
+pid_t vm_fork(void)
+{
+	struct kentry k;
+	int r;
+
+	if (!kernel_enter(&k))
+		return -1;
+	r = do_fork();
+	kernel_leave(&k);
+	return (pid_t)ret(r);
+}
+
+/* waitpid(2): look for a zombie child in the kernel; sleep between looks
+ * outside it, with signals open (a shootdown must be answered while we
+ * wait), on the counter an exiting child bumps. */
 pid_t vm_waitpid(pid_t pid, int *status, int options)
 {
-	(void)pid;
-	(void)status;
-	(void)options;
-	errno = current ? ECHILD : ENOSYS;
-	return -1;
+	struct kentry k;
+	uint32_t seq;
+	int r;
+
+	if (options & ~WNOHANG || pid == 0 || pid < -1) {
+		/* process groups are not modelled */
+		errno = current ? EINVAL : ENOSYS;
+		return -1;
+	}
+	for (;;) {
+		if (!kernel_enter(&k))
+			return -1;
+		seq = __atomic_load_n(&current->wait_seq, __ATOMIC_ACQUIRE);
+		r = vm_task_wait(pid, status, options);
+		kernel_leave(&k);
+		if (r != 0 || (options & WNOHANG))
+			return (pid_t)ret(r);
+		/* bounded, so a lost wake-up costs a beat, not a hang */
+		host_futex_wait(&current->wait_seq, seq, 100000000ull);
+	}
+}
+
+int vm_kill(pid_t pid, int sig)
+{
+	struct kentry k;
+	int r;
+
+	if (pid <= 0) {
+		/* process groups and broadcast are not modelled */
+		errno = current ? EINVAL : ENOSYS;
+		return -1;
+	}
+	if (!kernel_enter(&k))
+		return -1;
+	r = vm_task_kill(pid, sig);
+	kernel_leave(&k);
+	return (int)ret(r);
 }

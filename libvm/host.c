@@ -227,3 +227,72 @@ void host_futex_wake(uint32_t *word, int nr)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE, nr, NULL, NULL, 0);
 }
+
+/* ---- signals: the TLB shootdown's (tlb.c) -------------------------------
+ *
+ * The handler's mask blocks every catchable signal but the synchronous
+ * ones: a guest's own handler must not run on top of a flush (it may call
+ * into the kernel), while a fault inside the handler must reach the fault
+ * handler; the host kills a process whose blocked SIGSEGV is forced on it,
+ * with no oops in the log to say why.
+ */
+int host_signal_install(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	sigdelset(&sa.sa_mask, SIGSEGV);
+	sigdelset(&sa.sa_mask, SIGBUS);
+	sigdelset(&sa.sa_mask, SIGILL);
+	sigdelset(&sa.sa_mask, SIGFPE);
+	sigdelset(&sa.sa_mask, SIGTRAP);
+	return sigaction(sig, &sa, NULL) < 0 ? -errno : 0;
+}
+
+bool host_signal_block(int sig)
+{
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	return sigismember(&old, sig) == 1;
+}
+
+void host_signal_unblock(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int host_kill(pid_t pid, int sig)
+{
+	return kill(pid, sig) < 0 ? -errno : 0;
+}
+
+pid_t host_getpid(void)
+{
+	return getpid();
+}
+
+/*
+ * A new process that is this one's sibling, not its child (CLONE_PARENT):
+ * fork for a guest, whose every process the supervisor must be able to
+ * reap. The host writes the new pid into *ptid (CLONE_PARENT_SETTID,
+ * which may be in RAM) before this returns in either process, so a kill
+ * of the caller cannot leave a process nobody recorded. Like fork():
+ * the pid in the caller, 0 in the new process, or -errno.
+ */
+long host_clone_sibling(int32_t *ptid)
+{
+	long r = syscall(SYS_clone, CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD, NULL, ptid,
+			 NULL, 0UL);
+
+	return r < 0 ? -errno : r;
+}

@@ -115,6 +115,15 @@ static inline int vm_lock_acquire(struct vm_lock *l)
 	return vm_lock_acquire_slow(l);
 }
 void vm_lock_wake(struct vm_lock *l);
+/* Take the lock only if it is free: 0, or -EBUSY. A lock whose owner
+ * died is busy to a trylock: repairing is for the lockers that wait. */
+static inline int vm_lock_trylock(struct vm_lock *l)
+{
+	uint32_t expected = 0;
+
+	return __atomic_compare_exchange_n(&l->word, &expected, (uint32_t)vm_self_tid, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ? 0 : -EBUSY;
+}
 static inline void vm_lock_release(struct vm_lock *l)
 {
 	uint32_t old = __atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE);
@@ -224,6 +233,39 @@ void flush_tlb_all(void);
 /* Is mm the address space this process runs (so its flushes are local)? */
 bool mm_is_current(const struct mm_struct *mm);
 
+/* ---- tlb.c: write-protect for fork, shootdowns, and their host calls --- */
+
+#include <signal.h>
+
+/* The real-time signal that asks a task's process to read its shootdown
+ * mailbox (struct tlb_mailbox, mm.h). Reserved: a guest must not use it.
+ * glibc's SIGRTMIN is a function (NPTL keeps the first two for itself). */
+#define VM_SIG_SHOOTDOWN	(SIGRTMIN + 4)
+
+/* Lower every writable host mapping of this process's user window to
+ * read-only, keeping exec as it was; the next write faults and refills
+ * from the PTEs. fork calls it after write-protecting the parent's PTEs
+ * and before the host fork, so the child inherits no writable mapping of
+ * a frame the two now share. One mprotect per run of writable pages. */
+void tlb_write_protect_all(void);
+/* Flush the kernel ranges r[0..n) (vmalloc area: the rest of the kernel
+ * window is never shared) in this process and in every other process that
+ * runs a task, signalling them all first and then waiting for them all,
+ * at most timeout_ns in total. Call with no lock held. 0 once all have
+ * flushed; -ETIMEDOUT when one did not answer (logged): it may still map
+ * the ranges, so their frames must stay. */
+int tlb_shootdown_kernel(const struct tlb_range *r, unsigned n, uint64_t timeout_ns);
+
+/* host.c: VM_SIG_SHOOTDOWN's handler (SA_SIGINFO | SA_ONSTACK | SA_RESTART,
+ * every catchable signal but the synchronous ones blocked while it runs). */
+int host_signal_install(int sig, void (*fn)(int, siginfo_t *, void *));
+/* Block sig in this thread; returns whether it was blocked already. */
+bool host_signal_block(int sig);
+void host_signal_unblock(int sig);
+/* kill(2): 0 or -errno. */
+int host_kill(pid_t pid, int sig);
+pid_t host_getpid(void);
+
 /* memory.c */
 /* Unmap [start, end) of mm's user pages: clear the PTEs, flush, free the
  * frames and the tables that empty. mmap_lock held. */
@@ -258,6 +300,28 @@ static inline void mm_inflight_clear(struct mm_struct *mm)
 {
 	__atomic_store_n(&mm->inflight_pfn, 0, __ATOMIC_RELEASE);
 }
+/* The objects noted in flight (mm.h): set before the step a kill could
+ * cut, cleared after it. */
+static inline void mm_inflight_obj(uint32_t *slot, const void *obj)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(slot, obj ? (uint32_t)__pa(obj) : 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+/* rmap.c: release the anon_vma a dead owner noted; the VMA's list ends
+ * in mmap.c. */
+void anon_vma_inflight_release(struct mm_struct *mm);
+/* mmap.c: free the VMA a dead owner noted, if it is neither linked nor
+ * freed already. */
+void vma_inflight_release(struct mm_struct *mm);
+/* Is vma on mm's VMA list? (a bounded walk) */
+bool vma_on_list(struct mm_struct *mm, const struct vm_area_struct *vma);
+/* host.c: fork a sibling process (see host.c); pid, 0 in it, or -errno. */
+long host_clone_sibling(int32_t *ptid);
+/* rmap.c: set an anonymous page's counts from the PTEs that map it
+ * (after a kill left them unknown); dead->mmap_lock held. */
+void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va);
+
 /* pgtable.c: for mm_inflight_release. */
 bool pgtable_linked(struct mm_struct *mm, uint32_t va, unsigned long pfn, bool pmd_table);
 void pgtable_free_unlinked(struct page *pt);
@@ -266,6 +330,11 @@ void mm_inflight_release(struct mm_struct *mm);
 
 /* mmap.c */
 void exit_mmap(struct mm_struct *mm);
+/* Link a VMA into mm's list and tree (its range must be free). */
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+/* Fill mm (new, with its directory) as fork's copy of oldmm, whose lock
+ * is held: 0 or -ENOMEM (the caller drops mm). */
+int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
 /* Make the caches of task.c and mmap.c (boot only). */
 void mm_init_caches(void);
 struct vm_area_struct *vma_next(const struct vm_area_struct *vma);

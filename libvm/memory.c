@@ -117,6 +117,27 @@ static unsigned anon_fault_order(struct vm_area_struct *vma, uint32_t addr, uint
 }
 
 /*
+ * A read of an untouched private anonymous page: map the one zero frame,
+ * read-only (Linux's ZERO_PAGE), so reading memory costs no memory. Its
+ * PTEs hold no reference and no mapcount and count in no RSS; the first
+ * write goes to do_wp_page, which gives the page a frame of its own.
+ */
+static int do_zero_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			uint64_t pte, struct tlb_fill *fill)
+{
+	int mode = (int)vm_boot_block->mode;
+	pgprot_t prot = (vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED) & ~(pgprot_t)_PAGE_RW;
+
+	pte_table_account(mm, addr, 1);
+	set_pte(pte, pfn_pte(mode, ZERO_PFN, prot));
+	fill->va = addr & (uint32_t)PAGE_MASK;
+	fill->npages = 1;
+	fill->pfn = ZERO_PFN;
+	fill->writable = false;
+	return VM_FAULT_OK;
+}
+
+/*
  * A fault on a PTE that is none in an anonymous VMA: zeroed frames from the
  * buddy allocator (HighMem first when the machine has it), a PTE each.
  * A write makes them writable and dirty; a read maps them read-only.
@@ -132,6 +153,10 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 	pgprot_t prot;
 	uint64_t first;
 
+	if (!write && !(vma->vm_flags & VM_SHARED))
+		return do_zero_page(mm, vma, addr, pte, fill);
+	if (anon_vma_prepare(mm, vma))
+		return VM_FAULT_OOM;
 	if (order)
 		page = alloc_pages(GFP_HIGHUSER | __GFP_NOWARN, order);
 	if (!page) {
@@ -158,7 +183,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 
 		if (!(flags & FAULT_FLAG_ZERO_IN_WINDOW))
 			clear_highpage(p);
-		p->mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
+		p->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
 		p->index = (base >> PAGE_SHIFT) + i;
 		p->_mapcount = 0;
 		set_pte(first + (uint64_t)i * esz, pfn_pte(mode, page_to_pfn(p), prot));
@@ -178,32 +203,49 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 /*
  * A write to a present page whose PTE is read-only, in a writable VMA:
  * copy on write. A page this mm alone maps and holds is reused in place
- * (Linux's wp_page_reuse); any other is copied into a new frame.
+ * (Linux's wp_page_reuse: after fork, the last of parent and child to
+ * write keeps the frame); any other is copied into a new frame, and the
+ * zero page is replaced by a zeroed one. The old frame's other users
+ * keep it; their PTEs do not change, so no other process flushes.
  */
-static int do_wp_page(struct mm_struct *mm, uint32_t addr, uint64_t pte, pteval_t e)
+static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+		      uint64_t pte, pteval_t e)
 {
 	int mode = (int)vm_boot_block->mode;
+	bool zero = is_zero_pfn(pte_pfn(e));
 	struct page *old = pfn_to_page(pte_pfn(e)), *new;
 
-	if (page_ref_count(old) == 1 && old->_mapcount == 0) {
+	if (!zero && page_ref_count(old) == 1 && old->_mapcount == 0) {
 		set_pte(pte, e | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
 		return VM_FAULT_OK;
 	}
+	if (anon_vma_prepare(mm, vma))
+		return VM_FAULT_OOM;
 	new = alloc_page(GFP_HIGHUSER);
 	if (!new)
 		return VM_FAULT_OOM;
-	mm_inflight_set(mm, INFLIGHT_ANON, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
-	copy_highpage(new, old);
-	new->mapping = (uint32_t)__pa(mm) | PAGE_MAPPING_ANON;
+	mm->inflight_old_pfn = zero ? 0 : (uint32_t)pte_pfn(e);
+	mm_inflight_set(mm, INFLIGHT_COW, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
+	if (zero)
+		clear_highpage(new);
+	else
+		copy_highpage(new, old);
+	new->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
 	new->index = addr >> PAGE_SHIFT;
 	new->_mapcount = 0;
 	set_pte(pte, pfn_pte(mode, page_to_pfn(new),
 			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
-	/* The old frame's other users keep it; this mm lets go. The caller's
-	 * host mapping of it is read-only, and the new one replaces it. */
+	if (zero) {
+		mm_rss_add(mm, anon_rss_member(vma), 1);
+		mod_node_page_state(NR_ANON_MAPPED, 1);
+	} else {
+		/* this mm lets go of the old frame (a kill in between: the
+		 * note has it recounted); the new one is one more page mapped */
+		if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) >= 0)
+			mod_node_page_state(NR_ANON_MAPPED, 1);
+		put_page(old);
+	}
 	mm_inflight_clear(mm);
-	__atomic_fetch_sub(&old->_mapcount, 1, __ATOMIC_RELAXED);
-	put_page(old);
 	return VM_FAULT_OK;
 }
 
@@ -293,7 +335,7 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 
 	if (write) {
 		if (!pte_write(e)) {
-			ret = do_wp_page(mm, addr, pte, e);
+			ret = do_wp_page(mm, vma, addr, pte, e);
 			if (ret != VM_FAULT_OK)
 				return ret;
 		} else if (!pte_dirty(e)) {
@@ -329,7 +371,7 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 		flush_tlb_range(start, end - start);
 	for (addr = start; addr < end && addr >= start; addr = next) {
 		uint64_t pte = pte_lookup(mm, addr);
-		long cleared = 0, pages = 0;
+		long cleared = 0, pages = 0, unmapped = 0;
 		uint32_t a;
 
 		next = (addr & ~(span - 1)) + span;
@@ -348,18 +390,25 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 				cleared++;
 				continue;
 			}
+			if (is_zero_pfn(pte_pfn(e))) {
+				pte_clear(pte);	/* holds nothing */
+				cleared++;
+				continue;
+			}
 			page = pfn_to_page(pte_pfn(e));
 			mm_inflight_set(mm, INFLIGHT_UNMAP, pte_pfn(e), 0, a);
 			pte_clear(pte);
 			cleared++;
 			pages++;
-			__atomic_fetch_sub(&page->_mapcount, 1, __ATOMIC_RELAXED);
+			/* NR_ANON_MAPPED counts pages: the last mapping takes it */
+			if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+				unmapped++;
 			mm_inflight_stage(mm, INFLIGHT_UNMAPPED);
 			put_page(page);
 		}
 		mm_inflight_clear(mm);
 		if (pages) {
-			mod_node_page_state(NR_ANON_MAPPED, -pages);
+			mod_node_page_state(NR_ANON_MAPPED, -unmapped);
 			mm->rss_stat[member] -= pages;
 		}
 		if (cleared)
@@ -419,58 +468,71 @@ static bool pte_maps(struct mm_struct *mm, uint32_t va, unsigned long pfn)
 	return pte_present(e) && pte_pfn(e) == pfn;
 }
 
+/* New frames of a fault the kill cut short: those no PTE of mm maps go
+ * back (a run not split yet goes back whole); the exit's zap frees the
+ * rest. */
+static void release_new_frames(struct mm_struct *mm, struct page *page, unsigned order,
+			       uint32_t va)
+{
+	unsigned long pfn = page_to_pfn(page), i, n = 1UL << order;
+
+	if (n > 1 && page_ref_count(page + 1) == 0) {
+		__free_pages(page, order);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (pte_maps(mm, va + (uint32_t)(i << PAGE_SHIFT), pfn + i))
+			continue;
+		page[i]._mapcount = -1;
+		page[i].mapping = 0;
+		put_page(page + i);
+	}
+}
+
 /*
- * The guest died (SIGKILL) inside the kernel with frames noted in flight:
- * give back those its tables do not hold; the exit frees the rest. A run
- * not split yet has no PTE and goes back whole.
+ * The guest died (SIGKILL) inside the kernel with frames or objects noted
+ * in flight: give back what its tables and lists do not hold (the exit
+ * frees the rest), and set right the counts of pages it was unmapping,
+ * copying or sharing (anon_page_recount: with other mappers, a count
+ * that dropped and one that did not look alike).
  */
 void mm_inflight_release(struct mm_struct *mm)
 {
-	unsigned long pfn = mm->inflight_pfn, i, n = 1UL << mm->inflight_order;
+	unsigned long pfn = mm->inflight_pfn;
 	uint32_t va = mm->inflight_va;
 	struct page *page;
 
-	if (!pfn || !pfn_valid(pfn))
-		return;
-	page = pfn_to_page(pfn);
-	printk("mm %#x: freeing %lu frame(s) at pfn %#lx its killed owner held in flight",
-	       (unsigned)__pa(mm), n, pfn);
-	switch (mm->inflight_kind) {
-	case INFLIGHT_ANON:
-		if (n > 1 && page_ref_count(page + 1) == 0) {
-			__free_pages(page, mm->inflight_order);
+	if (pfn && pfn_valid(pfn)) {
+		page = pfn_to_page(pfn);
+		printk("mm %#x: settling frame(s) at pfn %#lx its killed owner held in flight (%u)",
+		       (unsigned)__pa(mm), pfn, mm->inflight_kind);
+		switch (mm->inflight_kind) {
+		case INFLIGHT_ANON:
+			release_new_frames(mm, page, mm->inflight_order, va);
+			break;
+		case INFLIGHT_COW:
+			release_new_frames(mm, page, 0, va);
+			if (mm->inflight_old_pfn && pfn_valid(mm->inflight_old_pfn))
+				anon_page_recount(mm, mm->inflight_old_pfn, va);
+			break;
+		case INFLIGHT_PMD_TABLE:
+		case INFLIGHT_PTE_TABLE:
+			/* not linked, and not freed already */
+			if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE) &&
+			    page_ref_count(page) > 0 && PagePgtable(page) &&
+			    page->mapping == (uint32_t)__pa(mm))
+				pgtable_free_unlinked(page);
+			break;
+		case INFLIGHT_UNMAP:
+		case INFLIGHT_UNMAPPED:
+		case INFLIGHT_DUP:
+			anon_page_recount(mm, pfn, va);
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			if (pte_maps(mm, va + (uint32_t)(i << PAGE_SHIFT), pfn + i))
-				continue;	/* the exit's zap frees it */
-			page[i]._mapcount = -1;
-			page[i].mapping = 0;
-			put_page(page + i);
-		}
-		break;
-	case INFLIGHT_PMD_TABLE:
-	case INFLIGHT_PTE_TABLE:
-		/* not linked, and not freed already */
-		if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE) &&
-		    page_ref_count(page) > 0 && PagePgtable(page) &&
-		    page->mapping == (uint32_t)__pa(mm))
-			pgtable_free_unlinked(page);
-		break;
-	case INFLIGHT_UNMAP:
-	case INFLIGHT_UNMAPPED:
-		/* A PTE still there is the exit's to clear. Once it is gone,
-		 * the mapping and then the reference go, in that order; a
-		 * reference already dropped shows as a count of 0. */
-		if (pte_maps(mm, va, pfn))
-			break;
-		if (mm->inflight_kind == INFLIGHT_UNMAP && page->_mapcount >= 0)
-			__atomic_fetch_sub(&page->_mapcount, 1, __ATOMIC_RELAXED);
-		if (page_ref_count(page) > 0 && page->_mapcount == -1)
-			put_page(page);
-		break;
+		mm_inflight_clear(mm);
 	}
-	mm_inflight_clear(mm);
+	vma_inflight_release(mm);
+	anon_vma_inflight_release(mm);
 }
 
 uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)
@@ -489,7 +551,7 @@ uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)
 			entry = PM_PRESENT | (pte_pfn(e) & PM_PFRAME_MASK);
 			if (pte_dirty(e))
 				entry |= PM_SOFT_DIRTY;
-			if (page->_mapcount == 0)
+			if (page->_mapcount == 0 && !is_zero_pfn(pte_pfn(e)))
 				entry |= PM_MMAP_EXCLUSIVE;
 			vma = find_vma(mm, addr);
 			if (vma && vma->vm_start <= addr && (vma->vm_flags & VM_SHARED))

@@ -65,6 +65,8 @@ void mm_init_caches(void)
 	tt->vma_cache = (uint32_t)__pa(kmem_cache_create("vm_area_struct",
 							   sizeof(struct vm_area_struct), 0,
 							   SLAB_PANIC, NULL));
+	tt->anon_vma_cache = (uint32_t)__pa(kmem_cache_create("anon_vma", sizeof(struct anon_vma),
+								0, SLAB_PANIC, NULL));
 	if (vm_pae())
 		tt->pgd_cache = (uint32_t)__pa(kmem_cache_create("pgd_cache", 32, 32,
 								   SLAB_PANIC, NULL));
@@ -97,7 +99,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint32_t addr)
 /* ---- linking ------------------------------------------------------------ */
 
 /* Into the tree and the list; the caller checked it overlaps nothing. */
-static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	uint32_t pa = vma_pa(vma), prev_pa = avl_floor(&mm->mm_avl, vma_key, vma->vm_start);
 	struct vm_area_struct *prev = VMA(prev_pa), *next = prev ? vma_next(prev) : VMA(mm->mmap);
@@ -130,6 +132,42 @@ static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 	vma->vm_next = vma->vm_prev = 0;
 }
 
+bool vma_on_list(struct mm_struct *mm, const struct vm_area_struct *vma)
+{
+	uint32_t pa, n = 0, want = vma_pa(vma);
+
+	for (pa = mm->mmap; pa && n++ < mm->mm_avl.count + 2; pa = VMA(pa)->vm_next)
+		if (pa == want)
+			return true;
+	return false;
+}
+
+/* A VMA off the mm's list and tree goes, with its place on its
+ * anon_vma's list; noted so a kill in between loses neither. */
+static void vma_free(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	mm_inflight_obj(&mm->inflight_vma, vma);
+	unlink_anon_vma(mm, vma);
+	kmem_cache_free(vma_cachep(), vma);
+	mm_inflight_obj(&mm->inflight_vma, NULL);
+}
+
+/* The VMA a dead owner was making or freeing: free it unless it got
+ * linked (the exit frees it then) or freed already. */
+void vma_inflight_release(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = VMA(mm->inflight_vma);
+
+	if (!vma)
+		return;
+	mm->inflight_vma = 0;
+	if (kmem_cache_obj_is_free(vma_cachep(), vma) || vma->vm_mm != (uint32_t)__pa(mm) ||
+	    vma_on_list(mm, vma))
+		return;
+	unlink_anon_vma(mm, vma);
+	kmem_cache_free(vma_cachep(), vma);
+}
+
 static void vm_stat_account(struct mm_struct *mm, uint32_t flags, long pages)
 {
 	mm->total_vm += pages;
@@ -139,12 +177,21 @@ static void vm_stat_account(struct mm_struct *mm, uint32_t flags, long pages)
 		mm->hiwater_vm = mm->total_vm;
 }
 
-/* Can two neighbours become one VMA? Same rights, both anonymous, no
- * reverse map that would tell them apart. */
+/* Can two neighbours become one VMA? Same rights, both anonymous, and
+ * one reverse map between them: the same anon_vma, or one has none yet
+ * (so no pages) and takes the other's. */
 static bool can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
 	return a && b && a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
-	       !a->vm_file && !b->vm_file && a->anon_vma == b->anon_vma;
+	       !a->vm_file && !b->vm_file &&
+	       (a->anon_vma == b->anon_vma || !a->anon_vma || !b->anon_vma);
+}
+
+/* The VMA that stays takes the anon_vma of the one that goes. */
+static void merge_anon_vma(struct vm_area_struct *keep, const struct vm_area_struct *gone)
+{
+	if (!keep->anon_vma && gone->anon_vma)
+		anon_vma_link(keep, gone->anon_vma);
 }
 
 /* Merge vma with its neighbours where they allow it (vma_merge); the VMA
@@ -154,14 +201,16 @@ static struct vm_area_struct *vma_merge_around(struct mm_struct *mm, struct vm_a
 	struct vm_area_struct *prev = vma_prev(vma), *next = vma_next(vma);
 
 	if (can_merge(vma, next)) {
+		merge_anon_vma(vma, next);
 		vma->vm_end = next->vm_end;
 		vma_unlink(mm, next);
-		kmem_cache_free(vma_cachep(), next);
+		vma_free(mm, next);
 	}
 	if (can_merge(prev, vma)) {
+		merge_anon_vma(prev, vma);
 		prev->vm_end = vma->vm_end;
 		vma_unlink(mm, vma);
-		kmem_cache_free(vma_cachep(), vma);
+		vma_free(mm, vma);
 		vma = prev;
 	}
 	return vma;
@@ -177,11 +226,15 @@ static int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_
 	if (!upper)
 		return -ENOMEM;
 	*upper = *vma;
+	upper->anon_vma = 0;
+	mm_inflight_obj(&mm->inflight_vma, upper);
 	memset(&upper->vm_avl, 0, sizeof(upper->vm_avl));
 	upper->vm_start = addr;
 	upper->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	anon_vma_link(upper, vma->anon_vma);
 	vma->vm_end = addr;
 	vma_link(mm, upper);
+	mm_inflight_obj(&mm->inflight_vma, NULL);
 	return 0;
 }
 
@@ -283,7 +336,7 @@ static void remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 	zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
 	vm_stat_account(mm, vma->vm_flags, -(long)vma_pages(vma));
 	vma_unlink(mm, vma);
-	kmem_cache_free(vma_cachep(), vma);
+	vma_free(mm, vma);
 }
 
 /* Unmap [start, start + len): split the VMAs at both ends, remove those
@@ -322,19 +375,23 @@ static int do_munmap(struct mm_struct *mm, uint32_t start, uint32_t len)
 /* The whole address space goes: frames through the list of VMAs, then
  * whatever tables are left. The tree is not kept up on the way (the mm
  * dies with it), so a guest killed in the middle of changing it still
- * exits; the walk is bounded in case the list was cut mid-link. */
+ * exits; the walk is bounded in case the list was cut mid-link. The head
+ * of the list moves past each VMA before it is freed, so an exit that is
+ * itself killed can be run again by the reaper from where it stopped. */
 void exit_mmap(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma = VMA(mm->mmap), *next;
+	struct vm_area_struct *vma, *next;
 	uint32_t guard = mm->mm_avl.count + 2;
 
 	mm_inflight_release(mm);
-	for (; vma && guard--; vma = next) {
+	mm->mmap_cache = 0;
+	for (vma = VMA(mm->mmap); vma && guard--; vma = next) {
 		next = vma_next(vma);
 		zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
-		kmem_cache_free(vma_cachep(), vma);
+		mm->mmap = vma_pa(next);
+		vma_free(mm, vma);
 	}
-	mm->mmap = mm->mmap_cache = 0;
+	mm->mmap = 0;
 	mm->mm_avl.node = mm->mm_avl.count = 0;
 	mm->total_vm = mm->stack_vm = 0;
 	pgd_free(mm);
@@ -398,11 +455,14 @@ static struct vm_area_struct *new_anon_vma(struct mm_struct *mm, uint32_t addr, 
 
 	if (!vma)
 		return NULL;
+	vma->vm_mm = (uint32_t)__pa(mm);
+	mm_inflight_obj(&mm->inflight_vma, vma);
 	vma->vm_start = addr;
 	vma->vm_end = addr + len;
 	vma->vm_flags = vm_flags;
 	vma->vm_pgoff = addr >> PAGE_SHIFT;
 	vma_link(mm, vma);
+	mm_inflight_obj(&mm->inflight_vma, NULL);
 	vm_stat_account(mm, vm_flags, len >> PAGE_SHIFT);
 	return (vm_flags & VM_GROWSDOWN) ? vma : vma_merge_around(mm, vma);
 }
@@ -723,4 +783,108 @@ int mm_madvise(struct mm_struct *mm, uint32_t start, uint32_t len, int advice)
 out:
 	vm_lock_release(&mm->mmap_lock);
 	return err;
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+/*
+ * Share one page table's worth of [addr, end) of vma with the child mm:
+ * each present PTE is copied with its frame's reference and mapcount
+ * raised, and in a private writable mapping loses RW in both (the next
+ * write to it, on either side, is a copy on write). The zero page is
+ * shared without counts. A PTE table the child cannot get fails the
+ * fork with nothing half done but PTEs write-protected.
+ */
+static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src,
+			  struct vm_area_struct *vma, uint32_t addr, uint32_t end)
+{
+	bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+	int member = (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES;
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode);
+	uint64_t spte = pte_lookup(src, addr), dpte = 0;
+	long pages = 0;
+
+	if (!spte)
+		return 0;
+	for (; addr < end; addr += PAGE_SIZE, spte += esz, dpte += dpte ? esz : 0) {
+		pteval_t e = pt_read(spte);
+		struct page *page;
+
+		if (pte_none(e) || !pte_present(e))
+			continue;	/* swap entries come with swap */
+		if (!dpte && !(dpte = pte_alloc_map(dst, addr)))
+			return -ENOMEM;
+		if (cow && (e & _PAGE_RW)) {
+			e &= ~(pteval_t)_PAGE_RW;
+			set_pte(spte, e);
+		}
+		/* the table's count before the PTE appears, as a fault does */
+		pte_table_account(dst, addr, 1);
+		if (is_zero_pfn(pte_pfn(e))) {
+			set_pte(dpte, e);
+			continue;
+		}
+		page = pfn_to_page(pte_pfn(e));
+		mm_inflight_set(dst, INFLIGHT_DUP, pte_pfn(e), 0, addr);
+		get_page(page);
+		__atomic_fetch_add(&page->_mapcount, 1, __ATOMIC_RELAXED);
+		set_pte(dpte, e);
+		mm_inflight_clear(dst);
+		pages++;
+	}
+	dst->rss_stat[member] += pages;
+	return 0;
+}
+
+/* Fork's copy of an address space (Linux's dup_mmap): every VMA but
+ * VM_DONTCOPY ones, on the same anon_vma as the parent's, and its page
+ * tables shared. Shared anonymous memory has no object that a later
+ * fault in the child could find the parent's page in (Linux has shmem),
+ * so it is populated first and every page is shared from the start. */
+int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
+{
+	unsigned span = 1u << pmd_shift((int)vm_boot_block->mode);
+	struct vm_area_struct *vma, *tmp;
+	uint32_t guard = oldmm->mm_avl.count + 2;
+	int err;
+
+	mm->task_size = oldmm->task_size;
+	mm->mmap_base = oldmm->mmap_base;
+	mm->start_brk = oldmm->start_brk;
+	mm->brk = oldmm->brk;
+	mm->start_stack = oldmm->start_stack;
+	mm->stack_rlimit = oldmm->stack_rlimit;
+	mm->map_count_max = oldmm->map_count_max;
+	for (vma = VMA(oldmm->mmap); vma && guard--; vma = vma_next(vma)) {
+		uint32_t a, next;
+
+		if (vma->vm_flags & VM_DONTCOPY)
+			continue;
+		if ((vma->vm_flags & VM_SHARED) && !vma->vm_file)
+			populate_range(oldmm, vma, vma->vm_start, vma->vm_end);
+		tmp = kmem_cache_alloc(vma_cachep(), GFP_KERNEL);
+		if (!tmp)
+			return -ENOMEM;
+		*tmp = *vma;
+		tmp->vm_mm = (uint32_t)__pa(mm);
+		tmp->anon_vma = tmp->anon_vma_next = 0;
+		mm_inflight_obj(&mm->inflight_vma, tmp);
+		memset(&tmp->vm_avl, 0, sizeof(tmp->vm_avl));
+		anon_vma_link(tmp, vma->anon_vma);
+		vma_link(mm, tmp);
+		mm_inflight_obj(&mm->inflight_vma, NULL);
+		vm_stat_account(mm, tmp->vm_flags, vma_pages(tmp));
+		for (a = vma->vm_start; a < vma->vm_end; a = next) {
+			next = (a & ~(span - 1)) + span;
+			if (next > vma->vm_end || next == 0)
+				next = vma->vm_end;
+			err = copy_pte_range(mm, oldmm, vma, a, next);
+			if (err)
+				return err;
+			if (next == vma->vm_end)
+				break;
+		}
+	}
+	mm->hiwater_rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_SHMEMPAGES]);
+	return 0;
 }

@@ -465,12 +465,15 @@ void pgd_free(struct mm_struct *mm)
 {
 	int mode = (int)vm_boot_block->mode;
 	unsigned i, j, nuser = vm_pae() ? 3 : USER_PGD_ENTRIES_I386;
+	uint32_t pgd = mm->pgd;
 
-	if (!mm->pgd)
+	if (!pgd)
 		return;
-	/* Tables an exit left behind (none, when every VMA was unmapped). */
+	/* Tables an exit left behind (none, when every VMA was unmapped).
+	 * Each entry is cleared before its table goes, so an exit killed
+	 * here and run again by the reaper frees each table once. */
 	for (i = 0; i < nuser; i++) {
-		uint64_t slot = mm->pgd + (uint64_t)i * pt_entry_size(mode);
+		uint64_t slot = pgd + (uint64_t)i * pt_entry_size(mode);
 		pteval_t e = pt_read(slot);
 
 		if (!e)
@@ -482,6 +485,7 @@ void pgd_free(struct mm_struct *mm)
 				pteval_t pe = pt_read(pmdt + j * 8);
 
 				if (pe) {
+					set_pmd(pmdt + j * 8, 0);
 					user_table_free(pfn_to_page(pte_pfn(pe)));
 					mm->nr_ptes--;
 				}
@@ -491,10 +495,12 @@ void pgd_free(struct mm_struct *mm)
 		user_table_free(pfn_to_page(pte_pfn(e)));
 		mm->nr_ptes--;
 	}
+	mm->pgd = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (vm_pae()) {
-		kmem_cache_free(__va(vm_kdata->tasks.pgd_cache), __va(mm->pgd));
+		kmem_cache_free(__va(vm_kdata->tasks.pgd_cache), __va(pgd));
 	} else {
-		struct page *pg = virt_to_page(__va(mm->pgd));
+		struct page *pg = virt_to_page(__va(pgd));
 
 		vmap_lock();
 		pfn_list_del(&vm_kdata->tasks.pgd_list, page_to_pfn(pg));
@@ -502,7 +508,6 @@ void pgd_free(struct mm_struct *mm)
 		pg->private = 0;
 		user_table_free(pg);
 	}
-	mm->pgd = 0;
 }
 
 /* i386, vmap_state.lock held: a kernel table behind PDE index went away;

@@ -377,8 +377,7 @@ static void *__slab_alloc(struct kmem_cache *s)
 	return base + off;
 }
 
-#if VM_DEBUG >= 1
-/* Is off on the slab's freelist? The full walk DEBUG affords. */
+/* Is off on the slab's freelist? A walk of at most one slab's objects. */
 static bool on_freelist(const struct kmem_cache *s, struct page *page, uint32_t off)
 {
 	uint8_t *base = page_address(page);
@@ -391,6 +390,7 @@ static bool on_freelist(const struct kmem_cache *s, struct page *page, uint32_t 
 	return false;
 }
 
+#if VM_DEBUG >= 1
 static void check_poison(const struct kmem_cache *s, const uint8_t *obj)
 {
 	uint32_t i;
@@ -564,6 +564,27 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 		return;
 	}
 	slab_free(s, page, obj);
+}
+
+/*
+ * Is obj free (or not an object of s at all)? For the exit of a guest
+ * killed between allocating an object and linking it, or between
+ * unlinking and freeing it: it frees what its note names only if this
+ * says the object is still taken.
+ */
+bool kmem_cache_obj_is_free(struct kmem_cache *s, const void *obj)
+{
+	struct page *page = virt_to_head(obj);
+	bool is_free;
+
+	if (!page)
+		return true;
+	slab_lock(s);
+	is_free = !PageSlab(page) || page->mapping != cache_pa(s) ||
+		  on_freelist(s, page, (uint32_t)((const uint8_t *)obj -
+						  (const uint8_t *)page_address(page)));
+	slab_unlock(s);
+	return is_free;
 }
 
 /* Caller holds slab_mutex. */

@@ -3,18 +3,35 @@
  *
  *   vmrun: vm_task_create   TASK_NEW      a task, an mm with a [stack] VMA (exec)
  *   guest: vm_task_enter    TASK_RUNNING  its host pid, fault handler, TLB
- *   guest: vm_task_exit     TASK_ZOMBIE   every frame, table, VMA freed
- *   vmrun: vm_task_reap     TASK_DEAD     (and exits the task itself if the
- *                                          process died without doing so)
+ *   guest: do_fork          TASK_NEW      a child: a copy-on-write mm, and a
+ *                                         host process that enters it
+ *   guest: vm_task_exit     TASK_ZOMBIE   every frame, table, VMA freed;
+ *                                         children handed to the supervisor
+ *   guest: vm_task_wait     TASK_DEAD     the parent collects its child
+ *   vmrun: vm_task_died     (exits the task itself if the process died
+ *                            without doing so: SIGKILL)
+ *   vmrun: vm_task_reap     TASK_DEAD     the supervisor collects its own
+ *
+ * A forked child's host process is a sibling of its parent's (clone with
+ * CLONE_PARENT): the supervisor is the host parent of every guest, so it
+ * learns of every death, including a SIGKILL from outside, and runs the
+ * exit the dead process could not. Guest parenthood lives in the table
+ * (ppid); a child whose parent is gone belongs to the supervisor (ppid
+ * 0) and is collected as soon as it is a zombie, as init reaps orphans.
  *
  * Guest pids count from 1 in creation order, wrapping at PID_MAX, and are
- * never those of a slot in use. task_table.lock guards slot allocation
- * and state; nothing else is taken under it but the log.
+ * never those of a slot in use. task_table.lock guards slot allocation,
+ * state and parent links; under it nothing else is taken but the log.
+ * Each change under it is a store or two that leave the table whole, so
+ * a holder killed in the middle costs only the count of tasks, which the
+ * next locker recounts.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -31,7 +48,16 @@ static struct task_table *tasks(void)
 
 static void task_lock(void)
 {
-	vm_lock_or_panic(&tasks()->lock, "task_table.lock");
+	struct task_table *tt = tasks();
+	unsigned i, n = 0;
+
+	if (vm_lock_acquire(&tt->lock) != -EOWNERDEAD)
+		return;
+	for (i = 0; i < VM_MAX_TASKS; i++)
+		if (tt->task[i].state != TASK_DEAD)
+			n++;
+	tt->nr_tasks = n;
+	vm_lock_consistent(&tt->lock);
 }
 
 static void task_unlock(void)
@@ -74,12 +100,18 @@ struct task_struct *find_task_by_host_pid(pid_t host_pid)
 
 /* The address space goes: every frame, table and VMA, then the mm. A
  * process that died inside its own fault handler leaves its mmap_lock
- * marked; the mm dies with it, so it is taken either way. */
-static void mm_drop(struct mm_struct *mm)
+ * marked; the mm dies with it, so it is taken either way. An exit killed
+ * half way is run again by the reaper (exit_mmap goes on where it
+ * stopped); t (if any) lets go of the mm just before it is freed. */
+static void mm_drop(struct task_struct *t, struct mm_struct *mm)
 {
 	vm_lock_acquire(&mm->mmap_lock);
 	exit_mmap(mm);
 	vm_lock_release(&mm->mmap_lock);
+	if (t) {
+		__atomic_store_n(&t->mm, 0, __ATOMIC_RELEASE);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
 	kmem_cache_free(__va(tasks()->mm_cache), mm);
 }
 
@@ -106,7 +138,7 @@ static struct mm_struct *mm_alloc(void)
 	r = mm_mmap(mm, STACK_TOP - STACK_INIT_SIZE, STACK_INIT_SIZE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0);
 	if (r < 0) {
-		mm_drop(mm);
+		mm_drop(NULL, mm);
 		return NULL;
 	}
 	return mm;
@@ -114,25 +146,20 @@ static struct mm_struct *mm_alloc(void)
 
 /* ---- the task table ----------------------------------------------------- */
 
-int vm_task_create(const char *comm, int ppid)
+/* A free slot with the next pid, TASK_NEW and no mm yet: the task, or
+ * NULL when the table is full. task_table.lock held. */
+static struct task_struct *task_alloc(const char *comm, int ppid)
 {
 	struct task_table *tt = tasks();
 	struct task_struct *t = NULL;
-	struct mm_struct *mm = mm_alloc();
 	unsigned i;
 	int pid;
 
-	if (!mm)
-		return -ENOMEM;
-	task_lock();
 	for (i = 0; i < VM_MAX_TASKS && !t; i++)
 		if (tt->task[i].state == TASK_DEAD)
 			t = &tt->task[i];
-	if (!t) {
-		task_unlock();
-		mm_drop(mm);
-		return -EAGAIN;
-	}
+	if (!t)
+		return NULL;
 	/* the next pid not in use (the table is smaller than PID_MAX) */
 	do {
 		pid = tt->last_pid = tt->last_pid % (PID_MAX - 1) + 1;
@@ -142,13 +169,39 @@ int vm_task_create(const char *comm, int ppid)
 	t->ppid = ppid;
 	t->start_ns = host_realtime_ns();
 	snprintf(t->comm, sizeof(t->comm), "%s", comm ? comm : "guest");
-	mm->owner = (uint32_t)pid;
-	t->cr3 = mm->pgd;
-	__atomic_store_n(&t->mm, (uint32_t)__pa(mm), __ATOMIC_RELEASE);
+	/* the slot is taken once its state says so */
 	__atomic_store_n(&t->state, TASK_NEW, __ATOMIC_RELEASE);
 	tt->nr_tasks++;
+	return t;
+}
+
+/* Give the slot back (the task holds no mm). task_table.lock held. */
+static void task_free(struct task_struct *t)
+{
+	__atomic_store_n(&t->state, TASK_DEAD, __ATOMIC_RELEASE);
+	memset(t, 0, sizeof(*t));
+	tasks()->nr_tasks--;
+}
+
+int vm_task_create(const char *comm, int ppid)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct task_struct *t;
+
+	if (!mm)
+		return -ENOMEM;
+	task_lock();
+	t = task_alloc(comm, ppid);
+	if (!t) {
+		task_unlock();
+		mm_drop(NULL, mm);
+		return -EAGAIN;
+	}
+	mm->owner = (uint32_t)t->pid;
+	t->cr3 = mm->pgd;
+	__atomic_store_n(&t->mm, (uint32_t)__pa(mm), __ATOMIC_RELEASE);
 	task_unlock();
-	return pid;
+	return t->pid;
 }
 
 int vm_task_enter(int pid)
@@ -204,31 +257,82 @@ void task_after_fork(void)
 	current_mm = NULL;
 }
 
+/*
+ * t's children lose their parent (task_table.lock held): a child fork
+ * left half made (no host process ever entered it: t died inside
+ * do_fork) goes to *orphan for the caller to free; the others pass to
+ * the supervisor, and those already zombies are collected now.
+ */
+static struct task_struct *forget_children(struct task_struct *t)
+{
+	struct task_table *tt = tasks();
+	struct task_struct *half = NULL;
+	unsigned i;
+
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		struct task_struct *c = &tt->task[i];
+
+		if (c->state == TASK_DEAD || c->ppid != t->pid || c == t)
+			continue;
+		if (c->state == TASK_NEW && c->host_pid == 0 && (c->flags & PF_FORKNOEXEC)) {
+			half = c;
+			continue;
+		}
+		c->ppid = 0;
+		if (c->state == TASK_ZOMBIE)
+			task_free(c);
+	}
+	return half;
+}
+
 void vm_task_exit(struct task_struct *t, int status)
 {
+	struct task_struct *half, *parent;
 	struct mm_struct *mm;
 
 	if (!t)
 		return;
 	task_lock();
-	mm = task_mm(t);
 	t->flags |= PF_EXITING;
-	if (mm) {
-		__atomic_store_n(&t->mm, 0, __ATOMIC_RELEASE);
-		t->cr3 = 0;
-		if (mm->hiwater_rss > t->hiwater_rss)
-			t->hiwater_rss = mm->hiwater_rss;
-	}
-	t->exit_code = status;
-	t->state = TASK_ZOMBIE;
+	mm = task_mm(t);
+	if (mm && mm->hiwater_rss > t->hiwater_rss)
+		t->hiwater_rss = mm->hiwater_rss;
+	if (t->state != TASK_ZOMBIE)
+		t->exit_code = status;
+	half = forget_children(t);
 	task_unlock();
-	if (!mm)
-		return;
-	if (t == current) {
-		flush_tlb_all();
-		current_mm = NULL;
+	if (half) {
+		/* at most one: a task forks one child at a time */
+		vm_task_exit(half, SIGKILL);
+		task_lock();
+		if (half->state == TASK_ZOMBIE)
+			task_free(half);
+		task_unlock();
 	}
-	mm_drop(mm);
+	if (mm) {
+		if (t == current) {
+			flush_tlb_all();
+			current_mm = NULL;
+		}
+		mm_drop(t, mm);
+	}
+	task_lock();
+	if (t->state == TASK_DEAD) {
+		task_unlock();
+		return;
+	}
+	t->cr3 = 0;
+	t->state = TASK_ZOMBIE;
+	parent = t->ppid ? find_task_by_pid(t->ppid) : NULL;
+	if (parent && parent->state != TASK_ZOMBIE) {
+		__atomic_fetch_add(&parent->wait_seq, 1, __ATOMIC_RELEASE);
+		host_futex_wake(&parent->wait_seq, 1);
+	} else if (t->flags & PF_FORKNOEXEC) {
+		/* nobody will wait: the supervisor's, collected at once */
+		t->ppid = 0;
+		task_free(t);
+	}
+	task_unlock();
 }
 
 int vm_task_reap(int pid, struct task_struct *out)
@@ -239,13 +343,147 @@ int vm_task_reap(int pid, struct task_struct *out)
 		return -ESRCH;
 	if (t == current)
 		vm_task_leave();
-	if (task_mm(t))
+	if (t->state != TASK_ZOMBIE)
 		vm_task_exit(t, t->exit_code);
 	task_lock();
 	if (out)
 		*out = *t;
-	memset(t, 0, sizeof(*t));
-	tasks()->nr_tasks--;
+	if (t->state != TASK_DEAD)
+		task_free(t);
 	task_unlock();
 	return 0;
+}
+
+struct task_struct *vm_task_died(pid_t host_pid, int wait_status)
+{
+	struct task_struct *t = find_task_by_host_pid(host_pid);
+
+	if (!t)
+		return NULL;		/* exited and collected already */
+	if (WIFSIGNALED(wait_status))
+		t->flags |= PF_SIGNALED;
+	if (t->state != TASK_ZOMBIE)
+		vm_task_exit(t, wait_status);
+	return t->state == TASK_DEAD ? NULL : t;
+}
+
+/* ---- fork and wait ------------------------------------------------------ */
+
+/*
+ * fork(2) for the current task: a child task whose mm is a copy-on-write
+ * copy of ours, and a host process for it. The order keeps a kill at any
+ * point whole: the slot first (so the reaper finds the child's mm from
+ * the moment it exists), then the mm filled under our mmap_lock, our host
+ * mappings made read-only (the child inherits them so, matching its
+ * PTEs), and the host process last, whose pid the host kernel itself
+ * writes into the slot (CLONE_PARENT_SETTID) before either process runs
+ * again: a slot with host_pid 0 never had a process, and the reaper of a
+ * parent killed in here frees it.
+ */
+int do_fork(void)
+{
+	struct task_struct *parent = current, *t;
+	struct mm_struct *oldmm = current_mm, *mm;
+	long host;
+	int err;
+
+	task_lock();
+	t = task_alloc(parent->comm, parent->pid);
+	if (t)
+		t->flags |= PF_FORKNOEXEC;
+	task_unlock();
+	if (!t)
+		return -EAGAIN;
+	mm = kmem_cache_zalloc(__va(tasks()->mm_cache), GFP_KERNEL);
+	if (!mm) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	__atomic_store_n(&t->mm, (uint32_t)__pa(mm), __ATOMIC_RELEASE);
+	vm_lock_init(&mm->mmap_lock);
+	mm->owner = (uint32_t)t->pid;
+	if (pgd_alloc(mm)) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	t->cr3 = mm->pgd;
+	vm_lock_or_panic(&oldmm->mmap_lock, "mmap_lock");
+	err = dup_mmap(mm, oldmm);
+	vm_lock_release(&oldmm->mmap_lock);
+	if (err)
+		goto out_free;
+	tlb_write_protect_all();
+	host = host_clone_sibling(&t->host_pid);
+	if (host < 0) {
+		err = (int)host;
+		goto out_free;
+	}
+	if (host == 0) {
+		/* the child: this process is t from here */
+		vm_lock_after_fork();
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		current = t;
+		current_mm = mm;
+		task_lock();
+		t->state = TASK_RUNNING;
+		task_unlock();
+		return 0;
+	}
+	parent->nr_forks++;
+	return t->pid;
+
+out_free:
+	vm_task_exit(t, 0);
+	task_lock();
+	if (t->state != TASK_DEAD)
+		task_free(t);
+	task_unlock();
+	return err;
+}
+
+int vm_task_wait(int pid, int *status, int options)
+{
+	struct task_table *tt = tasks();
+	struct task_struct *me = current;
+	unsigned i, children = 0;
+
+	task_lock();
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		struct task_struct *c = &tt->task[i];
+		int cpid;
+
+		if (c->state == TASK_DEAD || c->ppid != me->pid || (pid > 0 && c->pid != pid))
+			continue;
+		children++;
+		if (c->state != TASK_ZOMBIE)
+			continue;
+		cpid = c->pid;
+		if (status)
+			*status = c->exit_code;
+		task_free(c);
+		task_unlock();
+		return cpid;
+	}
+	task_unlock();
+	if (!children)
+		return -ECHILD;
+	(void)options;
+	return 0;
+}
+
+int vm_task_kill(int pid, int sig)
+{
+	struct task_struct *t = find_task_by_pid(pid);
+	pid_t host;
+
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	if (!t)
+		return -ESRCH;
+	if (t->state == TASK_ZOMBIE)
+		return 0;		/* Linux: a zombie takes the signal and ignores it */
+	host = __atomic_load_n(&t->host_pid, __ATOMIC_ACQUIRE);
+	if (host <= 0)
+		return -ESRCH;
+	return kill(host, sig) < 0 ? -errno : 0;
 }

@@ -68,29 +68,43 @@ static struct guest *guest_by_host_pid(pid_t pid)
 	return NULL;
 }
 
-/* Wait for any guest; before it is reaped (its pid cannot be reused yet),
- * hand any lock it held to the next owner, then free what it still holds
- * (a guest killed by a signal never ran its exit). */
-static struct guest *reap_one(void)
+static int nr_forked;		/* guests made by vm_fork, reaped here too */
+
+/* Wait for any guest process: vmrun started some, and it is the host
+ * parent of every process they fork (clone with CLONE_PARENT). Before it
+ * is reaped (its pid cannot be reused yet), hand any lock it held to the
+ * next owner; then run the exit a guest killed by a signal never ran.
+ * The guest vmrun started, or NULL for a forked one; 0 in *more when no
+ * process is left. */
+static struct guest *reap_one(bool *more)
 {
 	struct guest *g;
 	siginfo_t si;
 	int status;
 
+	*more = true;
 	for (;;) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0)
 			break;
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			/* ECHILD: nobody left */
+			if (errno != ECHILD)
+				perror("vmrun: wait");
+			*more = false;
 			return NULL;
+		}
 	}
 	vm_lock_mark_dead_owner(si.si_pid);
 	while (waitpid(si.si_pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return NULL;
 	g = guest_by_host_pid(si.si_pid);
-	if (!g)
+	if (!g) {
+		nr_forked++;
+		vm_task_died(si.si_pid, status);
 		return NULL;
+	}
 	g->status = status;
 	g->host_pid = 0;
 	vm_task_exit(find_task_by_pid(g->pid), status);
@@ -134,7 +148,7 @@ int main(int argc, char **argv)
 	unsigned long boot_free;
 	const char *prog;
 	bool keep = false;
-	int opt, code = 0, n = 1, i, left;
+	int opt, code = 0, n = 1, i;
 
 	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -244,13 +258,18 @@ int main(int argc, char **argv)
 		nr_guests++;
 	}
 
-	for (left = nr_guests; left > 0; left--) {
-		struct guest *g = reap_one();
+	/* until every guest and every process they forked is gone */
+	for (;;) {
+		bool more;
 
-		if (!g) {
-			perror("vmrun: wait");
-			code = 1;
+		reap_one(&more);
+		if (!more)
 			break;
+	}
+	for (i = 0; i < nr_guests; i++) {
+		if (guests[i].host_pid) {
+			fprintf(stderr, "vmrun: lost track of pid %d\n", guests[i].pid);
+			code = 1;
 		}
 	}
 	for (i = 0; i < nr_guests; i++) {
@@ -275,6 +294,9 @@ int main(int argc, char **argv)
 			code = c;
 	}
 
+	if (nr_forked)
+		fprintf(stderr, "vmrun: %d forked guest%s reaped\n", nr_forked,
+			nr_forked == 1 ? "" : "s");
 	drain_all_pages();
 	if (vm_self_view(&view) == 0)
 		validate_machine(&view, &rep);

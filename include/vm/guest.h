@@ -47,10 +47,17 @@ void *vm_calloc(size_t n, size_t size);
 void *vm_realloc(void *p, size_t n);
 void  vm_free(void *p);
 
+/* fork: the child is a guest with a copy-on-write copy of the caller's
+ * address space (its host process is the supervisor's child, so vmrun
+ * reaps it whatever happens). waitpid: pid -1 or a child's pid, options
+ * 0 or WNOHANG, status as waitpid gives it; ECHILD when there is no such
+ * child. kill: a signal to a guest by its pid (ESRCH if none). */
 pid_t vm_fork(void);
 pid_t vm_waitpid(pid_t pid, int *status, int options);
 void  vm_exit(int status) __attribute__((noreturn));
 pid_t vm_getpid(void);
+pid_t vm_getppid(void);
+int   vm_kill(pid_t pid, int sig);
 
 /* The /proc/self/pagemap entry of addr: bit 63 present, bit 62 swapped,
  * bits 0-54 the pfn (or swap type in 0-4 and offset in 5-54), bit 55

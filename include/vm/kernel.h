@@ -195,6 +195,8 @@ void kmem_cache_destroy(struct kmem_cache *s);
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp_mask);
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp_mask);
 void kmem_cache_free(struct kmem_cache *s, void *obj);
+/* Is obj free in s (or no object of s)? */
+bool kmem_cache_obj_is_free(struct kmem_cache *s, const void *obj);
 void *kmalloc(size_t size, gfp_t gfp_mask);
 void *kzalloc(size_t size, gfp_t gfp_mask);
 void kfree(const void *obj);
@@ -341,6 +343,76 @@ bool pte_table_account(struct mm_struct *mm, uint32_t addr, int delta);
 int pgd_alloc(struct mm_struct *mm);
 /* Free the directory and any table left below it. */
 void pgd_free(struct mm_struct *mm);
+
+/* ---- fork, wait, exit (fork.c, task.c) --------------------------------- */
+
+/* Copy mm for fork (dup_mmap): a new mm with a copy of every VMA but
+ * VM_DONTCOPY ones, sharing their anon_vmas, and page tables that map
+ * the same frames (refcounts and mapcounts raised), private writable
+ * PTEs write-protected in both. oldmm->mmap_lock held. The new mm or
+ * NULL (ENOMEM: then nothing changed but PTEs write-protected). */
+struct mm_struct *dup_mm(struct mm_struct *oldmm);
+/* fork(2) for the current task: the child's pid in the parent, 0 in the
+ * child (a new host process), or -errno (-EAGAIN: the task table is
+ * full; -ENOMEM: no memory for the child's tables). */
+int do_fork(void);
+/* kill(2) of a guest by pid: 0 or -errno (ESRCH, EINVAL). */
+int vm_task_kill(int pid, int sig);
+/* One look for a zombie child of the current task (pid -1 or a child's):
+ * its pid, having collected it, 0 when children live but none is a
+ * zombie, -ECHILD when there is no such child. The caller sleeps on
+ * current->wait_seq between looks. */
+int vm_task_wait(int pid, int *status, int options);
+/* The supervisor saw host process host_pid die: run the exit its task
+ * did not (a SIGKILL), which also frees a child it left half made. The
+ * task if it stays a zombie for someone to collect, else NULL. */
+struct task_struct *vm_task_died(pid_t host_pid, int wait_status);
+
+/* ---- the zero page and the reverse map (memory.c, rmap.c) ------------- */
+
+/* The frame every untouched private anonymous page reads as. */
+#define ZERO_PFN		((unsigned long)vm_boot_block->zero_pfn)
+static inline bool is_zero_pfn(unsigned long pfn)
+{
+	return pfn == ZERO_PFN;
+}
+
+/* Give vma an anon_vma before its first anonymous page: 0 or -ENOMEM.
+ * mm->mmap_lock held. */
+int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma);
+/* Put vma on the list of anon_vma at pa av (fork, split). */
+void anon_vma_link(struct vm_area_struct *vma, uint32_t av);
+/* Take vma off its anon_vma's list, freeing the anon_vma with the last. */
+void unlink_anon_vma(struct mm_struct *mm, struct vm_area_struct *vma);
+
+/* One PTE that maps a page, as the reverse map finds it. */
+struct rmap_hit {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	uint32_t va;
+	uint64_t pte;			/* pa of the PTE slot */
+};
+/* Call fn for every PTE mapping an anonymous page (mm->mmap_lock of each
+ * hit taken with a trylock: a busy mm is skipped and counted). Returns
+ * the PTEs visited, fn's nonzero result stops the walk. *busy gets the
+ * mms skipped. */
+int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
+		   unsigned *busy);
+/* Linux's page_referenced: the PTEs mapping page with A set, clearing A
+ * and shooting the host mappings down so the next access sets it again.
+ * Takes and drops locks; call it with none held. */
+int page_referenced(struct page *page);
+
+/* ---- TLB shootdown (tlb.c) --------------------------------------------- */
+
+/* Flush ranges from task t's host mappings (DESIGN §7): post them in its
+ * mailbox, signal it, wait for its ack at most timeout_ns. Call it with
+ * no lock held. 0 once flushed (or when t runs no process, or is the
+ * caller, which flushes locally); -ETIMEDOUT when it did not answer: its
+ * frames must stay. */
+int tlb_shootdown(struct task_struct *t, const struct tlb_range *r, unsigned n,
+		  uint64_t timeout_ns);
+#define TLB_SHOOTDOWN_TIMEOUT_NS	(2ull * 1000000000ull)
 
 /* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
 

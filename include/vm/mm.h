@@ -3,7 +3,7 @@
  * the same layout. Links are physical addresses (lowmem, 32 bits).
  *
  * Locks: task_table.lock guards the table's slots (allocation, state
- * changes); mm->mmap_lock guards an mm's VMAs, its page tables and its
+ * changes, parent links); mm->mmap_lock guards an mm's VMAs, its page tables and its
  * counters (Linux's mmap_lock and page_table_lock in one: a guest is one
  * host thread, so the split buys nothing yet). A task's fault counters are
  * written only by the task itself.
@@ -70,8 +70,31 @@ struct vm_area_struct {
 	uint32_t vm_mm;			/* pa of the mm_struct */
 	uint32_t vm_flags;		/* VM_* */
 	uint32_t vm_pgoff;		/* offset in the file, in pages (anon: vm_start >> 12) */
-	uint32_t anon_vma;		/* reverse map of its anonymous pages (fork) */
+	uint32_t anon_vma;		/* pa of the anon_vma its anonymous pages point at */
 	uint32_t vm_file;		/* the mapped file (file mappings) */
+	uint32_t anon_vma_next;		/* pa of the next VMA on the same anon_vma's list */
+};
+
+/*
+ * The reverse map of anonymous pages (rmap.c): one anon_vma per private
+ * anonymous mapping, shared by every copy fork makes of it, with the
+ * list of those VMAs. An anonymous page's mapping is its anon_vma's pa |
+ * PAGE_MAPPING_ANON and its index its va >> 12; the pages a VMA holds
+ * keep the va they were faulted at (there is no mremap), so the PTE that
+ * may map a page in a VMA on the list is at index << 12 in that VMA's mm.
+ * This is Linux's anon_vma as 2.6.7-2.6.33 had it, before anon_vma
+ * chains: chains bound the list walk for servers that fork for ever, a
+ * cost a machine of at most 256 tasks does not have.
+ *
+ * The list is singly linked and changed by single stores (a VMA is
+ * linked at the head once its next is set; unlinked by one store to its
+ * predecessor), so a holder killed mid-change leaves it whole.
+ */
+struct anon_vma {
+	struct vm_lock lock;		/* guards the list */
+	uint32_t head;			/* pa of the first VMA on the list, 0 if none */
+	uint32_t nr_vmas;		/* VMAs on the list: freed when it reaches 0 */
+	uint32_t owner;			/* pa of the mm that made it, or that frees it */
 	uint32_t _pad;
 };
 
@@ -111,7 +134,12 @@ struct mm_struct {
 	uint32_t inflight_va;		/* the va (or first va of the table) it is for */
 	uint16_t inflight_order;	/* a run of 2^order frames */
 	uint16_t inflight_kind;		/* enum mm_inflight_kind */
-	uint32_t _pad;
+	/* A VMA of this mm allocated and not yet linked, or unlinked and
+	 * not yet freed; and an anon_vma this mm made or empties, the same.
+	 * Their pa, 0 when none. */
+	uint32_t inflight_vma;
+	uint32_t inflight_anon_vma;
+	uint32_t inflight_old_pfn;	/* INFLIGHT_COW: the frame being replaced */
 };
 
 enum mm_inflight_kind {
@@ -121,6 +149,10 @@ enum mm_inflight_kind {
 	INFLIGHT_PTE_TABLE,		/* a page table for the PMD slot of inflight_va */
 	INFLIGHT_UNMAP,			/* the PTE at inflight_va is being cleared */
 	INFLIGHT_UNMAPPED,		/* and its mapcount dropped: the reference goes next */
+	INFLIGHT_COW,			/* a copy on write: the new frame at inflight_pfn,
+					 * the one it replaces at inflight_old_pfn */
+	INFLIGHT_DUP,			/* fork: the page at inflight_va is being shared with
+					 * this (the child's) mm */
 };
 
 enum task_state {
@@ -131,11 +163,43 @@ enum task_state {
 };
 
 #define PF_EXITING		0x00000004u	/* exit_mm has run or is running */
+#define PF_FORKNOEXEC		0x00000040u	/* made by fork (not by the supervisor) */
 #define PF_SIGNALED		0x00000400u	/* killed by a signal */
 #define PF_SEGV			0x00000800u	/* the fault handler condemned it */
 
+/*
+ * A task's TLB shootdown mailbox (tlb.c, DESIGN §7). A process that
+ * changed PTEs another task's process may have host mappings for posts
+ * the ranges here, sends it VM_SIG_SHOOTDOWN and waits (holding no lock)
+ * until ack reaches the req it posted. The target's handler takes the
+ * ranges, flushes them (user va below TASK_SIZE, kernel va at or above
+ * PAGE_OFFSET), stores ack and wakes the sender. More ranges than fit
+ * turn into a whole flush (nr = TLB_FLUSH_ALL).
+ */
+#define TLB_MAILBOX_RANGES	16
+#define TLB_FLUSH_ALL		0xffffffffu
+
+struct tlb_range {
+	uint32_t start;			/* va, page aligned */
+	uint32_t len;			/* bytes */
+};
+
+struct tlb_mailbox {
+	struct vm_lock lock;		/* senders post one at a time */
+	uint32_t req;			/* futex: requests posted */
+	uint32_t ack;			/* futex: the last request the target flushed */
+	uint32_t nr;			/* ranges posted and not taken, or TLB_FLUSH_ALL */
+	uint32_t _pad;
+	struct tlb_range range[TLB_MAILBOX_RANGES];
+};
+
 /* A guest. pid is its guest pid (vmdump's PID); host_pid the host process
- * that runs it. cr3 copies mm->pgd so a reader need not follow mm. */
+ * that runs it. cr3 copies mm->pgd so a reader need not follow mm.
+ *
+ * Parent and child: ppid is the guest parent (0: the supervisor, vmrun).
+ * A task that exits becomes a zombie until its parent waits for it, or,
+ * when its parent is the supervisor or gone, until the supervisor reaps
+ * it; a parent that exits hands its children to the supervisor. */
 struct task_struct {
 	uint32_t state;			/* enum task_state */
 	int32_t  pid;			/* guest pid, 1.. */
@@ -151,9 +215,12 @@ struct task_struct {
 	uint64_t hiwater_rss;		/* peak resident pages, kept after exit */
 	uint64_t start_ns;		/* CLOCK_REALTIME when created */
 	char     comm[TASK_COMM_LEN];	/* program name */
-	uint8_t  _reserved[56];		/* room for the shootdown mailbox */
+	uint32_t wait_seq;		/* futex: bumped when a child exits or is reparented */
+	uint32_t nr_forks;		/* children it forked */
+	struct tlb_mailbox tlb;		/* shootdowns sent to it */
+	uint8_t  _reserved[8];
 };
-_Static_assert(sizeof(struct task_struct) == 144, "RAM layout: task_struct");
+_Static_assert(sizeof(struct task_struct) == 256, "RAM layout: task_struct");
 
 struct task_table {
 	struct vm_lock lock;		/* guards slot allocation and state */
@@ -162,7 +229,7 @@ struct task_table {
 	uint32_t mm_cache;		/* pa of the "mm_struct" kmem_cache */
 	uint32_t vma_cache;		/* pa of the "vm_area_struct" kmem_cache */
 	uint32_t pgd_cache;		/* pa of the pae "pgd_cache" (32-byte PDPTs), 0 in i386 */
-	uint32_t _pad;
+	uint32_t anon_vma_cache;	/* pa of the "anon_vma" kmem_cache */
 	/* i386: every user page directory (their frames, through page->lru),
 	 * so the kernel entries they copy can be cleared when a kernel page
 	 * table is freed (Linux's pgd_list). Guarded by vmap_state.lock. */

@@ -68,8 +68,8 @@ enum pageflags {
 	NR_PAGEFLAGS
 };
 
-/* An anonymous frame's mapping is the pa of the mm that faulted it in,
- * tagged in bit 0 as Linux tags anon_vma pointers (PAGE_MAPPING_ANON). */
+/* An anonymous frame's mapping is the pa of its struct anon_vma (mm.h),
+ * tagged in bit 0 as Linux tags it (PAGE_MAPPING_ANON). */
 #define PAGE_MAPPING_ANON	0x1u
 
 #define ZONES_SHIFT	2

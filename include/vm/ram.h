@@ -54,7 +54,7 @@ enum vm_paging_mode {
 };
 
 #define VM_BOOT_MAGIC		"LIBVMRAM"
-#define VM_LAYOUT_VERSION	2
+#define VM_LAYOUT_VERSION	3
 
 /* A memblock.reserved region as it stood when boot handed RAM to the buddy
  * allocator: vmdump shows them, check counts them. */
@@ -97,6 +97,7 @@ struct vm_boot_block {
 	char     name[32];		/* --name, or "" */
 	uint32_t folio_order;		/* anonymous faults map 2^order frames at once (0: one) */
 	uint32_t tlb_entries;		/* host mappings a guest keeps before evicting */
+	uint32_t zero_pfn;		/* the shared zero frame (ZERO_PAGE), a memblock region */
 };
 
 #define VM_BOOT_BLOCK_SIZE	PAGE_SIZE

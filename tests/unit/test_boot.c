@@ -19,10 +19,15 @@ static void test_boot_block_and_memblock(void **state)
 	assert_memory_equal(vm_boot_block->magic, VM_BOOT_MAGIC, 8);
 	assert_int_equal(vm_boot_block->nr_pages, 8192);
 	assert_int_equal(vm_boot_block->mode, VM_MODE_PAE);
-	/* boot block, mem_map, kernel data, log, swapper_pg_dir (PAE: pgd + pmd) */
-	assert_int_equal(vm_boot_block->nr_memblock, 5);
+	/* boot block, mem_map, kernel data, log, swapper_pg_dir (PAE: pgd +
+	 * pmd), the zero page */
+	assert_int_equal(vm_boot_block->nr_memblock, 6);
 	assert_string_equal(vm_boot_block->memblock[1].name, "mem_map");
 	assert_int_equal(vm_boot_block->memblock[4].nr_pages, 2);
+	assert_string_equal(vm_boot_block->memblock[5].name, "zero page");
+	assert_int_equal(vm_boot_block->memblock[5].base_pfn, vm_boot_block->zero_pfn);
+	for (uint32_t i = 0; i < PAGE_SIZE; i++)
+		assert_int_equal(((unsigned char *)__va((uint64_t)vm_boot_block->zero_pfn << PAGE_SHIFT))[i], 0);
 	for (uint32_t i = 0; i < vm_boot_block->nr_memblock; i++)
 		sum += vm_boot_block->memblock[i].nr_pages;
 	assert_int_equal(sum, vm_boot_block->reserved_pages);

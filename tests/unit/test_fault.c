@@ -101,13 +101,16 @@ static bool frame_is_zero(struct page *page)
 	return zero;
 }
 
-/* An anonymous page as do_anonymous_page leaves it: this mm's, at its va,
- * mapped once, held once. */
+/* An anonymous page as do_anonymous_page leaves it: on its VMA's
+ * anon_vma, at its va, mapped once, held once. */
 static void assert_anon_page(struct mm_struct *mm, uint32_t addr)
 {
 	struct page *page = page_at(mm, addr);
+	struct vm_area_struct *vma = find_vma(mm, addr);
 
-	assert_int_equal(page->mapping, (uint32_t)__pa(mm) | PAGE_MAPPING_ANON);
+	assert_non_null(vma);
+	assert_int_not_equal(vma->anon_vma, 0);
+	assert_int_equal(page->mapping, vma->anon_vma | PAGE_MAPPING_ANON);
 	assert_int_equal(page->index, addr >> PAGE_SHIFT);
 	assert_int_equal(page->_mapcount, 0);
 	assert_int_equal(page_ref_count(page), 1);
@@ -117,9 +120,9 @@ static void assert_anon_page(struct mm_struct *mm, uint32_t addr)
 
 /* ---- demand zero and the A/D bits ---------------------------------------- */
 
-/* A read maps a zeroed page present, user and young but neither writable
- * nor dirty, so the first write faults again; that write sets RW and D on
- * the same frame (the page is this mm's alone: reused, not copied). */
+/* A read of an untouched page maps the zero page: present, user and
+ * young but neither writable nor dirty, holding no frame of its own; the
+ * first write faults again and gets a zeroed frame with RW and D. */
 static void test_read_then_write_fault(void **state)
 {
 	struct test_machine tm;
@@ -148,10 +151,10 @@ static void test_read_then_write_fault(void **state)
 	assert_int_equal(!!(e & _PAGE_NX), vm_pae());	/* not an exec VMA */
 	pfn = pte_pfn(e);
 	assert_int_equal(fill.pfn, pfn);
-	assert_anon_page(mm, X + P);
+	assert_int_equal(pfn, ZERO_PFN);
 	assert_true(frame_is_zero(pfn_to_page(pfn)));
-	assert_int_equal(rss(mm), 1);
-	assert_int_equal(global_node_page_state(NR_ANON_MAPPED), 1);
+	assert_int_equal(rss(mm), 0);
+	assert_int_equal(global_node_page_state(NR_ANON_MAPPED), 0);
 	assert_int_equal(mm->nr_ptes, vm_pae() ? 2 : 1);
 	assert_int_equal(pte_at(mm, X), 0);		/* the neighbours untouched */
 	assert_int_equal(pte_at(mm, X + 2 * P), 0);
@@ -160,13 +163,17 @@ static void test_read_then_write_fault(void **state)
 	/* the write: the host reports it as a protection fault */
 	assert_int_equal(fault(mm, X + P + 0x20, WRITE_PROT, &fill), VM_FAULT_OK);
 	e = pte_at(mm, X + P);
-	assert_int_equal(pte_pfn(e), pfn);
+	assert_int_not_equal(pte_pfn(e), ZERO_PFN);
+	assert_int_equal(fill.pfn, pte_pfn(e));
+	assert_anon_page(mm, X + P);
+	assert_true(frame_is_zero(pfn_to_page(pte_pfn(e))));
+	assert_int_equal(rss(mm), 1);
+	assert_int_equal(global_node_page_state(NR_ANON_MAPPED), 1);
 	assert_true(pte_present(e) && pte_user(e) && pte_young(e));
 	assert_true(pte_write(e));
 	assert_true(pte_dirty(e));
 	assert_int_equal(fill.va, X + P);
 	assert_int_equal(fill.npages, 1);
-	assert_int_equal(fill.pfn, pfn);
 	assert_true(fill.writable);
 	assert_false(fill.tlb_miss);
 	assert_anon_page(mm, X + P);
@@ -213,12 +220,14 @@ static void test_write_to_shared_frame_copies(void **state)
 	boot(&tm, state);
 	pid = test_new_task(&mm);
 	map(mm, X, 2 * P, RW);
-	assert_int_equal(fault(mm, X, READ, &fill), VM_FAULT_OK);
+	assert_int_equal(fault(mm, X, WRITE, &fill), VM_FAULT_OK);
 	old = page_at(mm, X);
 	k = kmap(old);
 	memset(k, 0x5a, PAGE_SIZE);
 	kunmap(old);
-	get_page(old);			/* a second holder: no reuse */
+	/* read-only, as fork leaves it, and a second holder: no reuse */
+	set_pte(pte_lookup(mm, X), pte_at(mm, X) & ~(pteval_t)_PAGE_RW);
+	get_page(old);
 	assert_int_equal(fault(mm, X + 8, WRITE_PROT, &fill), VM_FAULT_OK);
 	new = page_at(mm, X);
 	assert_ptr_not_equal(new, old);
@@ -287,26 +296,25 @@ static void test_fault_maps_aligned_16_page_run(void **state)
 	assert_true(fill.writable);
 	assert_int_equal(rss(mm), 16);
 
-	/* the first half: a read maps its own run, read-only */
+	/* the first half: a read maps the zero page there, one page */
 	assert_int_equal(fault(mm, X + 15 * P, READ, &fill), VM_FAULT_OK);
-	assert_int_equal(fill.va, X);
-	assert_int_equal(fill.npages, 16);
+	assert_int_equal(fill.va, X + 15 * P);
+	assert_int_equal(fill.npages, 1);
+	assert_int_equal(fill.pfn, ZERO_PFN);
 	assert_false(fill.writable);
-	for (i = 0; i < 16; i++) {
-		pteval_t e = pte_at(mm, X + i * P);
-
-		assert_true(pte_present(e) && pte_young(e));
-		assert_false(pte_write(e) || pte_dirty(e));
-		assert_int_equal(pte_pfn(e), fill.pfn + i);
-	}
-	assert_int_equal(rss(mm), 32);
-	/* a write to one page of a read-only run upgrades that page alone */
-	assert_int_equal(fault(mm, X + 3 * P, WRITE_PROT, &fill), VM_FAULT_OK);
+	assert_int_equal(rss(mm), 16);
+	/* a PTE in use in the run: a write next to it maps one page */
+	assert_int_equal(fault(mm, X + 3 * P, WRITE, &fill), VM_FAULT_OK);
 	assert_int_equal(fill.va, X + 3 * P);
 	assert_int_equal(fill.npages, 1);
 	assert_true(fill.writable);
-	assert_true(pte_write(pte_at(mm, X + 3 * P)));
-	assert_false(pte_write(pte_at(mm, X + 4 * P)));
+	assert_int_equal(rss(mm), 17);
+	/* and a write to the zero page gives it a frame of its own */
+	assert_int_equal(fault(mm, X + 15 * P, WRITE_PROT, &fill), VM_FAULT_OK);
+	assert_int_not_equal(fill.pfn, ZERO_PFN);
+	assert_anon_page(mm, X + 15 * P);
+	assert_true(frame_is_zero(pfn_to_page(fill.pfn)));
+	assert_int_equal(rss(mm), 18);
 	assert_machine_valid();
 	end_case(&tm, pid);
 }
@@ -366,7 +374,7 @@ static void test_fault_maps_one_page_when_run_does_not_fit(void **state)
 	assert_int_equal(fault(mm, z + 6 * P, WRITE, &fill), VM_FAULT_OK);
 	assert_true(fill.tlb_miss);
 	assert_int_equal(fill.npages, 1);
-	assert_int_equal(rss(mm), 17 + 1 + 16);
+	assert_int_equal(rss(mm), 17 + 16);	/* the read-only VMA's page is the zero page */
 	end_case(&tm, pid);
 }
 
@@ -501,7 +509,7 @@ static void test_present_young_pte_is_tlb_miss(void **state)
 	assert_int_equal(fill.va, X);
 	assert_int_equal(fill.npages, 1);
 	assert_false(fill.writable);
-	assert_int_equal(rss(mm), 1);
+	assert_int_equal(rss(mm), 0);		/* the zero page */
 
 	/* aged: A cleared (and the host mapping flushed) */
 	pte = pte_lookup(mm, X);
@@ -530,7 +538,7 @@ static void test_present_young_pte_is_tlb_miss(void **state)
 	assert_false(fill.tlb_miss);
 	assert_true(fill.writable);
 	assert_true(pte_dirty(pt_read(pte)));
-	assert_int_equal(pte_pfn(pt_read(pte)), pfn);
+	assert_int_not_equal(pte_pfn(pt_read(pte)), pfn);	/* no longer the zero page */
 	assert_int_equal(rss(mm), 1);
 	end_case(&tm, pid);
 }
@@ -565,7 +573,7 @@ static void test_highmem_frame_reads_zero(void **state)
 
 	pid = test_new_task(&mm);
 	map(mm, X, 4 * P, RW);
-	assert_int_equal(fault(mm, X + 2 * P, READ, &fill), VM_FAULT_OK);
+	assert_int_equal(fault(mm, X + 2 * P, WRITE, &fill), VM_FAULT_OK);
 	page = pfn_to_page(fill.pfn);
 	assert_true(PageHighMem(page));
 	assert_null(page_address(page));

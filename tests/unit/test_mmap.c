@@ -969,8 +969,13 @@ static void test_madvise_dontneed_frees_pages_keeps_vma(void **state)
 	assert_vma(mm, X, X + 4 * P);
 	assert_int_equal(map_count(mm), 2);
 	check_vmas(mm);
+	/* a read of the dropped page: the zero page, no frame of its own */
 	assert_int_equal(fault(mm, X + P, 0), VM_FAULT_OK);
+	assert_int_equal(rss(mm), 2);
+	assert_int_equal(pte_pfn(pt_read(pte_lookup(mm, X + P))), ZERO_PFN);
+	assert_int_equal(fault(mm, X + P, X86_PF_WRITE), VM_FAULT_OK);
 	assert_int_equal(rss(mm), 3);
+	assert_int_not_equal(pte_pfn(pt_read(pte_lookup(mm, X + P))), ZERO_PFN);
 	assert_int_equal(advise(mm, X, 4 * P, MADV_DONTNEED), 0);
 	assert_int_equal(rss(mm), 0);
 	assert_int_equal(mm->nr_ptes, 0);

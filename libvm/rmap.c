@@ -1,0 +1,361 @@
+/* rmap.c - the reverse map of anonymous pages: from a frame to every PTE
+ * that maps it, which aging (page_referenced), swap-out and vmdump's page
+ * view need. The structure is drawn in include/vm/mm.h (struct anon_vma):
+ * one anon_vma per private anonymous mapping, shared by the copies fork
+ * makes, listing their VMAs. A page names its anon_vma and its va, so the
+ * PTEs that may map it are those at that va in the mms of the VMAs on the
+ * list; the walk checks each.
+ *
+ *   page->mapping --> anon_vma { head } --> VMA (parent) --> VMA (child) --> 0
+ *                                           vm_mm, va = page->index << 12
+ *
+ * Locks (internal.h): the anon_vma lock is below the mm lock. A walker
+ * that starts from a page holds no mm lock, so it may only try the mm
+ * lock of each VMA it finds (as Linux's rmap once did with mmap_sem): a
+ * busy mm is skipped and counted, and aging treats it as referenced.
+ *
+ * Kills. The list changes by single stores (a VMA is linked at the head
+ * once its own next is set; unlinked by one store to its predecessor),
+ * so a holder killed in the middle leaves it whole but nr_vmas maybe one
+ * off, which the next locker recounts. An anon_vma made or emptied is
+ * noted in the mm (inflight_anon_vma) until it is linked or freed.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define ANON_VMA_WALK_MAX	(VM_MAX_TASKS * 4096u)
+
+static inline struct kmem_cache *anon_vma_cachep(void)
+{
+	return __va(vm_kdata->tasks.anon_vma_cache);
+}
+
+static inline struct anon_vma *AV(uint32_t pa)
+{
+	return pa ? (struct anon_vma *)__va(pa) : NULL;
+}
+
+static inline struct vm_area_struct *VMA(uint32_t pa)
+{
+	return pa ? (struct vm_area_struct *)__va(pa) : NULL;
+}
+
+/* The list is whole at every instruction; only the count can be off. */
+static void anon_vma_recount(struct anon_vma *av)
+{
+	uint32_t pa, n = 0;
+
+	for (pa = av->head; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->anon_vma_next)
+		n++;
+	av->nr_vmas = n;
+}
+
+static void anon_vma_lock(struct anon_vma *av)
+{
+	if (vm_lock_acquire(&av->lock) == -EOWNERDEAD) {
+		anon_vma_recount(av);
+		vm_lock_consistent(&av->lock);
+	}
+}
+
+static void anon_vma_unlock(struct anon_vma *av)
+{
+	vm_lock_release(&av->lock);
+}
+
+int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct anon_vma *av;
+
+	if (vma->anon_vma)
+		return 0;
+	av = kmem_cache_zalloc(anon_vma_cachep(), GFP_KERNEL);
+	if (!av)
+		return -ENOMEM;
+	av->owner = (uint32_t)__pa(mm);
+	mm_inflight_obj(&mm->inflight_anon_vma, av);
+	vm_lock_init(&av->lock);
+	vma->anon_vma_next = 0;
+	av->head = (uint32_t)__pa(vma);
+	av->nr_vmas = 1;
+	__atomic_store_n(&vma->anon_vma, (uint32_t)__pa(av), __ATOMIC_RELEASE);
+	mm_inflight_obj(&mm->inflight_anon_vma, NULL);
+	return 0;
+}
+
+void anon_vma_link(struct vm_area_struct *vma, uint32_t pa)
+{
+	struct anon_vma *av = AV(pa);
+
+	if (!av)
+		return;
+	anon_vma_lock(av);
+	vma->anon_vma = pa;
+	vma->anon_vma_next = av->head;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	av->head = (uint32_t)__pa(vma);
+	av->nr_vmas++;
+	anon_vma_unlock(av);
+}
+
+void unlink_anon_vma(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct anon_vma *av = AV(vma->anon_vma);
+	uint32_t pa = (uint32_t)__pa(vma), *link, n = 0;
+	bool last;
+
+	if (!av)
+		return;
+	anon_vma_lock(av);
+	for (link = &av->head; *link && *link != pa && n < ANON_VMA_WALK_MAX;
+	     link = &VMA(*link)->anon_vma_next, n++)
+		;
+	if (*link == pa) {
+		*link = vma->anon_vma_next;
+		av->nr_vmas--;
+	}
+	last = av->head == 0;
+	if (last) {
+		/* nobody can find it any more: this mm frees it */
+		av->owner = (uint32_t)__pa(mm);
+		mm_inflight_obj(&mm->inflight_anon_vma, av);
+	}
+	anon_vma_unlock(av);
+	vma->anon_vma = 0;
+	vma->anon_vma_next = 0;
+	if (last) {
+		kmem_cache_free(anon_vma_cachep(), av);
+		mm_inflight_obj(&mm->inflight_anon_vma, NULL);
+	}
+}
+
+/* An anon_vma the dead owner made and never linked, or emptied and never
+ * freed: free it if it is still taken, still this mm's, and no VMA of
+ * this mm points at it. */
+void anon_vma_inflight_release(struct mm_struct *mm)
+{
+	uint32_t pa = mm->inflight_anon_vma, vpa, n = 0;
+	struct anon_vma *av = AV(pa);
+
+	if (!av)
+		return;
+	mm->inflight_anon_vma = 0;
+	if (kmem_cache_obj_is_free(anon_vma_cachep(), av) || av->owner != (uint32_t)__pa(mm))
+		return;
+	for (vpa = mm->mmap; vpa && n++ < mm->mm_avl.count + 2; vpa = VMA(vpa)->vm_next)
+		if (VMA(vpa)->anon_vma == pa)
+			return;		/* linked: the exit's unlink frees it */
+	if (av->head)
+		return;			/* another mm's VMAs still use it */
+	kmem_cache_free(anon_vma_cachep(), av);
+}
+
+/* ---- walking ------------------------------------------------------------ */
+
+int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
+		   unsigned *busy)
+{
+	uint32_t mapping = __atomic_load_n(&page->mapping, __ATOMIC_ACQUIRE), pa, n = 0;
+	uint32_t va = page->index << PAGE_SHIFT;
+	unsigned long pfn = page_to_pfn(page);
+	struct anon_vma *av;
+	int hits = 0;
+
+	if (busy)
+		*busy = 0;
+	if (!(mapping & PAGE_MAPPING_ANON) || page->_mapcount < 0)
+		return 0;
+	av = AV(mapping & ~PAGE_MAPPING_ANON);
+	anon_vma_lock(av);
+	for (pa = av->head; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->anon_vma_next, n++) {
+		struct vm_area_struct *vma = VMA(pa);
+		struct mm_struct *mm = __va(vma->vm_mm);
+		struct rmap_hit hit;
+		pteval_t e;
+		int r;
+
+		if (va < vma->vm_start || va >= vma->vm_end)
+			continue;
+		if (vm_lock_trylock(&mm->mmap_lock) != 0) {
+			if (busy)
+				(*busy)++;
+			continue;
+		}
+		hit.mm = mm;
+		hit.vma = vma;
+		hit.va = va;
+		hit.pte = pte_lookup(mm, va);
+		e = hit.pte ? pt_read(hit.pte) : 0;
+		r = 0;
+		if (pte_present(e) && pte_pfn(e) == pfn) {
+			hits++;
+			r = fn(&hit, arg);
+		}
+		vm_lock_release(&mm->mmap_lock);
+		if (r)
+			break;
+	}
+	anon_vma_unlock(av);
+	return hits;
+}
+
+/* ---- aging -------------------------------------------------------------- */
+
+struct referenced {
+	int young;
+	unsigned nr;
+	int32_t pid[VM_MAX_TASKS];	/* owners whose host mappings must go */
+};
+
+static int referenced_one(const struct rmap_hit *h, void *arg)
+{
+	struct referenced *r = arg;
+	pteval_t e = pt_read(h->pte);
+	unsigned i;
+
+	if (!pte_young(e))
+		return 0;
+	r->young++;
+	set_pte(h->pte, e & ~(pteval_t)_PAGE_ACCESSED);
+	for (i = 0; i < r->nr; i++)
+		if (r->pid[i] == (int32_t)h->mm->owner)
+			return 0;
+	if (r->nr < VM_MAX_TASKS)
+		r->pid[r->nr++] = (int32_t)h->mm->owner;
+	return 0;
+}
+
+/*
+ * Which mappings used the page since the last look: each PTE with A set
+ * counts, loses A, and its mm's process loses its host mapping of the
+ * page (DESIGN §7: A is only ever set by a fault, so the next access must
+ * fault). The shootdowns go after every lock is dropped. A busy mm counts
+ * as a reference: it is using its memory right now.
+ */
+int page_referenced(struct page *page)
+{
+	static __thread struct referenced r;
+	uint32_t va = page->index << PAGE_SHIFT;
+	struct tlb_range range = { va, PAGE_SIZE };
+	unsigned busy, i;
+
+	r.young = 0;
+	r.nr = 0;
+	rmap_walk_anon(page, referenced_one, &r, &busy);
+	for (i = 0; i < r.nr; i++) {
+		struct task_struct *t = find_task_by_pid(r.pid[i]);
+
+		if (t)
+			tlb_shootdown(t, &range, 1, TLB_SHOOTDOWN_TIMEOUT_NS);
+	}
+	return r.young + (int)busy;
+}
+
+/* ---- repair after a kill ------------------------------------------------ */
+
+struct mm_set {
+	unsigned n;
+	struct mm_struct *mm[VM_MAX_TASKS + 1];
+};
+
+/* The mms with a VMA on av's list that covers va. */
+static void collect_mms(struct anon_vma *av, uint32_t va, struct mm_set *s)
+{
+	uint32_t pa, n = 0;
+	unsigned i;
+
+	s->n = 0;
+	anon_vma_lock(av);
+	for (pa = av->head; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->anon_vma_next, n++) {
+		struct vm_area_struct *vma = VMA(pa);
+		struct mm_struct *mm = __va(vma->vm_mm);
+
+		if (va < vma->vm_start || va >= vma->vm_end)
+			continue;
+		for (i = 0; i < s->n && s->mm[i] != mm; i++)
+			;
+		if (i == s->n && s->n < VM_MAX_TASKS + 1)
+			s->mm[s->n++] = mm;
+	}
+	anon_vma_unlock(av);
+}
+
+static bool same_set(const struct mm_set *a, const struct mm_set *b)
+{
+	unsigned i, j;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n && b->mm[j] != a->mm[i]; j++)
+			;
+		if (j == b->n)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A guest killed while it changed an anonymous page's counters (an
+ * unmap, a copy on write, a fork) leaves them one off, and which way
+ * cannot be told from the note: with several mappers a dropped reference
+ * does not free the page. So count instead: with the mm lock of every mm
+ * that may map the page held (so no fork adds a mapper and nobody is
+ * half way through changing its own PTE), the PTEs that map it are the
+ * truth, and mapcount and refcount are set from them; no PTE left means
+ * the page is freed. The caller holds dead->mmap_lock (the exit of the
+ * killed guest's mm). A page that went back to the allocator and on to
+ * another use is left alone.
+ */
+void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va)
+{
+	static struct mm_set s, again;
+	struct page *page = pfn_to_page(pfn);
+	uint32_t mapping = __atomic_load_n(&page->mapping, __ATOMIC_ACQUIRE);
+	struct anon_vma *av;
+	unsigned i, tries;
+	int n;
+
+	if (!(mapping & PAGE_MAPPING_ANON) || page->index != va >> PAGE_SHIFT ||
+	    page_ref_count(page) <= 0)
+		return;
+	av = AV(mapping & ~PAGE_MAPPING_ANON);
+	for (tries = 0;; tries++) {
+		collect_mms(av, va, &s);
+		for (i = 0; i < s.n; i++)
+			if (s.mm[i] != dead && vm_lock_acquire(&s.mm[i]->mmap_lock) == -EOWNERDEAD)
+				vm_lock_consistent(&s.mm[i]->mmap_lock);
+		collect_mms(av, va, &again);
+		if (same_set(&s, &again) || tries == 16)
+			break;
+		for (i = 0; i < s.n; i++)
+			if (s.mm[i] != dead)
+				vm_lock_release(&s.mm[i]->mmap_lock);
+	}
+	if (page->mapping == mapping && page_ref_count(page) > 0) {
+		n = 0;
+		for (i = 0; i < s.n; i++) {
+			uint64_t pte = pte_lookup(s.mm[i], va);
+			pteval_t e = pte ? pt_read(pte) : 0;
+
+			if (pte_present(e) && pte_pfn(e) == pfn)
+				n++;
+		}
+		if (n != page->_mapcount + 1 || n != page_ref_count(page))
+			printk("rmap: pfn %#lx: mapcount %d refcount %d after a kill, %d PTEs: recounted",
+			       pfn, page->_mapcount + 1, page_ref_count(page), n);
+		if (n) {
+			page->_mapcount = n - 1;
+			__atomic_store_n(&page->_refcount, n, __ATOMIC_RELEASE);
+		} else {
+			page->_mapcount = -1;
+			page->mapping = 0;
+			__atomic_store_n(&page->_refcount, 1, __ATOMIC_RELEASE);
+			put_page(page);
+		}
+	}
+	for (i = 0; i < s.n; i++)
+		if (s.mm[i] != dead)
+			vm_lock_release(&s.mm[i]->mmap_lock);
+}
