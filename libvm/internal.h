@@ -3,11 +3,18 @@
  *
  * Lock order (outer first), as DESIGN §8 fixes it; take them only downward:
  *
+ *   task_table.lock              (task.c: slots, states, parent links;
+ *                                 nothing below is taken under it but the log)
  *   slab_state.slab_mutex        (slab.c: the list of caches)
  *     vmap_state.lock            (vmalloc.c: areas, swapper_pg_dir entries)
- *       mm lock                  (per mm: VMAs, page tables)
+ *       task_table.pgd_lock      (pgtable.c: i386 pgd_list)
+ *       mm lock                  (per mm: VMAs, page tables; the exit of a
+ *                                 killed guest takes the locks of every mm
+ *                                 mapping a page it recounts, holding its own:
+ *                                 only the supervisor does that, one at a time)
  *         page lock              (PG_locked)
- *           anon_vma / i_mmap lock
+ *           anon_vma / i_mmap lock (rmap.c; a walker coming from a page
+ *                                 holds it and only tries the mm locks)
  *             page-table lock
  *               kmem_cache.lock  (slab.c: one cache's slabs)
  *                 LRU lock

@@ -214,6 +214,7 @@ uint64_t pte_offset_kernel(uint64_t pmd, uint32_t addr)
 /* ---- swapper_pg_dir ---------------------------------------------------- */
 
 static void pgd_list_clear(unsigned index, pteval_t old);
+static bool pgd_on_list(uint32_t pfn);
 
 /*
  * A kernel page table's struct page counts its entries in use in
@@ -342,6 +343,34 @@ static void vmap_lock(void)
 	vm_lock_or_panic(&vm_kdata->vmap.lock, "vmap_state.lock");
 }
 
+/* i386 pgd_list's lock. Fork and exit take it, and a guest can be killed
+ * there: the next locker then rebuilds the list from the directories the
+ * tasks' mms hold (a directory is in an mm from its allocation to its
+ * free, so the list it rebuilds is the one a finished change leaves). */
+static void pgd_lock(void)
+{
+	struct task_table *tt = &vm_kdata->tasks;
+	unsigned i;
+
+	if (vm_lock_acquire(&tt->pgd_lock) != -EOWNERDEAD)
+		return;
+	pfn_list_init(&tt->pgd_list);
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		struct mm_struct *mm = task_mm(&tt->task[i]);
+
+		if (tt->task[i].state != TASK_DEAD && mm && mm->pgd &&
+		    !pgd_on_list(mm->pgd >> PAGE_SHIFT))
+			pfn_list_add(&tt->pgd_list, mm->pgd >> PAGE_SHIFT);
+	}
+	printk("pgd_list: its holder died; rebuilt from the tasks' directories");
+	vm_lock_consistent(&tt->pgd_lock);
+}
+
+static void pgd_unlock(void)
+{
+	vm_lock_release(&vm_kdata->tasks.pgd_lock);
+}
+
 int kernel_map_page(uint32_t kva, unsigned long pfn, bool writable)
 {
 	int err;
@@ -450,14 +479,15 @@ int pgd_alloc(struct mm_struct *mm)
 	if (!pg)
 		return -ENOMEM;
 	dir = page_address(pg);
+	mm->pgd = (uint32_t)__pa(dir);
 	/* clone_pgd_range: the kernel's entries as they stand, and onto
 	 * pgd_list so later frees of kernel tables reach this copy. */
-	vmap_lock();
+	pgd_lock();
 	memcpy(dir + USER_PGD_ENTRIES_I386, (uint32_t *)__va(swapper_pg_dir()) + USER_PGD_ENTRIES_I386,
 	       (PTRS_PER_PGD_I386 - USER_PGD_ENTRIES_I386) * 4);
-	pfn_list_add(&tt->pgd_list, page_to_pfn(pg));
-	vm_lock_release(&vm_kdata->vmap.lock);
-	mm->pgd = (uint32_t)__pa(dir);
+	if (!pgd_on_list(page_to_pfn(pg)))
+		pfn_list_add(&tt->pgd_list, page_to_pfn(pg));
+	pgd_unlock();
 	return 0;
 }
 
@@ -495,16 +525,21 @@ void pgd_free(struct mm_struct *mm)
 		user_table_free(pfn_to_page(pte_pfn(e)));
 		mm->nr_ptes--;
 	}
-	mm->pgd = 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (vm_pae()) {
+		mm->pgd = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		kmem_cache_free(__va(vm_kdata->tasks.pgd_cache), __va(pgd));
 	} else {
 		struct page *pg = virt_to_page(__va(pgd));
 
-		vmap_lock();
-		pfn_list_del(&vm_kdata->tasks.pgd_list, page_to_pfn(pg));
-		vm_lock_release(&vm_kdata->vmap.lock);
+		/* off the list while the mm still names it (an exit run
+		 * again finds it off already) */
+		pgd_lock();
+		if (pgd_on_list(page_to_pfn(pg)))
+			pfn_list_del(&vm_kdata->tasks.pgd_list, page_to_pfn(pg));
+		pgd_unlock();
+		mm->pgd = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		pg->private = 0;
 		user_table_free(pg);
 	}
@@ -516,12 +551,26 @@ static void pgd_list_clear(unsigned index, pteval_t old)
 {
 	uint32_t pfn;
 
+	pgd_lock();
 	for (pfn = vm_kdata->tasks.pgd_list.next; pfn != PFN_NIL; pfn = pfn_to_page(pfn)->lru.next) {
 		uint32_t *dir = __va((uint64_t)pfn << PAGE_SHIFT);
 
 		if (dir[index] == (uint32_t)old)
 			__atomic_store_n(&dir[index], 0, __ATOMIC_RELEASE);
 	}
+	pgd_unlock();
+}
+
+/* Is the directory at pfn on pgd_list? (at most one per task) */
+static bool pgd_on_list(uint32_t pfn)
+{
+	uint32_t p, n = 0;
+
+	for (p = vm_kdata->tasks.pgd_list.next; p != PFN_NIL && n++ <= VM_MAX_TASKS + 1;
+	     p = pfn_to_page(p)->lru.next)
+		if (p == pfn)
+			return true;
+	return false;
 }
 
 /* i386 vmalloc_fault's half: copy the kernel PDE for kva into this

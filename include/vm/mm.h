@@ -232,8 +232,11 @@ struct task_table {
 	uint32_t anon_vma_cache;	/* pa of the "anon_vma" kmem_cache */
 	/* i386: every user page directory (their frames, through page->lru),
 	 * so the kernel entries they copy can be cleared when a kernel page
-	 * table is freed (Linux's pgd_list). Guarded by vmap_state.lock. */
+	 * table is freed (Linux's pgd_list). Guarded by pgd_lock (below
+	 * vmap_state.lock, as Linux's pgd_lock): a holder killed mid-change
+	 * leaves it rebuilt from the tasks' directories by the next locker. */
 	struct pfn_list pgd_list;
+	struct vm_lock pgd_lock;
 	struct task_struct task[VM_MAX_TASKS];
 };
 
