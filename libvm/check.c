@@ -119,6 +119,38 @@ int vm_self_view(struct vm_view *v)
 			    (uint64_t)vm_boot_block->max_low_pfn << PAGE_SHIFT, err, sizeof(err));
 }
 
+/* The zero page: a lowmem frame boot reserved on its own, which every
+ * untouched private page reads through, so a single byte written to it
+ * would show in every guest. Its PTEs are checked with each mm. */
+static void check_zero_page(const struct vm_view *v, struct vm_report *r)
+{
+	const struct vm_boot_block *bb = v->boot;
+	uint32_t pfn = bb->zero_pfn, i, first = 0, nonzero = 0;
+	const uint8_t *p;
+
+	if (pfn == 0 || pfn >= bb->max_low_pfn) {
+		vm_report(r, "boot: zero page at pfn %#x, not a lowmem frame of its own", pfn);
+		return;
+	}
+	for (i = 0; i < bb->nr_memblock; i++) {
+		const struct memblock_region *m = &bb->memblock[i];
+
+		if (pfn >= m->base_pfn && pfn - m->base_pfn < m->nr_pages)
+			break;
+	}
+	if (i == bb->nr_memblock || bb->memblock[i].nr_pages != 1 ||
+	    strncmp(bb->memblock[i].name, "zero page", sizeof(bb->memblock[i].name)) != 0)
+		vm_report(r, "boot: zero page at pfn %#x is not the one-frame memblock region \"zero page\"",
+			  pfn);
+	p = vm_view_ptr(v, (uint64_t)pfn << PAGE_SHIFT, PAGE_SIZE);
+	for (i = 0; p && i < PAGE_SIZE; i++)
+		if (p[i] && !nonzero++)
+			first = i;
+	if (nonzero)
+		vm_report(r, "zero page: pfn %#x has %u non-zero byte%s, the first at offset %#x (%#04x)",
+			  pfn, nonzero, nonzero == 1 ? "" : "s", first, p[first]);
+}
+
 unsigned long validate_boot(const struct vm_view *v, struct vm_report *r)
 {
 	const struct vm_boot_block *bb = v->boot;
@@ -143,6 +175,7 @@ unsigned long validate_boot(const struct vm_view *v, struct vm_report *r)
 			  sum, bb->reserved_pages);
 	if (bb->panicked)
 		vm_report(r, "boot: the machine has panicked (see dmesg)");
+	check_zero_page(v, r);
 	return r->violations - before;
 }
 
@@ -379,26 +412,52 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
  * the frames of RAM.
  */
 
-/* What the walks of all mms learned about one frame. */
+/* What the walks of all mms learned about one frame. The zero page is
+ * never counted here: its PTEs are no reference to it. */
 struct frame_use {
 	uint32_t ptes;			/* present user PTEs mapping it */
-	uint32_t private_mm;		/* the mm that maps it from a private VMA, 0 if none */
+	uint32_t cow_writable;		/* of them, writable in a private VMA */
+};
+
+/* Every VMA of every mm, for the reverse-map check: sorted by pa once
+ * all mms are walked. */
+struct vma_ref {
+	uint32_t pa;			/* the VMA */
+	uint32_t anon_vma;		/* its anon_vma, 0 if none */
+	uint32_t mm;			/* its mm, and that mm's task, for messages */
+	int32_t  pid;
+	uint32_t start, end;
+	uint32_t listed;		/* the anon_vma whose list it was found on, 0 if none */
+};
+
+/* A frame an mm holds in flight (mm.h): between two states, so its
+ * mapcount may run one ahead of its PTEs, or its table be unlinked. */
+struct inflight_frames {
+	uint32_t pfn, nr;
 };
 
 struct mm_walk {
 	const struct vm_view *v;
 	struct vm_report *r;
 	int mode;
+	uint32_t zero_pfn;		/* the zero page, or 0 if the boot block names none */
 	struct frame_use *use;		/* per frame, summed over mms */
 	uint8_t *table_seen;		/* a bit per frame: reached as a user page table */
 	bool complete;			/* every mm walked to its end: the census may run */
+	struct vma_ref *refs;		/* every VMA found, of all mms */
+	uint32_t nr_refs, cap_refs;
+	bool refs_complete;		/* every VMA list was read to its end */
+	/* what the mms hold in flight, at most one of each per mm */
+	struct inflight_frames inflight[2 * VM_MAX_TASKS];
+	uint32_t inflight_vma[VM_MAX_TASKS], inflight_anon_vma[VM_MAX_TASKS];
+	unsigned nr_inflight, nr_inflight_vma, nr_inflight_anon_vma;
 	/* the mm being walked */
 	uint32_t mm_pa;
 	int pid;
 	const struct vm_area_struct *vmas; /* copies, sorted, not overlapping */
 	uint32_t nr_vmas;
 	bool vmas_complete;		/* the list was read to its end: "in no VMA" means it */
-	uint64_t present;		/* present PTEs in the user range */
+	uint64_t present;		/* present PTEs in the user range, the zero page's not */
 	uint64_t swapents;		/* swap PTEs */
 	uint64_t tables;		/* page-table frames below the PGD */
 };
@@ -462,9 +521,22 @@ static inline bool bit_test_and_set(uint8_t *map, uint64_t n)
 	return was;
 }
 
-/* Every task slot: a known state, a unique pid, and for a task that holds
- * an address space an mm that is an mm_struct object whose pgd is the
- * task's cr3. Collects the distinct mms (with a pid for messages). */
+/* Is there a task (in any state but dead) with guest pid pid? */
+static bool pid_exists(const struct task_table *tt, int32_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < VM_MAX_TASKS; i++)
+		if (__atomic_load_n(&tt->task[i].state, __ATOMIC_RELAXED) != TASK_DEAD &&
+		    __atomic_load_n(&tt->task[i].pid, __ATOMIC_RELAXED) == pid)
+			return true;
+	return false;
+}
+
+/* Every task slot: a known state, a unique pid, a parent that exists, and
+ * for a task that holds an address space an mm that is an mm_struct
+ * object whose pgd is the task's cr3. Collects the distinct mms (with a
+ * pid for messages). */
 static void check_tasks(const struct vm_view *v, struct vm_report *r, uint32_t *mms, int *pids,
 			unsigned *nr_mms, bool *complete)
 {
@@ -492,6 +564,17 @@ static void check_tasks(const struct vm_view *v, struct vm_report *r, uint32_t *
 				vm_report(r, "task slots %u and %u both hold pid %d", j, i, t.pid);
 		if (t.ppid < 0)
 			vm_report(r, "task pid %d: parent pid %d", t.pid, t.ppid);
+		else if (t.ppid > 0 && t.ppid == t.pid)
+			vm_report(r, "task pid %d is its own parent", t.pid);
+		/* A parent that exits hands its children to the supervisor
+		 * (ppid 0) under the table lock; a zombie may still name a
+		 * parent reaped since, until the supervisor reaps it too. */
+		else if (t.ppid > 0 && t.state != TASK_ZOMBIE && !pid_exists(tt, t.ppid))
+			vm_report(r, "task pid %d: %s, its parent pid %d is no task (an orphan's ppid is 0)",
+				  t.pid, t.state == TASK_NEW ? "new" : "running", t.ppid);
+		if (t.tlb.nr > TLB_MAILBOX_RANGES && t.tlb.nr != TLB_FLUSH_ALL)
+			vm_report(r, "task pid %d: %u ranges posted in its TLB mailbox, which holds %d",
+				  t.pid, t.tlb.nr, TLB_MAILBOX_RANGES);
 		if (!memchr(t.comm, '\0', sizeof(t.comm)))
 			vm_report(r, "task pid %d: comm not NUL-terminated", t.pid);
 		if (t.state == TASK_RUNNING && t.host_pid <= 0)
@@ -556,6 +639,25 @@ static void visit_vma(void *ctx, uint32_t node)
 		return;
 	}
 	c->next++;
+}
+
+/* Note a VMA for the reverse-map check. false when out of memory. */
+static bool add_vma_ref(struct mm_walk *w, uint32_t pa, const struct vm_area_struct *vma)
+{
+	if (w->nr_refs == w->cap_refs) {
+		uint32_t ncap = w->cap_refs ? 2 * w->cap_refs : 256;
+		struct vma_ref *n = realloc(w->refs, ncap * sizeof(*n));
+
+		if (!n)
+			return false;
+		w->refs = n;
+		w->cap_refs = ncap;
+	}
+	w->refs[w->nr_refs++] = (struct vma_ref){
+		.pa = pa, .anon_vma = vma->anon_vma, .mm = w->mm_pa, .pid = w->pid,
+		.start = vma->vm_start, .end = vma->vm_end,
+	};
+	return true;
 }
 
 /* The VMA list, sorted and not overlapping, against the AVL tree and the
@@ -636,6 +738,11 @@ static void check_vmas(struct mm_walk *w, const struct mm_struct *mm)
 			}
 			cap = ncap;
 		}
+		if (!add_vma_ref(w, pa, &vma)) {
+			vm_report(w->r, "check: out of memory for %u VMAs", w->nr_refs + 1);
+			complete = false;
+			break;
+		}
 		vmas[n] = vma;
 		pas[n] = pa;
 		n++;
@@ -668,6 +775,8 @@ static void check_vmas(struct mm_walk *w, const struct mm_struct *mm)
 	w->vmas = vmas;
 	w->nr_vmas = n;
 	w->vmas_complete = complete;
+	if (!complete)
+		w->refs_complete = false;
 }
 
 /* The VMA holding addr, or NULL: a binary search of the sorted copies. */
@@ -740,6 +849,7 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 	struct frame_use *use;
 	struct page page;
 	uint64_t pfn;
+	bool private;
 
 	if (!vma && w->vmas_complete)
 		mm_report(w, "va %08x: PTE %#llx lies in no VMA", addr, (unsigned long long)e);
@@ -747,8 +857,8 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 		w->swapents++;
 		return;
 	}
-	w->present++;
-	/* a PTE never grants more than its VMA */
+	/* a PTE never grants more than its VMA; after fork a private
+	 * page's PTE lacks RW in a writable VMA, which is copy-on-write */
 	if (vma && pte_write(e) && !(vma->vm_flags & VM_WRITE))
 		mm_report(w, "va %08x: PTE %#llx is writable in VMA %08x-%08x without VM_WRITE", addr,
 			  (unsigned long long)e, vma->vm_start, vma->vm_end);
@@ -757,10 +867,24 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 			  (unsigned long long)e, vma->vm_start, vma->vm_end);
 	pfn = pte_pfn(e);
 	if (pfn >= v->nr_pages) {
+		w->present++;
 		mm_report(w, "va %08x: PTE %#llx maps pfn %#llx beyond RAM", addr,
 			  (unsigned long long)e, (unsigned long long)pfn);
 		return;
 	}
+	private = vma && !(vma->vm_flags & VM_SHARED) && !vma->vm_file;
+	if (w->zero_pfn && pfn == w->zero_pfn) {
+		/* read faults on untouched private memory: no reference,
+		 * no mapcount, no RSS, and never writable */
+		if (pte_write(e))
+			mm_report(w, "va %08x: PTE %#llx maps the zero page writable", addr,
+				  (unsigned long long)e);
+		if (vma && !private)
+			mm_report(w, "va %08x: the zero page mapped in %s VMA %08x-%08x", addr,
+				  vma->vm_file ? "file" : "shared", vma->vm_start, vma->vm_end);
+		return;
+	}
+	w->present++;
 	page = v->mem_map[pfn];
 	if (page._refcount < 1 || (page.flags & USER_FRAME_NEVER))
 		mm_report(w, "va %08x maps pfn %#llx, which is not an allocated user frame (flags %#x refcount %d)",
@@ -768,17 +892,22 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 	use = &w->use[pfn];
 	if (use->ptes < UINT32_MAX)
 		use->ptes++;
-	if (vma && !(vma->vm_flags & VM_SHARED) && !vma->vm_file) {
-		/* Until fork, the mm that faulted a private page in is
-		 * the only one mapping it. */
-		if (page.mapping != (w->mm_pa | PAGE_MAPPING_ANON) || page.index != addr >> PAGE_SHIFT)
+	if (private && pte_write(e) && use->cow_writable < UINT32_MAX)
+		use->cow_writable++;
+	if (vma && !vma->vm_file) {
+		/* An anonymous page names its VMA's anon_vma, whose list
+		 * holds every VMA (of any mm) that may map it, at the va it
+		 * was faulted at: the same in every mm after fork. The list
+		 * itself is checked once all mms are walked. */
+		uint32_t want = vma->anon_vma | PAGE_MAPPING_ANON;
+
+		if (!vma->anon_vma)
+			mm_report(w, "va %08x: anonymous pfn %#llx in VMA %08x-%08x, which has no anon_vma",
+				  addr, (unsigned long long)pfn, vma->vm_start, vma->vm_end);
+		else if (page.mapping != want || page.index != addr >> PAGE_SHIFT)
 			mm_report(w, "va %08x: anonymous pfn %#llx has mapping %#x index %#x, expected %#x index %#x",
-				  addr, (unsigned long long)pfn, page.mapping, page.index,
-				  w->mm_pa | PAGE_MAPPING_ANON, addr >> PAGE_SHIFT);
-		if (use->private_mm && use->private_mm != w->mm_pa)
-			vm_report(w->r, "pfn %#llx: a private anonymous page mapped by mm %#x and mm %#x",
-				  (unsigned long long)pfn, use->private_mm, w->mm_pa);
-		use->private_mm = w->mm_pa;
+				  addr, (unsigned long long)pfn, page.mapping, page.index, want,
+				  addr >> PAGE_SHIFT);
 	}
 }
 
@@ -897,6 +1026,39 @@ static void check_tables_pae(struct mm_walk *w, const struct mm_struct *mm)
 			  (unsigned long long)entry_at(pdpt, 3, 8), (unsigned long long)kpmd);
 }
 
+/* What the mm holds in flight (a guest stopped inside the kernel, or one
+ * caught in the middle on a live machine): noted, so the census allows
+ * for it, and checked to be what it says. */
+static void check_mm_inflight(struct mm_walk *w, const struct mm_struct *mm)
+{
+	const struct vm_view *v = w->v;
+	const struct task_table *tt = &v->kdata->tasks;
+	uint32_t pfn = mm->inflight_pfn, vma = mm->inflight_vma, av = mm->inflight_anon_vma;
+	unsigned order = mm->inflight_order;
+
+	if (pfn) {
+		if (mm->inflight_kind == INFLIGHT_NONE || order >= MAX_ORDER || pfn >= v->nr_pages ||
+		    (1u << order) > v->nr_pages - pfn)
+			mm_report(w, "in flight: pfn %#x order %u kind %u is no run of frames in RAM",
+				  pfn, order, mm->inflight_kind);
+		else
+			w->inflight[w->nr_inflight++] = (struct inflight_frames){ pfn, 1u << order };
+		/* a copy on write also holds the frame it replaces */
+		if (mm->inflight_old_pfn && mm->inflight_old_pfn < v->nr_pages)
+			w->inflight[w->nr_inflight++] = (struct inflight_frames){ mm->inflight_old_pfn, 1 };
+	}
+	if (vma) {
+		if (!in_cache(v, vma, sizeof(struct vm_area_struct), tt->vma_cache))
+			mm_report(w, "in flight: VMA %#x is not an object of the vm_area_struct cache", vma);
+		w->inflight_vma[w->nr_inflight_vma++] = vma;
+	}
+	if (av) {
+		if (!in_cache(v, av, sizeof(struct anon_vma), tt->anon_vma_cache))
+			mm_report(w, "in flight: anon_vma %#x is not an object of the anon_vma cache", av);
+		w->inflight_anon_vma[w->nr_inflight_anon_vma++] = av;
+	}
+}
+
 static void check_mm(struct mm_walk *w, uint32_t mm_pa, int pid)
 {
 	const struct mm_struct *p = lowmem_obj(w->v, mm_pa, sizeof(*p), 4);
@@ -918,6 +1080,7 @@ static void check_mm(struct mm_walk *w, uint32_t mm_pa, int pid)
 	for (i = 0; i < NR_MM_COUNTERS; i++)
 		if (mm.rss_stat[i] < 0)
 			mm_report(w, "rss_stat[%d] is %lld", i, (long long)mm.rss_stat[i]);
+	check_mm_inflight(w, &mm);
 
 	check_vmas(w, &mm);
 
@@ -997,14 +1160,215 @@ static void check_pgd_list(const struct vm_view *v, struct vm_report *r, const u
 		vm_report(r, "pgd_list: %u directories, the tasks hold %u mms", n, nr);
 }
 
+/* ---- the reverse map of anonymous pages ---------------------------------- */
+
+static int cmp_ref_pa(const void *a, const void *b)
+{
+	const struct vma_ref *x = a, *y = b;
+
+	return x->pa < y->pa ? -1 : x->pa > y->pa;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct vma_ref *find_ref(const struct mm_walk *w, uint32_t pa)
+{
+	struct vma_ref key = { .pa = pa };
+
+	return bsearch(&key, w->refs, w->nr_refs, sizeof(key), cmp_ref_pa);
+}
+
+static bool in_list(const uint32_t *list, unsigned n, uint32_t x)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == x)
+			return true;
+	return false;
+}
+
+/*
+ * One anon_vma's list: an object of the anon_vma cache, a list that ends,
+ * holds nr_vmas VMAs, each of which names this anon_vma and belongs to a
+ * live mm (or is one an mm holds in flight), none twice. Marks the VMAs
+ * it finds; a VMA that names it and is not marked is missing from it.
+ * false if the anon_vma cannot be read.
+ */
+static bool check_anon_vma(struct mm_walk *w, uint32_t av_pa, const struct vma_ref *named_by)
+{
+	const struct vm_view *v = w->v;
+	const struct anon_vma *p = lowmem_obj(v, av_pa, sizeof(*p), 4);
+	uint32_t pa, n = 0, bound = w->nr_refs + w->nr_inflight_vma + 1;
+	struct anon_vma av;
+	bool broken = false;
+
+	if (!p) {
+		vm_report(w->r, "mm %#x (pid %d): VMA %08x-%08x: anon_vma at pa %#x lies outside lowmem or is misaligned",
+			  named_by->mm, named_by->pid, named_by->start, named_by->end, av_pa);
+		return false;
+	}
+	av = *p;
+	if (!in_cache(v, av_pa, sizeof(av), v->kdata->tasks.anon_vma_cache))
+		vm_report(w->r, "anon_vma %#x (of pid %d's VMA %08x-%08x) is not an object of the anon_vma cache",
+			  av_pa, named_by->pid, named_by->start, named_by->end);
+	for (pa = av.head; pa; n++) {
+		const struct vm_area_struct *vp;
+		struct vm_area_struct vma;
+		struct vma_ref *ref;
+
+		if (n >= bound) {
+			vm_report(w->r, "anon_vma %#x: its list does not end after %u VMAs (a cycle?)",
+				  av_pa, n);
+			broken = true;
+			break;
+		}
+		vp = lowmem_obj(v, pa, sizeof(*vp), 4);
+		if (!vp) {
+			vm_report(w->r, "anon_vma %#x: its list links to VMA %#x, outside lowmem or misaligned",
+				  av_pa, pa);
+			broken = true;
+			break;
+		}
+		vma = *vp;
+		ref = find_ref(w, pa);
+		if (ref && ref->listed == av_pa) {
+			vm_report(w->r, "anon_vma %#x: VMA %#x (pid %d, %08x-%08x) is on its list twice (a cycle)",
+				  av_pa, pa, ref->pid, ref->start, ref->end);
+			broken = true;
+			break;
+		}
+		if (ref && ref->listed) {
+			vm_report(w->r, "anon_vma %#x lists VMA %#x (pid %d, %08x-%08x), which is on anon_vma %#x's list too",
+				  av_pa, pa, ref->pid, ref->start, ref->end, ref->listed);
+			broken = true;
+			break;
+		}
+		if (ref)
+			ref->listed = av_pa;
+		else if (!in_list(w->inflight_vma, w->nr_inflight_vma, pa))
+			vm_report(w->r, "anon_vma %#x lists VMA %#x (%08x-%08x of mm %#x), which no task's mm holds",
+				  av_pa, pa, vma.vm_start, vma.vm_end, vma.vm_mm);
+		if (vma.anon_vma != av_pa)
+			vm_report(w->r, "anon_vma %#x lists VMA %#x (%08x-%08x of mm %#x), whose anon_vma is %#x",
+				  av_pa, pa, vma.vm_start, vma.vm_end, vma.vm_mm, vma.anon_vma);
+		pa = vma.anon_vma_next;
+	}
+	if (!broken && n != av.nr_vmas)
+		vm_report(w->r, "anon_vma %#x: nr_vmas %u, its list holds %u VMA%s", av_pa, av.nr_vmas, n,
+			  n == 1 ? "" : "s");
+	return true;
+}
+
+/* The kernel's count of a cache's objects in use against those the walk
+ * reached, allowing for objects in flight: more is a leak, fewer means
+ * something reached is free. */
+static void check_cache_count(const struct vm_view *v, struct vm_report *r, uint32_t cache_pa,
+			      const char *what, uint64_t reached, uint64_t inflight)
+{
+	const struct kmem_cache *c = lowmem_obj(v, cache_pa, sizeof(*c), 8);
+	uint64_t inuse;
+
+	if (!c)
+		return;
+	inuse = c->inuse;
+	if (inuse < reached || inuse > reached + inflight)
+		vm_report(r, "slab: %s cache holds %llu objects in use, the tasks reach %llu (%llu more in flight)",
+			  what, (unsigned long long)inuse, (unsigned long long)reached,
+			  (unsigned long long)inflight);
+}
+
+/*
+ * The reverse map from the VMA side, once every mm's VMA list was read:
+ * every anon_vma named by a VMA is checked once (check_anon_vma), every
+ * VMA that names one must have been found on its list, and the slab
+ * caches hold no VMA, anon_vma or mm the tasks do not reach. The page
+ * side (each anonymous frame names its VMA's anon_vma at its own va) was
+ * checked PTE by PTE.
+ */
+static void check_rmap(struct mm_walk *w, unsigned nr_mms)
+{
+	const struct vm_view *v = w->v;
+	const struct task_table *tt = &v->kdata->tasks;
+	uint32_t *avs = NULL, nr_avs = 0, valid = 0, i, j;
+
+	qsort(w->refs, w->nr_refs, sizeof(*w->refs), cmp_ref_pa);
+	for (i = 1; i < w->nr_refs; i++)
+		if (w->refs[i].pa == w->refs[i - 1].pa)
+			vm_report(w->r, "VMA %#x is in the lists of mm %#x (pid %d) and mm %#x (pid %d)",
+				  w->refs[i].pa, w->refs[i - 1].mm, w->refs[i - 1].pid, w->refs[i].mm,
+				  w->refs[i].pid);
+	if (w->nr_refs) {
+		avs = malloc(w->nr_refs * sizeof(*avs));
+		if (!avs) {
+			vm_report(w->r, "check: out of memory for %u VMAs", w->nr_refs);
+			return;
+		}
+	}
+	for (i = 0; i < w->nr_refs; i++)
+		if (w->refs[i].anon_vma)
+			avs[nr_avs++] = w->refs[i].anon_vma;
+	if (nr_avs)
+		qsort(avs, nr_avs, sizeof(*avs), cmp_u32);
+	for (i = 0; i < nr_avs; i++) {
+		const struct vma_ref *named_by = NULL;
+
+		if (i > 0 && avs[i] == avs[i - 1])
+			continue;
+		for (j = 0; j < w->nr_refs && !named_by; j++)
+			if (w->refs[j].anon_vma == avs[i])
+				named_by = &w->refs[j];
+		if (check_anon_vma(w, avs[i], named_by)) {
+			valid++;
+			continue;
+		}
+		/* reported once: its VMAs are not missing from a list
+		 * nobody can read */
+		for (j = 0; j < w->nr_refs; j++)
+			if (w->refs[j].anon_vma == avs[i])
+				w->refs[j].listed = avs[i];
+	}
+	for (i = 0; i < w->nr_refs; i++) {
+		const struct vma_ref *ref = &w->refs[i];
+
+		if (ref->anon_vma && ref->listed != ref->anon_vma)
+			vm_report(w->r, "mm %#x (pid %d): VMA %08x-%08x names anon_vma %#x but is not on its list",
+				  ref->mm, ref->pid, ref->start, ref->end, ref->anon_vma);
+	}
+	check_cache_count(v, w->r, tt->anon_vma_cache, "anon_vma", valid, w->nr_inflight_anon_vma);
+	check_cache_count(v, w->r, tt->vma_cache, "vm_area_struct", w->nr_refs, w->nr_inflight_vma);
+	check_cache_count(v, w->r, tt->mm_cache, "mm_struct", nr_mms, 0);
+	free(avs);
+}
+
+/* Does an mm hold pfn in flight? */
+static bool frame_in_flight(const struct mm_walk *w, uint32_t pfn)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nr_inflight; i++)
+		if (pfn >= w->inflight[i].pfn && pfn - w->inflight[i].pfn < w->inflight[i].nr)
+			return true;
+	return false;
+}
+
 unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 {
-	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true };
+	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true,
+			     .refs_complete = true };
 	unsigned long before = r->violations;
 	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
 	int pids[VM_MAX_TASKS];
 	unsigned nr_mms, i;
 
+	/* validate_boot says what is wrong with a zero_pfn out of range */
+	if (v->boot->zero_pfn && v->boot->zero_pfn < v->nr_pages)
+		w.zero_pfn = v->boot->zero_pfn;
 	check_tasks(v, r, mms, pids, &nr_mms, &w.complete);
 	if (nr_mms && !v->kdata->tasks.mm_cache)
 		vm_report(r, "task table: tasks hold mms but there is no mm_struct cache");
@@ -1022,26 +1386,49 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 	}
 	if (w.mode == VM_MODE_I386)
 		check_pgd_list(v, r, mms, pgds, nr_mms, w.complete);
+	if (w.refs_complete && w.complete)
+		check_rmap(&w, nr_mms);
 	if (!w.complete)
 		goto out;
 
-	/* The census: every frame's mappings against the PTEs found, and no
-	 * user page table that no mm reached. */
+	/* The census: every frame's mappings against the PTEs found (the
+	 * zero page's none: its PTEs are no reference), and no user page
+	 * table that no mm reached. */
 	for (pfn = 0; pfn < v->nr_pages; pfn++) {
 		const struct page *page = &v->mem_map[pfn];
-		int32_t mapcount = page->_mapcount;
+		int64_t mapped = (int64_t)page->_mapcount + 1;
+		int32_t ref = page->_refcount;
 		uint32_t flags = page->flags, ptes = w.use[pfn].ptes;
+		bool inflight = w.nr_inflight && frame_in_flight(&w, pfn);
 
-		if ((int64_t)mapcount + 1 != (int64_t)ptes)
+		if (pfn == w.zero_pfn && w.zero_pfn) {
+			if (mapped != 0 || ref != 1)
+				vm_report(r, "pfn %#x: the zero page has mapcount %lld refcount %d; it is never counted (0 and 1)",
+					  pfn, (long long)mapped, ref);
+			continue;
+		}
+		/* a frame in flight may be counted before its PTE is set,
+		 * or after it is cleared */
+		if (mapped != (int64_t)ptes && !(inflight && mapped == (int64_t)ptes + 1))
 			vm_report(r, "pfn %#x: mapcount %lld, %u user PTEs map it", pfn,
-				  (long long)mapcount + 1, ptes);
-		if ((flags & (1u << PG_pgtable)) && !(w.table_seen[pfn >> 3] & (1u << (pfn & 7))))
+				  (long long)mapped, ptes);
+		if (ptes && (ref < 0 || ptes > (uint32_t)ref))
+			vm_report(r, "pfn %#x: refcount %d, fewer than the %u user PTEs that map it", pfn,
+				  ref, ptes);
+		/* copy-on-write: a private page that more than one PTE maps
+		 * is read-only in all of them until a write fault copies it */
+		if (ptes > 1 && w.use[pfn].cow_writable)
+			vm_report(r, "pfn %#x: %u user PTEs map it, %u of them writable in a private VMA (vmdump page %#x shows them)",
+				  pfn, ptes, w.use[pfn].cow_writable, pfn);
+		if ((flags & (1u << PG_pgtable)) && !(w.table_seen[pfn >> 3] & (1u << (pfn & 7))) &&
+		    !inflight)
 			vm_report(r, "pfn %#x: a user page table (mm %#x, va %08x) that no mm links", pfn,
 				  page->mapping, page->index << PAGE_SHIFT);
 	}
 out:
 	free(w.use);
 	free(w.table_seen);
+	free(w.refs);
 	return r->violations - before;
 }
 

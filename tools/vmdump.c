@@ -249,6 +249,13 @@ static void snap_page(const struct dump *d, uint32_t pfn, struct page *p)
 	memcpy(p, &d->v.mem_map[pfn], sizeof(*p));
 }
 
+/* Is pfn the zero page? pfn 0 is the boot block, so a zero_pfn of 0 (or
+ * beyond RAM) names none. */
+static bool is_zero_pfn(const struct dump *d, uint64_t pfn)
+{
+	return d->bb->zero_pfn && d->bb->zero_pfn < d->v.nr_pages && pfn == d->bb->zero_pfn;
+}
+
 /* Open MACHINE, map it read-only and check its boot block. */
 static int open_machine(struct dump *d, const char *machine, char *pathbuf, size_t len)
 {
@@ -1232,66 +1239,6 @@ static void json_vma_head(struct json *j, const struct mm_struct *mm, const stru
 	json_u64(j, "vm_flags", vma->vm_flags);
 }
 
-/* `ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm` with the host pid
- * before the command: one line per task slot in use, in slot order. VSZ
- * and RSS in kB; a zombie has neither, and its command says <defunct>, as
- * ps shows one. */
-static int show_ps(struct dump *d)
-{
-	unsigned i;
-
-	if (d->json) {
-		json_obj(&d->js, NULL);
-		json_arr(&d->js, "tasks");
-	} else {
-		printf("%5s %5s %-4s %6s %5s %6s %6s %7s %s\n", "PID", "PPID", "STAT", "VSZ", "RSS",
-		       "MAJFL", "MINFL", "HOSTPID", "COMMAND");
-	}
-	for (i = 0; i < VM_MAX_TASKS; i++) {
-		struct task_struct t;
-		struct mm_struct mm;
-		uint64_t vsz = 0, rss = 0;
-		char comm[4 * TASK_COMM_LEN + 1];
-
-		memcpy(&t, &d->kd->tasks.task[i], sizeof(t));
-		if (t.state == TASK_DEAD)
-			continue;
-		if (t.state != TASK_ZOMBIE && t.mm && copy_mm(d, t.mm, &mm)) {
-			vsz = mm.total_vm << (PAGE_SHIFT - 10);
-			rss = (clamp0(mm.rss_stat[MM_ANONPAGES]) + clamp0(mm.rss_stat[MM_FILEPAGES]) +
-			       clamp0(mm.rss_stat[MM_SHMEMPAGES])) << (PAGE_SHIFT - 10);
-		}
-		if (d->json) {
-			json_obj(&d->js, NULL);
-			json_i64(&d->js, "pid", t.pid);
-			json_i64(&d->js, "ppid", t.ppid);
-			json_str(&d->js, "stat", task_stat(t.state));
-			json_str(&d->js, "state", t.state < ARRAY_SIZE(task_state_names) ?
-				 task_state_names[t.state] : "?");
-			json_u64(&d->js, "vsz", vsz);
-			json_u64(&d->js, "rss", rss);
-			json_u64(&d->js, "maj_flt", t.maj_flt);
-			json_u64(&d->js, "min_flt", t.min_flt);
-			json_i64(&d->js, "host_pid", t.host_pid);
-			json_strn(&d->js, "comm", t.comm, sizeof(t.comm));
-			if (t.state == TASK_ZOMBIE)
-				json_i64(&d->js, "exit_code", t.exit_code);
-			json_end_obj(&d->js);
-			continue;
-		}
-		comm_of(&t, comm, sizeof(comm));
-		printf("%5d %5d %-4s %6llu %5llu %6llu %6llu %7d %s%s\n", t.pid, t.ppid,
-		       task_stat(t.state), (unsigned long long)vsz, (unsigned long long)rss,
-		       (unsigned long long)t.maj_flt, (unsigned long long)t.min_flt, t.host_pid, comm,
-		       t.state == TASK_ZOMBIE ? " <defunct>" : "");
-	}
-	if (d->json) {
-		json_end_arr(&d->js);
-		json_end_obj(&d->js);
-	}
-	return 0;
-}
-
 /* /proc/PID/maps. A zombie's is empty, as Linux's is. */
 static int show_maps(struct dump *d)
 {
@@ -1359,6 +1306,134 @@ static void for_each_pte(const struct dump *d, uint64_t cr3, uint32_t start, uin
 	}
 }
 
+/* A task's present user PTEs by what they map, as ps counts them. */
+struct pte_census {
+	uint64_t shared;		/* frames more than one PTE maps (mapcount > 1) */
+	uint64_t private;		/* frames this PTE alone maps */
+	uint64_t zero;			/* PTEs onto the zero page */
+	uint32_t first_zero;		/* the va of the first of those */
+	bool bad;			/* some table could not be read */
+};
+
+static void census_pte(const struct dump *d, const struct pt_walk *w, void *arg)
+{
+	struct pte_census *c = arg;
+
+	if (w->result != PT_WALK_MAPPED || w->last != PT_PTE)
+		return;
+	if (is_zero_pfn(d, w->pfn)) {
+		if (!c->zero++)
+			c->first_zero = w->addr;
+		return;
+	}
+	if (w->pfn >= d->v.nr_pages)
+		return;
+	if (READ_ONCE(d->v.mem_map[w->pfn]._mapcount) > 0)
+		c->shared++;
+	else
+		c->private++;
+}
+
+/* Every present PTE of the user range under cr3, empty directories
+ * skipped whole. */
+static void task_census(const struct dump *d, uint64_t cr3, struct pte_census *c)
+{
+	memset(c, 0, sizeof(*c));
+	for_each_pte(d, cr3, 0, (uint32_t)TASK_SIZE, census_pte, c, &c->bad);
+}
+
+static int task_pid_cmp(const void *a, const void *b)
+{
+	const struct task_struct *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/*
+ * `ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm` with the host pid
+ * and three counts from the page tables before the command: one line per
+ * task slot in use, by pid, as ps -e orders them, so a parent comes
+ * before the children it forked. VSZ and RSS in kB from the mm's
+ * counters; SHARED and PRIVATE in kB from the PTEs: resident pages whose
+ * frame other PTEs map too (after fork, until copy on write parts them)
+ * and those only this PTE maps, so SHARED + PRIVATE = RSS; ZERO in kB of
+ * pages that read through the zero page, which RSS does not count (as
+ * Linux's does not). A zombie has none of these, and its command says
+ * <defunct>, as ps shows one.
+ */
+static int show_ps(struct dump *d)
+{
+	struct task_struct *tasks;
+	unsigned i, n = 0;
+
+	tasks = malloc(VM_MAX_TASKS * sizeof(*tasks));
+	if (!tasks)
+		return fail(d, "out of memory");
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		memcpy(&tasks[n], &d->kd->tasks.task[i], sizeof(tasks[n]));
+		if (tasks[n].state != TASK_DEAD)
+			n++;
+	}
+	qsort(tasks, n, sizeof(*tasks), task_pid_cmp);
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_arr(&d->js, "tasks");
+	} else {
+		printf("%5s %5s %-4s %6s %5s %6s %6s %7s %6s %7s %5s %s\n", "PID", "PPID", "STAT", "VSZ",
+		       "RSS", "MAJFL", "MINFL", "HOSTPID", "SHARED", "PRIVATE", "ZERO", "COMMAND");
+	}
+	for (i = 0; i < n; i++) {
+		const struct task_struct *t = &tasks[i];
+		struct pte_census c = { 0 };
+		struct mm_struct mm;
+		uint64_t vsz = 0, rss = 0;
+		char comm[4 * TASK_COMM_LEN + 1];
+		const unsigned kb = PAGE_SHIFT - 10;
+
+		if (t->state != TASK_ZOMBIE && t->mm && copy_mm(d, t->mm, &mm)) {
+			vsz = mm.total_vm << kb;
+			rss = (clamp0(mm.rss_stat[MM_ANONPAGES]) + clamp0(mm.rss_stat[MM_FILEPAGES]) +
+			       clamp0(mm.rss_stat[MM_SHMEMPAGES])) << kb;
+			task_census(d, mm.pgd, &c);
+		}
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_i64(&d->js, "pid", t->pid);
+			json_i64(&d->js, "ppid", t->ppid);
+			json_str(&d->js, "stat", task_stat(t->state));
+			json_str(&d->js, "state", t->state < ARRAY_SIZE(task_state_names) ?
+				 task_state_names[t->state] : "?");
+			json_u64(&d->js, "vsz", vsz);
+			json_u64(&d->js, "rss", rss);
+			json_u64(&d->js, "maj_flt", t->maj_flt);
+			json_u64(&d->js, "min_flt", t->min_flt);
+			json_i64(&d->js, "host_pid", t->host_pid);
+			json_u64(&d->js, "shared", c.shared << kb);
+			json_u64(&d->js, "private", c.private << kb);
+			json_u64(&d->js, "zero", c.zero << kb);
+			json_u64(&d->js, "forks", t->nr_forks);
+			json_strn(&d->js, "comm", t->comm, sizeof(t->comm));
+			if (t->state == TASK_ZOMBIE)
+				json_i64(&d->js, "exit_code", t->exit_code);
+			json_end_obj(&d->js);
+			continue;
+		}
+		comm_of(t, comm, sizeof(comm));
+		printf("%5d %5d %-4s %6llu %5llu %6llu %6llu %7d %6llu %7llu %5llu %s%s\n", t->pid,
+		       t->ppid, task_stat(t->state), (unsigned long long)vsz, (unsigned long long)rss,
+		       (unsigned long long)t->maj_flt, (unsigned long long)t->min_flt, t->host_pid,
+		       (unsigned long long)(c.shared << kb), (unsigned long long)(c.private << kb),
+		       (unsigned long long)(c.zero << kb), comm,
+		       t->state == TASK_ZOMBIE ? " <defunct>" : "");
+	}
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_end_obj(&d->js);
+	}
+	free(tasks);
+	return 0;
+}
+
 struct smaps_ctx {
 	struct smaps_stats *st;
 	uint32_t vm_flags;
@@ -1381,7 +1456,9 @@ static void smaps_pte(const struct dump *d, const struct pt_walk *w, void *arg)
 		st->swap_pss += pss;
 		return;
 	}
-	if (w->pfn >= d->v.nr_pages)
+	/* Linux's vm_normal_page() has no page for the zero page, so
+	 * smaps counts it nowhere, not even in Rss */
+	if (w->pfn >= d->v.nr_pages || is_zero_pfn(d, w->pfn))
 		return;
 	snap_page(d, (uint32_t)w->pfn, &p);
 	mapcount = (int64_t)p._mapcount + 1;
@@ -1659,7 +1736,7 @@ static void split_bits(int mode, uint32_t addr, char *out)
 static const char *const level_names[PT_MAX_LEVELS] = { "PGD", "PMD", "PTE" };
 
 /* What a level's entry leads to, for the walk's "->" column. */
-static void walk_next(const struct pt_walk *w, int lvl, char *out, size_t len)
+static void walk_next(const struct dump *d, const struct pt_walk *w, int lvl, char *out, size_t len)
 {
 	int mode = (int)w->mode;
 	pteval_t e = w->level[lvl].entry;
@@ -1678,7 +1755,8 @@ static void walk_next(const struct pt_walk *w, int lvl, char *out, size_t len)
 			 (unsigned long long)(pmd_table_pa(e) & ~((1ULL << pmd_shift(mode)) - 1)),
 			 (unsigned long long)w->pfn);
 	} else if (w->result == PT_WALK_MAPPED) {
-		snprintf(out, len, "frame %#llx", (unsigned long long)w->pfn);
+		snprintf(out, len, "frame %#llx%s", (unsigned long long)w->pfn,
+			 is_zero_pfn(d, w->pfn) ? " (the zero page)" : "");
 	} else if (w->result == PT_WALK_SWAP) {
 		uint64_t f = (e >> 1) & PM_PFRAME_MASK;
 
@@ -1759,7 +1837,7 @@ static int show_walk(struct dump *d)
 			if (mode == VM_MODE_PAE && (l->entry & _PAGE_NX))
 				json_str(j, NULL, "NX");
 			json_end_arr(j);
-			walk_next(&w, lvl, next, sizeof(next));
+			walk_next(d, &w, lvl, next, sizeof(next));
 			json_str(j, "next", next);
 			json_end_obj(j);
 		}
@@ -1811,7 +1889,7 @@ static int show_walk(struct dump *d)
 			continue;
 		}
 		entry_flags(mode, lvl, l->entry, flags, sizeof(flags));
-		walk_next(&w, lvl, next, sizeof(next));
+		walk_next(d, &w, lvl, next, sizeof(next));
 		printf("%s      table 0x%08llx [%3u] entry 0x%08llx = 0x%0*llx%s%s -> %s\n",
 		       level_names[lvl], (unsigned long long)l->table, l->index,
 		       (unsigned long long)l->entry_pa, (int)esz * 2, (unsigned long long)l->entry,
@@ -1844,45 +1922,212 @@ static int show_walk(struct dump *d)
 
 /* ---- who owns a user frame ---------------------------------------------- */
 
-/* Tasks whose tables map pfn at va (the va an anonymous page records;
- * after fork a child maps it at the same va). */
-static void page_mappers(struct dump *d, uint32_t pfn, uint32_t va)
-{
-	int mode = (int)d->bb->mode;
-	unsigned i, n = 0;
+/*
+ * The reverse map, read as rmap.c walks it: an anonymous frame's mapping
+ * names its anon_vma, whose list holds every VMA (of any mm, after fork)
+ * that may map it; the PTE that may is at the frame's own va (index <<
+ * 12) in that VMA's mm. Only a walk of that PTE says whether it still
+ * does: after a copy on write the list still holds the VMA whose mm now
+ * maps a copy.
+ */
+struct rmap_vma {
+	uint32_t pa;			/* the VMA */
+	uint32_t va;			/* the frame's va */
+	struct vm_area_struct vma;	/* its copy */
+	struct mm_struct mm;		/* its mm's copy, if has_mm */
+	bool has_mm;
+	bool maps;			/* the mm's PTE at va maps the frame */
+	bool writable;			/* and has RW */
+};
 
-	if (d->json)
+/*
+ * Call fn for each VMA on the list of the anon_vma at av_pa, for the frame
+ * pfn at va, until fn returns nonzero. The VMAs walked, or -1 with a
+ * reason in msg when the list cannot be followed (then fn has seen the
+ * VMAs before the break). *av gets the anon_vma's copy. A cycle is caught
+ * by Brent's method: the list holds a mark that moves to the current VMA
+ * at every power of two of steps, so a walk that meets the mark again
+ * went round.
+ */
+static long rmap_walk(const struct dump *d, uint32_t av_pa, uint32_t pfn, uint32_t va,
+		      int (*fn)(const struct dump *d, const struct rmap_vma *rv, void *ctx), void *ctx,
+		      struct anon_vma *av, char *msg, size_t len)
+{
+	const struct anon_vma *p = kobj(d, av_pa, sizeof(*p));
+	uint64_t bound = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
+	uint64_t n = 0, power = 1, lam = 0;
+	uint32_t pa, mark = 0;
+
+	memset(av, 0, sizeof(*av));
+	if (!p || (av_pa & 3)) {
+		snprintf(msg, len, "anon_vma at pa %#x lies outside lowmem or is misaligned", av_pa);
+		return -1;
+	}
+	memcpy(av, p, sizeof(*av));
+	for (pa = av->head; pa; n++) {
+		const struct vm_area_struct *vp = kobj(d, pa, sizeof(*vp));
+		struct rmap_vma rv = { .pa = pa, .va = va };
+		struct pt_walk w;
+
+		if (pa == mark || n >= bound) {
+			snprintf(msg, len, "the list goes round (VMA %#x met again after %llu)", pa,
+				 (unsigned long long)n);
+			return -1;
+		}
+		if (++lam == power) {
+			mark = pa;
+			power *= 2;
+			lam = 0;
+		}
+		if (!vp || (pa & 3)) {
+			snprintf(msg, len, "the list links to VMA %#x, outside lowmem or misaligned", pa);
+			return -1;
+		}
+		memcpy(&rv.vma, vp, sizeof(rv.vma));
+		rv.has_mm = copy_mm(d, rv.vma.vm_mm, &rv.mm);
+		if (rv.has_mm && va >= rv.vma.vm_start && va < rv.vma.vm_end &&
+		    pt_walk_view(&d->v, (int)d->bb->mode, rv.mm.pgd, va, &w) == PT_WALK_MAPPED &&
+		    w.last == PT_PTE && w.pfn == pfn) {
+			rv.maps = true;
+			rv.writable = pte_write(w.level[PT_PTE].entry);
+		}
+		if (fn && fn(d, &rv, ctx))
+			return (long)n + 1;
+		pa = rv.vma.anon_vma_next;
+	}
+	return (long)n;
+}
+
+/* Copy into t the live task whose mm is at mm_pa (found by the mm's owner
+ * pid, then checked); false if there is none. */
+static bool task_of_mm_pa(const struct dump *d, const struct mm_struct *mm, uint32_t mm_pa,
+			  struct task_struct *t)
+{
+	return find_task(d, mm->owner, t) && t->mm == mm_pa;
+}
+
+struct mappers_ctx {
+	struct dump *d;			/* where to print */
+	unsigned listed, mapped;
+};
+
+/* rmap_walk's fn for the page view: print the VMA's mapping if its PTE
+ * maps the frame (through c->d: the walk hands fn a read-only dump). */
+static int print_mapper(const struct dump *unused, const struct rmap_vma *rv, void *arg)
+{
+	struct mappers_ctx *c = arg;
+	struct dump *d = c->d;
+	struct json *j = &d->js;
+	struct task_struct t;
+	char comm[4 * TASK_COMM_LEN + 1];
+	bool known;
+
+	(void)unused;
+	c->listed++;
+	if (!rv->maps)
+		return 0;
+	c->mapped++;
+	known = task_of_mm_pa(d, &rv->mm, rv->vma.vm_mm, &t);
+	if (d->json) {
+		json_obj(j, NULL);
+		json_i64(j, "pid", known ? t.pid : -1);
+		if (known)
+			json_strn(j, "comm", t.comm, sizeof(t.comm));
+		json_u64(j, "mm", rv->vma.vm_mm);
+		json_u64(j, "vma", rv->pa);
+		json_u64(j, "va", rv->va);
+		json_bool(j, "writable", rv->writable);
+		json_end_obj(j);
+		return 0;
+	}
+	if (known) {
+		comm_of(&t, comm, sizeof(comm));
+		printf("mapped by pid %d (%s)", t.pid, comm);
+	} else {
+		printf("mapped by mm %08x (no live task)", rv->vma.vm_mm);
+	}
+	printf(" at 0x%08x (%s)\n", rv->va, rv->writable ? "rw" : "ro");
+	return 0;
+}
+
+/* An anonymous frame's mappers, through its anon_vma: one "mapped by"
+ * line per PTE that maps it, then what the list holds. */
+static void page_mappers(struct dump *d, uint32_t pfn, const struct page *p)
+{
+	uint32_t av_pa = p->mapping & ~PAGE_MAPPING_ANON, va = p->index << PAGE_SHIFT;
+	struct mappers_ctx c = { .d = d };
+	struct anon_vma av;
+	char msg[160] = "";
+	long n;
+
+	if (d->json) {
+		json_u64(&d->js, "anon_vma", av_pa);
+		json_u64(&d->js, "va", va);
 		json_arr(&d->js, "mapped_by");
-	else
-		fputs("mapped by:", stdout);
+	}
+	n = rmap_walk(d, av_pa, pfn, va, print_mapper, &c, &av, msg, sizeof(msg));
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_u64(&d->js, "anon_vma_listed", c.listed);
+		json_u64(&d->js, "anon_vma_nr_vmas", av.nr_vmas);
+		if (n < 0)
+			json_str(&d->js, "rmap_error", msg);
+		return;
+	}
+	if (!c.mapped)
+		printf("mapped by no PTE\n");
+	printf("anon_vma %08x: %u VMA%s on its list (nr_vmas %u), %u PTE%s map%s this frame\n", av_pa,
+	       c.listed, c.listed == 1 ? "" : "s", av.nr_vmas, c.mapped, c.mapped == 1 ? "" : "s",
+	       c.mapped == 1 ? "s" : "");
+	if (n < 0)
+		printf("anon_vma %08x: %s\n", av_pa, msg);
+}
+
+/* The zero page's mappers: its refcount and mapcount never count them,
+ * so every live task's tables are walked (empty directories skipped). */
+static void zero_page_mappers(struct dump *d)
+{
+	uint64_t total = 0;
+	unsigned i, tasks = 0;
+
+	if (d->json) {
+		json_bool(&d->js, "zero_page", true);
+		json_arr(&d->js, "mapped_by");
+	}
 	for (i = 0; i < VM_MAX_TASKS; i++) {
 		struct task_struct t;
-		struct pt_walk w;
+		struct mm_struct mm;
+		struct pte_census c;
 		char comm[4 * TASK_COMM_LEN + 1];
 
 		memcpy(&t, &d->kd->tasks.task[i], sizeof(t));
-		if (t.state == TASK_DEAD || t.state == TASK_ZOMBIE || !t.mm)
+		if (t.state == TASK_DEAD || t.state == TASK_ZOMBIE || !t.mm || !copy_mm(d, t.mm, &mm))
 			continue;
-		if (pt_walk_view(&d->v, mode, t.cr3, va, &w) != PT_WALK_MAPPED || w.last != PT_PTE ||
-		    w.pfn != pfn)
+		task_census(d, mm.pgd, &c);
+		if (!c.zero)
 			continue;
-		n++;
+		total += c.zero;
+		tasks++;
 		if (d->json) {
 			json_obj(&d->js, NULL);
 			json_i64(&d->js, "pid", t.pid);
 			json_strn(&d->js, "comm", t.comm, sizeof(t.comm));
-			json_u64(&d->js, "mm", t.mm);
-			json_u64(&d->js, "va", va);
+			json_u64(&d->js, "ptes", c.zero);
+			json_u64(&d->js, "first_va", c.first_zero);
 			json_end_obj(&d->js);
-		} else {
-			comm_of(&t, comm, sizeof(comm));
-			printf("%s pid %d (%s) at 0x%08x", n > 1 ? "," : "", t.pid, comm, va);
+			continue;
 		}
+		comm_of(&t, comm, sizeof(comm));
+		printf("mapped by pid %d (%s): %llu PTE%s, the first at 0x%08x (ro)\n", t.pid, comm,
+		       (unsigned long long)c.zero, c.zero == 1 ? "" : "s", c.first_zero);
 	}
-	if (d->json)
+	if (d->json) {
 		json_end_arr(&d->js);
-	else
-		puts(n ? "" : " no task's page table maps it");
+		json_u64(&d->js, "zero_ptes", total);
+		return;
+	}
+	printf("zero page: %llu read-only PTE%s in %u task%s; its refcount and mapcount never count them\n",
+	       (unsigned long long)total, total == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
 }
 
 /* A user page table's place: which table of its mm (found by walking the
@@ -2094,6 +2339,28 @@ static const char *const frame_kind_names[NR_FRAME_KINDS] = {
 	"free", "pcp", "reserved", "slab", "pagetable", "vmalloc", "kernel", "anon",
 };
 
+static int note_owner(const struct dump *d, const struct rmap_vma *rv, void *arg)
+{
+	(void)d;
+	if (rv->maps)
+		*(uint32_t *)arg = rv->vma.vm_mm;
+	return 0;
+}
+
+/* The mm an anonymous frame is counted under: of the mms that map it,
+ * the one whose VMA is last on the anon_vma's list. fork links the
+ * child's VMA at the head, so that is the mm that has mapped it longest
+ * (the parent's, for a page shared since fork). 0 if none maps it. */
+static uint32_t anon_owner(const struct dump *d, uint32_t pfn, uint32_t av_pa, uint32_t va)
+{
+	struct anon_vma av;
+	uint32_t mm = 0;
+	char msg[160];
+
+	rmap_walk(d, av_pa, pfn, va, note_owner, &mm, &av, msg, sizeof(msg));
+	return mm;
+}
+
 /* A frame's state, read from its struct page (and its neighbours'): the
  * classification page and map share. */
 struct frame_class {
@@ -2103,6 +2370,7 @@ struct frame_class {
 	int64_t order, cpu, head;	/* -1 when not applicable */
 	int region;			/* reserved: memblock region, -1 if none */
 	uint32_t owner;			/* slab, slab tail: cache pa; pgtable, anon: mm pa */
+	uint32_t anon_vma;		/* anon: the anon_vma its mapping names */
 	uint32_t va;			/* anon: its va; pgtable: the first it translates */
 	const struct vframe *vf;	/* behind a vmalloc area, or NULL */
 	bool large_kmalloc;		/* a compound head kmalloc took for itself */
@@ -2161,8 +2429,9 @@ static void classify_frame(const struct dump *d, const struct owners *o, uint32_
 	} else if (p->_refcount > 0 && (p->mapping & PAGE_MAPPING_ANON)) {
 		fc->kind = FRAME_ANON;
 		fc->state = "anon";
-		fc->owner = p->mapping & ~PAGE_MAPPING_ANON;
+		fc->anon_vma = p->mapping & ~PAGE_MAPPING_ANON;
 		fc->va = p->index << PAGE_SHIFT;
+		fc->owner = anon_owner(d, pfn, fc->anon_vma, fc->va);
 	} else if (p->_refcount > 0) {
 		fc->kind = FRAME_KERNEL;
 		fc->state = "allocated";
@@ -2269,8 +2538,8 @@ static void page_state(const struct dump *d, const struct owners *o, uint32_t pf
 				 p->index, ps->detail);
 		}
 	} else if (!strcmp(fc->state, "anon")) {
-		snprintf(ps->text, sizeof(ps->text), "anonymous, mm %08x va 0x%08x, mapped %lld time%s",
-			 fc->owner, fc->va, (long long)p->_mapcount + 1, p->_mapcount == 0 ? "" : "s");
+		snprintf(ps->text, sizeof(ps->text), "anonymous, anon_vma %08x va 0x%08x, mapped %lld time%s",
+			 fc->anon_vma, fc->va, (long long)p->_mapcount + 1, p->_mapcount == 0 ? "" : "s");
 	} else if (!strcmp(fc->state, "allocated") && (p->flags & (1u << PG_head))) {
 		snprintf(ps->text, sizeof(ps->text), "allocated, compound head of order %u%s",
 			 p->private, fc->large_kmalloc ? " (large kmalloc)" : "");
@@ -2374,9 +2643,10 @@ static int show_page(struct dump *d)
 		if (!strcmp(ps.state, "pgtable")) {
 			pgtable_role(d, pfn, &p);
 		} else if (!strcmp(ps.state, "anon")) {
-			json_u64(j, "mm", p.mapping & ~PAGE_MAPPING_ANON);
-			json_u64(j, "va", (uint64_t)p.index << PAGE_SHIFT);
-			page_mappers(d, pfn, p.index << PAGE_SHIFT);
+			json_u64(j, "mm", ps.fc.owner);
+			page_mappers(d, pfn, &p);
+		} else if (is_zero_pfn(d, pfn)) {
+			zero_page_mappers(d);
 		}
 		json_row(j, "raw");
 		for (i = 0; i < ARRAY_SIZE(raw); i++)
@@ -2402,7 +2672,9 @@ static int show_page(struct dump *d)
 		fputs("owner: ", stdout);
 		pgtable_role(d, pfn, &p);
 	} else if (!strcmp(ps.state, "anon")) {
-		page_mappers(d, pfn, p.index << PAGE_SHIFT);
+		page_mappers(d, pfn, &p);
+	} else if (is_zero_pfn(d, pfn)) {
+		zero_page_mappers(d);
 	}
 	free_owners(o);
 	free(o);
@@ -2586,6 +2858,8 @@ static int show_offsets(struct dump *d)
 	       (unsigned long long)d->v.nr_pages * sizeof(struct page));
 	printf("kdata %#llx %u\n", (unsigned long long)kd, d->bb->kdata_size);
 	printf("log %#x %u\n", d->bb->log_pa, d->bb->log_size);
+	printf("zero_page %#llx %lu\n", (unsigned long long)d->bb->zero_pfn << PAGE_SHIFT, PAGE_SIZE);
+	printf("boot_block zero_pfn %zu\n", offsetof(struct vm_boot_block, zero_pfn));
 	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
 		printf("zone %s %#llx\n", zone_name(zi), (unsigned long long)OFF(pgdat.node_zones[zi]));
 		printf("zone %s spanned_pages %#llx\n", zone_name(zi),
@@ -2612,6 +2886,7 @@ static int show_offsets(struct dump *d)
 #undef OFF
 #define FIELD(type, field)	printf("%s %s %zu\n", #type, #field, offsetof(struct type, field))
 	FIELD(task_struct, state);
+	FIELD(task_struct, ppid);
 	FIELD(task_struct, mm);
 	FIELD(task_struct, cr3);
 	FIELD(mm_struct, pgd);
@@ -2623,7 +2898,13 @@ static int show_offsets(struct dump *d)
 	FIELD(vm_area_struct, vm_end);
 	FIELD(vm_area_struct, vm_next);
 	FIELD(vm_area_struct, vm_flags);
+	FIELD(vm_area_struct, anon_vma);
+	FIELD(vm_area_struct, anon_vma_next);
+	FIELD(anon_vma, head);
+	FIELD(anon_vma, nr_vmas);
+	FIELD(page, _refcount);
 	FIELD(page, _mapcount);
+	FIELD(page, mapping);
 #undef FIELD
 	return 0;
 }
@@ -3657,8 +3938,14 @@ static void usage(FILE *f)
 		snprintf(syn, sizeof(syn), "%s %s", views[i].name, views[i].args);
 		fprintf(f, "  %-20s %s\n", syn, views[i].help);
 	}
-	fprintf(f, "ps columns: PID PPID STAT (R running, Z zombie, N new: process not attached yet)\n"
-		   "  VSZ RSS (kB) MAJFL MINFL (faults) HOSTPID (the host process) COMMAND\n"
+	fprintf(f, "ps columns, one line per task by pid: PID PPID (the guest parent, 0: vmrun)\n"
+		   "  STAT (R running, Z zombie, N new: process not attached yet) VSZ RSS (kB)\n"
+		   "  MAJFL MINFL (faults) HOSTPID (the host process) SHARED PRIVATE (kB resident in\n"
+		   "  frames other PTEs map too, e.g. after fork until copy on write, or this one\n"
+		   "  alone: they add up to RSS) ZERO (kB read through the zero page, not in RSS) COMMAND\n"
+		   "page of an anonymous frame: a 'mapped by pid N (COMM) at VA (rw|ro)' line per PTE\n"
+		   "  that maps it, found through its anon_vma's list of VMAs; of the zero page: the\n"
+		   "  PTEs of each task that map it\n"
 		   "pagemap lines: VA ENTRY STATE [pfn=PFN | type=T offset=OFF] [soft-dirty] [exclusive] [file]\n"
 		   "  ENTRY is the 64-bit /proc/PID/pagemap word in hex (63 present, 62 swapped,\n"
 		   "  61 file/shared, 56 exclusive, 55 soft-dirty, 0-54 pfn); STATE is present, swapped,\n"

@@ -52,12 +52,16 @@ void vm_report(struct vm_report *r, const char *fmt, ...)
 
 /* Whole-structure walks (DEBUG=2, tests, vmdump check). Each returns the
  * number of violations it reported. */
+/* The boot block's memblock regions, and the zero page still all zero. */
 unsigned long validate_boot(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_zones(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_slab(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
-/* Tasks, their mms' VMA lists and trees, their user page tables, and
- * every frame's mapcount against the PTEs that map it. */
+/* Tasks and their parents, their mms' VMA lists and trees, their user
+ * page tables, every frame's mapcount and refcount against the PTEs that
+ * map it (the zero page never counted, never writable), copy-on-write
+ * pages read-only while shared, and the reverse map: each anonymous
+ * page's anon_vma, each anon_vma's list of VMAs. */
 unsigned long validate_mm(const struct vm_view *v, struct vm_report *r);
 /* All of the above. */
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r);

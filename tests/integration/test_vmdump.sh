@@ -6,10 +6,15 @@
 # exit 2. A guest built here from the in-tree library then runs in each
 # paging mode while ps, maps, smaps, pagemap, walk and page look at its
 # address space, live and in a copy, and check proves it; copies with its
-# tables and VMAs damaged must give violations, not crashes. map counts
+# tables, VMAs, reverse map (anon_vma lists, a frame's anon_vma), zero page
+# or parent link damaged must give violations, not crashes. map counts
 # every frame once and draws them (--svg): the picture must be well-formed
 # XML whose legend adds up to the machine, name the guest, and survive the
-# same damaged copies. Prints "N passed, N failed"; exits 1 on any failure, 77 when vmdump is not built.
+# same damaged copies. A guest that forks then shows its child in ps with
+# the pages they share, both mappers of a shared frame in page, and passes
+# check; copies with a shared frame left writable, a refcount too low or
+# the child's VMA off its anon_vma list must not. Prints "N passed, N
+# failed"; exits 1 on any failure, 77 when vmdump is not built.
 # Without vmrun (and no VMDUMP_TEST_RAM) only the command-line and
 # foreign-file cases run, and it says so; without cc or pkg-config the
 # guest cases are skipped.
@@ -25,6 +30,7 @@ NAME=test-vmdump-$$
 T=$(mktemp -d "${TMPDIR:-/tmp}/test-vmdump.XXXXXX") || exit 1
 LIVE_PID=
 GUEST_PID=
+FGUEST=
 
 cleanup() {
 	[ -n "$LIVE_PID" ] && kill "$LIVE_PID" 2>/dev/null && wait "$LIVE_PID" 2>/dev/null
@@ -34,7 +40,7 @@ cleanup() {
 	rm -f "$T"/*.svg
 	rm -rf "$T"
 	rm -f /dev/shm/vm-$NAME.ram /dev/shm/vm-$NAME-live.ram /dev/shm/vm-$NAME-g-i386.ram \
-	      /dev/shm/vm-$NAME-g-pae.ram
+	      /dev/shm/vm-$NAME-g-pae.ram /dev/shm/vm-$NAME-f-i386.ram /dev/shm/vm-$NAME-f-pae.ram
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -189,7 +195,7 @@ for v in meminfo buddyinfo zoneinfo vmstat slabinfo vmallocinfo dmesg "page 0" "
 done
 
 run "$M" ps
-[ "$(cat "$T/out")" = "  PID  PPID STAT    VSZ   RSS  MAJFL  MINFL HOSTPID COMMAND" ] &&
+[ "$(cat "$T/out")" = "  PID  PPID STAT    VSZ   RSS  MAJFL  MINFL HOSTPID SHARED PRIVATE  ZERO COMMAND" ] &&
 	ok "ps of a machine whose guest was reaped: the header alone" || bad "ps with no tasks: $(head -3 "$T/out")"
 run "$M" maps 1
 [ "$rc" -eq 1 ] && grep -q 'no task with pid 1' "$T/err" &&
@@ -523,6 +529,72 @@ EOF
 	else
 		bad "building the test guest: $(head -c 300 "$T/cc.err")"
 	fi
+
+	# A guest that forks: the .data page and four mmap pages written,
+	# a fifth only read (the zero page), then the child writes the
+	# first mmap page, so copy on write gives it a frame of its own and
+	# leaves the other four shared, read-only in both. The parent prints
+	# "ready PID CHILD VA" once the child has written; both wait for the
+	# hold file to go, and the parent reaps the child.
+	cat >"$T/fguest.c" <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <vm/guest.h>
+
+static void hold(const char *path)
+{
+	while (access(path, F_OK) == 0)
+		usleep(10000);
+}
+
+int main(int argc, char **argv)
+{
+	char *data, *p, b;
+	int fds[2], i, st;
+	pid_t c;
+
+	data = vm_mmap(vm_ptr(0x08049000), 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	p = vm_mmap(NULL, 6 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (argc < 2 || data == MAP_FAILED || p == MAP_FAILED || pipe(fds))
+		return 1;
+	strcpy(data + 0x5b0, "hello, world");
+	for (i = 0; i < 4; i++)
+		p[i * 4096] = 1;
+	(void)*(volatile char *)(p + 4 * 4096);
+	c = vm_fork();
+	if (c < 0 && errno == ENOSYS) {
+		printf("nofork\n");
+		return 0;
+	}
+	if (c < 0)
+		return 2;
+	if (c == 0) {
+		p[0] = 2;
+		if (write(fds[1], "x", 1) != 1)
+			vm_exit(3);
+		hold(argv[1]);
+		vm_exit(0);
+	}
+	if (read(fds[0], &b, 1) != 1)
+		return 4;
+	printf("ready %d %d %#lx\n", vm_getpid(), c, (unsigned long)vm_gva(p));
+	fflush(stdout);
+	hold(argv[1]);
+	if (vm_waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 5;
+	return data[0x5b0] == 'h' && p[0] == 1 ? 0 : 6;
+}
+EOF
+	if cc -O1 $san -o "$T/fguest" "$T/fguest.c" \
+	      $(PKG_CONFIG_PATH=$TOP pkg-config --cflags --libs libvm-uninstalled) 2>"$T/cc.err"; then
+		FGUEST=$T/fguest
+	else
+		bad "building the forking test guest: $(head -c 300 "$T/cc.err")"
+	fi
 else
 	skip "no vmrun, cc or pkg-config: the guest cases are skipped"
 fi
@@ -564,7 +636,7 @@ guest_views() {
 	fi
 
 	run "$name" ps
-	grep -Eq '^ +1 +0 R +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ guest$' "$T/out" &&
+	grep -Eq '^ +1 +0 R +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ guest$' "$T/out" &&
 		ok "$mode: ps of the running guest: $(sed -n 2p "$T/out")" || bad "$mode: ps: $(cat "$T/out" "$T/err")"
 	expect 0 "$mode: maps of the running guest, by name" "$name" maps 1
 	run "$name" check
@@ -601,12 +673,18 @@ guest_views() {
 	else
 		bad "$mode: smaps format ($v): $(head -30 "$T/smaps")"
 	fi
+	# The page only read may be the zero page: not in RSS (nor in
+	# smaps Rss, as in Linux), but in ps's ZERO.
 	rss_sm=$(awk '/^Rss:/ { s += $2 } END { print s + 0 }' "$T/smaps")
 	run "$G" ps
-	rss_ps=$(awk 'NR == 2 { print $5 }' "$T/out")
-	[ -n "$rss_ps" ] && [ "$rss_ps" = "$rss_sm" ] && [ "$rss_sm" -eq 36 ] &&
-		ok "$mode: smaps Rss adds up to ps RSS ($rss_ps kB: the 9 pages touched)" ||
-		bad "$mode: smaps Rss $rss_sm kB, ps RSS $rss_ps kB, want 36"
+	set -- $(awk 'NR == 2 { print $5, $9, $10, $11 }' "$T/out")
+	rss_ps=$1
+	[ -n "$rss_ps" ] && [ "$rss_ps" = "$rss_sm" ] && [ $((rss_ps + $4)) -eq 36 ] &&
+	[ "$2" -eq 0 ] && [ "$3" = "$rss_ps" ] &&
+		ok "$mode: smaps Rss adds up to ps RSS ($rss_ps kB) and RSS + ZERO to the 9 pages touched, all PRIVATE" ||
+		bad "$mode: smaps Rss $rss_sm kB, ps RSS $rss_ps kB SHARED $2 PRIVATE $3 ZERO $4, want RSS + ZERO 36"
+	G_ZERO=$4
+	G_RSS_PAGES=$((rss_ps / 4))
 
 	run "$G" walk 1 0x080495b0
 	cp "$T/out" "$T/walk"
@@ -651,9 +729,22 @@ guest_views() {
 
 	if [ -n "$pfn" ]; then
 		run "$G" page "0x$pfn"
-		grep -q '^state: anonymous, mm [0-9a-f]\{8\} va 0x08049000, mapped 1 time$' "$T/out" &&
-		grep -q '^mapped by: pid 1 (guest) at 0x08049000$' "$T/out" &&
-			ok "$mode: page of the .data frame names its mm, va and mapper" || bad "$mode: page 0x$pfn: $(cat "$T/out")"
+		grep -q '^state: anonymous, anon_vma [0-9a-f]\{8\} va 0x08049000, mapped 1 time$' "$T/out" &&
+		grep -q '^mapped by pid 1 (guest) at 0x08049000 (rw)$' "$T/out" &&
+		grep -q '^anon_vma [0-9a-f]\{8\}: 1 VMA on its list (nr_vmas 1), 1 PTE maps this frame$' "$T/out" &&
+			ok "$mode: page of the .data frame names its anon_vma, va and mapper" || bad "$mode: page 0x$pfn: $(cat "$T/out")"
+	fi
+	zpfn=$(awk '$1 == "zero_page" { print $2 }' <("$VMDUMP" "$G" offsets))
+	if [ -n "$zpfn" ]; then
+		run "$G" page $((zpfn >> 12))
+		zl="zero page: $((G_ZERO / 4)) read-only PTE"
+		grep -q '^state: reserved (zero page)$' "$T/out" && grep -q "^$zl" "$T/out" &&
+		{ [ "$G_ZERO" -eq 0 ] ||
+		  grep -Eq "^mapped by pid 1 \(guest\): $((G_ZERO / 4)) PTEs?, the first at 0x[0-9a-f]{8} \(ro\)$" "$T/out"; } &&
+			ok "$mode: page of the zero page counts its PTEs: $(grep '^zero page' "$T/out")" ||
+			bad "$mode: page of the zero page: $(cat "$T/out")"
+	else
+		bad "$mode: offsets names no zero page"
 	fi
 	pt=$(awk '/^PTE / { print $3 }' "$T/walk")
 	if [ -n "$pt" ]; then
@@ -671,8 +762,8 @@ guest_views() {
 	run "$G" map --svg "$T/g-$mode.svg"
 	err=$(svg_ok "$T/g-$mode.svg" "$gframes" "pid 1 (guest), running" \
 		"pfn 0x$pfn: anonymous, pid 1 (guest) va 0x08049000" "user page table of pid 1 (guest)" 2>&1) &&
-		[ "$rc" -eq 0 ] && grep -Eq '^  pid 1 \(guest\) +running +9 anon +[0-9]+ pagetable$' "$T/out" &&
-		ok "$mode: map --svg: the guest's 9 pages in its own colour, the .data frame's tooltip names pid 1 and 0x08049000" ||
+		[ "$rc" -eq 0 ] && grep -Eq "^  pid 1 \\(guest\\) +running +$G_RSS_PAGES anon +[0-9]+ pagetable\$" "$T/out" &&
+		ok "$mode: map --svg: the guest's $G_RSS_PAGES pages in its own colour, the .data frame's tooltip names pid 1 and 0x08049000" ||
 		bad "$mode: map of the guest: exit $rc: $err $(grep -A2 '^anonymous' "$T/out")"
 
 	run "$G" maps 99
@@ -746,7 +837,7 @@ guest_damaged() {
 	cp "$G" "$T/g-rss"
 	poke32 "$T/g-rss" $((mm + rss_off)) 99
 	run "$T/g-rss" check
-	[ "$rc" -eq 1 ] && grep -q '^mm 0x[0-9a-f]* (pid 1): rss 100 pages (anon 99, .*the tables map 9$' "$T/out" &&
+	[ "$rc" -eq 1 ] && grep -q "^mm 0x[0-9a-f]* (pid 1): rss 100 pages (anon 99, .*the tables map $G_RSS_PAGES\$" "$T/out" &&
 		ok "$mode: check: a wrong rss counter: $(grep rss "$T/out")" || bad "$mode: check on a wrong rss: exit $rc: $(head -c 300 "$T/out")"
 
 	cp "$G" "$T/g-vma"
@@ -790,6 +881,96 @@ guest_damaged() {
 	[ "$rc" -eq 1 ] && grep -q "^pfn 0x$pfn: mapcount 6, 1 user PTEs map it$" "$T/out" &&
 		ok "$mode: check: a frame's mapcount against its PTEs" || bad "$mode: check on a bad mapcount: exit $rc: $(head -c 300 "$T/out")"
 
+	# the reverse map: the .data frame's anon_vma, and the heap frame's
+	# (another anon_vma) to point it at instead
+	local map_off nr_off head_off ppid_off av hpfn hmap zpa zva zpte
+	map_off=$(goff page mapping)
+	nr_off=$(goff anon_vma nr_vmas)
+	head_off=$(goff anon_vma head)
+	ppid_off=$(goff task_struct ppid)
+	av=$(($(od -An -tu4 -j $((memmap + 0x$pfn * 32 + map_off)) -N4 "$G" | tr -d ' ') & ~1))
+	run "$G" maps 1
+	hpfn=$(awk '/\[heap\]$/ { print $1 }' "$T/out" | cut -d- -f1)
+	[ -n "$hpfn" ] && run "$G" pagemap 1 "0x$hpfn"
+	hpfn=$(sed -n 's/.* pfn=\(0x[0-9a-f]*\).*/\1/p' "$T/out")
+
+	cp "$G" "$T/g-nr"
+	poke32 "$T/g-nr" $((av + nr_off)) 5
+	run "$T/g-nr" check
+	[ "$rc" -eq 1 ] && grep -q "^anon_vma $(printf '%#x' "$av"): nr_vmas 5, its list holds 1 VMA\$" "$T/out" &&
+	[ "$(grep -vc '^check:' "$T/out")" -eq 1 ] &&
+		ok "$mode: check: an anon_vma whose nr_vmas is wrong, one line: $(head -1 "$T/out")" ||
+		bad "$mode: check on a wrong nr_vmas: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$G" "$T/g-avhead"
+	poke32 "$T/g-avhead" $((av + head_off)) 0
+	run "$T/g-avhead" check
+	[ "$rc" -eq 1 ] && grep -q "^anon_vma $(printf '%#x' "$av"): nr_vmas 1, its list holds 0 VMAs\$" "$T/out" &&
+		grep -q "VMA 08049000-0804a000 names anon_vma $(printf '%#x' "$av") but is not on its list\$" "$T/out" &&
+		ok "$mode: check: a VMA missing from its anon_vma's list" ||
+		bad "$mode: check on an emptied anon_vma list: exit $rc: $(head -c 600 "$T/out")"
+	no_crash_mm "$T/g-avhead" "$mode: an emptied anon_vma list"
+
+	cp "$G" "$T/g-avloop"
+	vma=$(od -An -tu4 -j $((av + head_off)) -N4 "$G" | tr -d ' ')
+	poke32 "$T/g-avloop" $((vma + $(goff vm_area_struct anon_vma_next))) "$vma"
+	run "$T/g-avloop" check
+	[ "$rc" -eq 1 ] && grep -q "^anon_vma $(printf '%#x' "$av"): VMA .* is on its list twice (a cycle)$" "$T/out" &&
+		ok "$mode: check: an anon_vma list that loops: $(grep '^anon_vma' "$T/out" | head -1)" ||
+		bad "$mode: check on a looping anon_vma list: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/g-avloop" page "0x$pfn"
+	[ "$rc" -eq 0 ] && grep -q "^anon_vma [0-9a-f]*: the list goes round" "$T/out" &&
+		grep -q '^mapped by pid 1 (guest) at 0x08049000 (rw)$' "$T/out" &&
+		ok "$mode: page through a looping anon_vma list: $(tail -1 "$T/out")" ||
+		bad "$mode: page through a looping anon_vma list: exit $rc: $(cat "$T/out" "$T/err")"
+	no_crash_mm "$T/g-avloop" "$mode: a looping anon_vma list"
+
+	if [ -n "$hpfn" ]; then
+		hmap=$(od -An -tu4 -j $((memmap + hpfn * 32 + map_off)) -N4 "$G" | tr -d ' ')
+		cp "$G" "$T/g-mapping"
+		poke32 "$T/g-mapping" $((memmap + 0x$pfn * 32 + map_off)) "$hmap"
+		run "$T/g-mapping" check
+		[ "$rc" -eq 1 ] && [ "$hmap" -ne $((av | 1)) ] &&
+			grep -q "va 08049000: anonymous pfn 0x$pfn has mapping $(printf '%#x' "$hmap") index 0x8049, expected $(printf '%#x' $((av | 1))) index 0x8049\$" "$T/out" &&
+			ok "$mode: check: a frame naming another VMA's anon_vma" ||
+			bad "$mode: check on a frame's wrong anon_vma: exit $rc: $(head -c 600 "$T/out")"
+		run "$T/g-mapping" page "0x$pfn"
+		[ "$rc" -eq 0 ] && grep -q 'mapped by no PTE' "$T/out" &&
+			ok "$mode: page of a frame naming the wrong anon_vma: no mapper found there" ||
+			bad "$mode: page with the wrong anon_vma: exit $rc: $(cat "$T/out")"
+	else
+		bad "$mode: no heap frame found to take an anon_vma from"
+	fi
+
+	zpa=$(awk '$1 == "zero_page" { print $2 }' "$T/goffsets")
+	cp "$G" "$T/g-zero"
+	poke32 "$T/g-zero" $((zpa + 100)) 0x41
+	run "$T/g-zero" check
+	[ "$rc" -eq 1 ] && grep -q "^zero page: pfn $(printf '%#x' $((zpa >> 12))) has 1 non-zero byte, the first at offset 0x64 (0x41)\$" "$T/out" &&
+		ok "$mode: check: a written zero page: $(grep '^zero page' "$T/out")" ||
+		bad "$mode: check on a written zero page: exit $rc: $(head -c 600 "$T/out")"
+	if [ "$G_ZERO" -gt 0 ]; then
+		run "$G" page $((zpa >> 12))
+		zva=$(sed -n 's/^mapped by pid 1 (guest): .* the first at \(0x[0-9a-f]*\) (ro)$/\1/p' "$T/out")
+		run "$G" walk 1 "$zva"
+		zpte=$(sed -n 's/^PTE .* entry \(0x[0-9a-f]*\) = .*/\1/p' "$T/out")
+		cp "$G" "$T/g-zerorw"
+		poke32 "$T/g-zerorw" "$zpte" $(($(od -An -tu4 -j $((zpte)) -N4 "$G" | tr -d ' ') | 2))
+		run "$T/g-zerorw" check
+		[ "$rc" -eq 1 ] && grep -q "va ${zva#0x}: PTE 0x[0-9a-f]* maps the zero page writable\$" "$T/out" &&
+			ok "$mode: check: the zero page mapped writable: $(grep 'zero page writable' "$T/out")" ||
+			bad "$mode: check on a writable zero-page PTE ($zva): exit $rc: $(head -c 600 "$T/out")"
+	fi
+
+	cp "$G" "$T/g-ppid"
+	poke32 "$T/g-ppid" $((task + ppid_off)) 77
+	run "$T/g-ppid" check
+	[ "$rc" -eq 1 ] && grep -q '^task pid 1: running, its parent pid 77 is no task' "$T/out" &&
+		ok "$mode: check: a running task whose parent is no task" ||
+		bad "$mode: check on a task with a missing parent: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/g-ppid" ps
+	grep -Eq '^ +1 +77 R ' "$T/out" && ok "$mode: ps shows the PPID as stored" || bad "$mode: ps PPID: $(cat "$T/out")"
+
 	cp "$G" "$T/g-task"
 	poke32 "$T/g-task" $((task + mm_off)) 0xFFFFFFF0
 	run "$T/g-task" check
@@ -816,9 +997,140 @@ guest_damaged() {
 	no_crash_mm "$T/g-tasks" "$mode: garbage task table"
 }
 
+# fork_views MODE: the forking guest in that paging mode: ps shows the
+# child under its parent with the shared pages counted, page lists both
+# mappers of a shared frame through the reverse map, check passes live
+# and in a copy; copies with copy on write or the reverse map damaged
+# must fail check.
+fork_views() {
+	local mode=$1 name=$NAME-f-$1 F=$T/f-$1.ram va dpfn ppfn cpfn pte av cvma
+	local memmap map_off refc_off head_off next_off
+	: >"$T/hold"
+	"$VMRUN" --mode "$mode" --ram 32M --keep --name "$name" -- "$FGUEST" "$T/hold" \
+		>"$T/fork.out" 2>"$T/fork.err" &
+	GUEST_PID=$!
+	for _ in $(seq 200); do
+		grep -Eq '^(ready|nofork)' "$T/fork.out" 2>/dev/null && break
+		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! grep -q '^ready 1 2 0x' "$T/fork.out"; then
+		if grep -q '^nofork' "$T/fork.out"; then
+			skip "$mode: vm_fork is not there yet: the fork cases are skipped"
+		else
+			bad "$mode: the forking guest did not start: $(cat "$T/fork.out") $(head -c 300 "$T/fork.err")"
+		fi
+		rm -f "$T/hold"
+		wait "$GUEST_PID"
+		GUEST_PID=
+		rm -f "/dev/shm/vm-$name.ram"
+		return
+	fi
+	va=$(awk '/^ready/ { print $4 }' "$T/fork.out")
+
+	# RSS 20 kB: .data and four mmap pages; SHARED 16: all but the page
+	# the child wrote; ZERO 4: the page only read
+	run "$name" ps
+	[ "$(sed -n 2p "$T/out" | awk '{ print $1, $2, $3, $5, $9, $10, $11, $12 }')" = "1 0 R 20 16 4 4 fguest" ] &&
+	[ "$(sed -n 3p "$T/out" | awk '{ print $1, $2, $3, $5, $9, $10, $11, $12 }')" = "2 1 R 20 16 4 4 fguest" ] &&
+		ok "$mode: ps shows the child under its parent, 16 kB shared between them: $(sed -n 3p "$T/out")" ||
+		bad "$mode: ps of a forked guest: $(cat "$T/out" "$T/err")"
+	run "$name" check
+	[ "$rc" -eq 0 ] && ok "$mode: check of a live forked guest: $(tail -1 "$T/out")" ||
+		bad "$mode: check of a live forked guest: exit $rc: $(head -c 600 "$T/out")"
+	cp "/dev/shm/vm-$name.ram" "$F"
+
+	pfn_at() { "$VMDUMP" "$F" pagemap "$1" "$2" | sed -n 's/.* pfn=\(0x[0-9a-f]*\).*/\1/p'; }
+	dpfn=$(pfn_at 1 0x08049000)
+	ppfn=$(pfn_at 1 "$va")
+	cpfn=$(pfn_at 2 "$va")
+	run "$F" page "$dpfn"
+	grep -q "^page:[0-9a-f]* refcount:2 mapcount:2 " "$T/out" &&
+	grep -q '^mapped by pid 1 (fguest) at 0x08049000 (ro)$' "$T/out" &&
+	grep -q '^mapped by pid 2 (fguest) at 0x08049000 (ro)$' "$T/out" &&
+	grep -q '^anon_vma [0-9a-f]*: 2 VMAs on its list (nr_vmas 2), 2 PTEs map this frame$' "$T/out" &&
+		ok "$mode: page of the shared .data frame: both mappers, read-only, through the anon_vma" ||
+		bad "$mode: page of the shared .data frame $dpfn: $(cat "$T/out")"
+	run "$F" page "$ppfn"
+	[ -n "$ppfn" ] && [ "$ppfn" != "$cpfn" ] &&
+	[ "$(grep -c '^mapped by ' "$T/out")" -eq 1 ] && grep -q "^mapped by pid 1 (fguest) at $va (ro)\$" "$T/out" &&
+	grep -q '^anon_vma [0-9a-f]*: 2 VMAs on its list (nr_vmas 2), 1 PTE maps this frame$' "$T/out" &&
+		ok "$mode: after copy on write the parent's frame has one mapper left" ||
+		bad "$mode: page of the parent's frame $ppfn (child's $cpfn): $(cat "$T/out")"
+	run "$F" page "$cpfn"
+	grep -q "^mapped by pid 2 (fguest) at $va (rw)\$" "$T/out" &&
+		ok "$mode: and the child's copy is its own, writable" || bad "$mode: page of the child's copy $cpfn: $(cat "$T/out")"
+	"$VMDUMP" "$F" offsets >"$T/foffsets"
+	run "$F" page $(($(awk '$1 == "zero_page" { print $2 }' "$T/foffsets") >> 12))
+	grep -q '^zero page: 2 read-only PTEs in 2 tasks' "$T/out" &&
+		ok "$mode: the zero page is mapped once in each" || bad "$mode: page of the zero page: $(cat "$T/out")"
+	run "$F" check
+	[ "$rc" -eq 0 ] && ok "$mode: check of the forked guest's copy" ||
+		bad "$mode: check of the forked guest's copy: exit $rc: $(head -c 600 "$T/out")"
+
+	foff() { awk -v want="$*" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == want) print v }' "$T/foffsets"; }
+	memmap=$(awk '$1 == "mem_map" { print $2 }' "$T/foffsets")
+	map_off=$(foff page mapping)
+	refc_off=$(foff page _refcount)
+	head_off=$(foff anon_vma head)
+	next_off=$(foff vm_area_struct anon_vma_next)
+
+	# the parent's PTE of the shared .data frame made writable: a write
+	# would now be seen by the child
+	run "$F" walk 1 0x08049000
+	pte=$(sed -n 's/^PTE .* entry \(0x[0-9a-f]*\) = .*/\1/p' "$T/out")
+	cp "$F" "$T/f-cow"
+	poke32 "$T/f-cow" "$pte" $(($(od -An -tu4 -j $((pte)) -N4 "$F" | tr -d ' ') | 2))
+	run "$T/f-cow" check
+	[ "$rc" -eq 1 ] && grep -q "^pfn $dpfn: 2 user PTEs map it, 1 of them writable in a private VMA" "$T/out" &&
+		ok "$mode: check: a shared frame left writable: $(grep 'writable in a private' "$T/out")" ||
+		bad "$mode: check on a broken copy on write: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/f-cow" page "$dpfn"
+	grep -q '^mapped by pid 1 (fguest) at 0x08049000 (rw)$' "$T/out" &&
+		ok "$mode: page shows which mapper is writable" || bad "$mode: page of the broken frame: $(cat "$T/out")"
+
+	cp "$F" "$T/f-ref"
+	poke32 "$T/f-ref" $((memmap + dpfn * 32 + refc_off)) 1
+	run "$T/f-ref" check
+	[ "$rc" -eq 1 ] && grep -q "^pfn $dpfn: refcount 1, fewer than the 2 user PTEs that map it\$" "$T/out" &&
+		ok "$mode: check: a refcount below the PTEs mapping the frame" ||
+		bad "$mode: check on a low refcount: exit $rc: $(head -c 600 "$T/out")"
+
+	# the child's VMA, which fork linked at the head, dropped from the list
+	av=$(($(od -An -tu4 -j $((memmap + dpfn * 32 + map_off)) -N4 "$F" | tr -d ' ') & ~1))
+	cvma=$(od -An -tu4 -j $((av + head_off)) -N4 "$F" | tr -d ' ')
+	cp "$F" "$T/f-list"
+	poke32 "$T/f-list" $((av + head_off)) "$(od -An -tu4 -j $((cvma + next_off)) -N4 "$F" | tr -d ' ')"
+	run "$T/f-list" check
+	[ "$rc" -eq 1 ] && grep -q "^anon_vma $(printf '%#x' "$av"): nr_vmas 2, its list holds 1 VMA\$" "$T/out" &&
+		grep -q "(pid 2): VMA 08049000-0804a000 names anon_vma $(printf '%#x' "$av") but is not on its list\$" "$T/out" &&
+		ok "$mode: check: the child's VMA missing from the shared anon_vma" ||
+		bad "$mode: check on a child's VMA off its list: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/f-list" page "$dpfn"
+	[ "$(grep -c '^mapped by ' "$T/out")" -eq 1 ] && grep -q '^mapped by pid 1 ' "$T/out" &&
+		ok "$mode: page finds only the mapper still on the list" || bad "$mode: page with the child off the list: $(cat "$T/out")"
+	no_crash_mm "$T/f-list" "$mode: a child's VMA off its anon_vma list"
+
+	rm -f "$T/hold"
+	wait "$GUEST_PID"
+	rc=$?
+	GUEST_PID=
+	[ "$rc" -eq 0 ] && ok "$mode: the forking guest and its child exited 0" ||
+		bad "$mode: forking guest exit $rc: $(head -c 300 "$T/fork.err")"
+	run "$name" ps
+	[ "$rc" -eq 0 ] && [ "$(wc -l <"$T/out")" -eq 1 ] && ok "$mode: ps after the fork: parent and child reaped" ||
+		bad "$mode: ps after the forking guest: exit $rc: $(cat "$T/out" "$T/err")"
+	expect 0 "$mode: check of the kept machine after fork" "$name" check
+	rm -f "/dev/shm/vm-$name.ram"
+}
+
 if [ -n "$GUEST" ]; then
 	guest_views i386
 	guest_views pae
+fi
+if [ -n "$FGUEST" ]; then
+	fork_views i386
+	fork_views pae
 fi
 
 echo "$pass passed, $fail failed"
