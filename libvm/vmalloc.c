@@ -12,15 +12,36 @@
  *
  * Host mappings are per process. The process that calls vmalloc gets the
  * area mapped at once (kva_to_host(va)), so the pointer it gets back works
- * in it. Any other process sees the area only through vmalloc_fault: its
- * SIGSEGV in the vmalloc range will copy the entry from swapper_pg_dir, as
- * Linux's i386 port did, and that path arrives with the fault handler;
- * until then only the allocating process can dereference the pointer. vfree
- * unmaps the area in the calling process only: a process that faulted the
- * area in keeps a host mapping of frames that go back to the allocator,
- * until the cross-process shootdown of DESIGN §7 exists. That is later
- * work; until it lands, do not share a vmalloc area between processes and
- * then vfree it.
+ * in it; any other process maps it on first touch through vmalloc_fault
+ * (fault.c), which copies the entry from swapper_pg_dir, as Linux's i386
+ * port did. So any process may hold a host mapping of an area, and
+ * freeing one is a shootdown (DESIGN §7), Linux's lazy vunmap made eager:
+ *
+ *   1. under the lock: clear the area's PTEs in swapper_pg_dir and mark it
+ *      VM_LAZY_FREE; it stays in the tree and keeps its range, so no
+ *      vmalloc hands the range out while a process may still map it;
+ *   2. no lock held: flush the range here and in every process that runs
+ *      a task (tlb_shootdown_kernel: signal them all, wait for them all);
+ *   3. under the lock: unlink the area; then free its frames.
+ *
+ * A task that does not answer (stopped, traced) may still map the frames:
+ * then step 3 waits. The area stays in the tree as VM_LAZY_FREE, frames
+ * and all (vmallocinfo still shows it, the counters still count it), and
+ * the next vfree, or a vmalloc that finds the area full, takes it into its
+ * own shootdown and frees it once every task has answered. Lazy areas are
+ * found by a walk of the list, which is as long as the first-fit walk
+ * every vmalloc makes.
+ *
+ * What the shootdown cannot reach: a process that runs no task (vmrun,
+ * kswapd, a test) receives none, so it must not touch an area that
+ * another process may free; a fork child holds its parent's mappings
+ * before it enters its task. And a vmap area's frames are the caller's:
+ * vunmap keeps the range while a task has not answered, but the caller
+ * may free the frames at once, as Linux's lazy vunmap lets it.
+ *
+ * vfree and vunmap wait for acks, up to TLB_SHOOTDOWN_TIMEOUT_NS: call
+ * them with no lock held. vmalloc waits only when the area is full of
+ * lazily freed ranges and the caller allows direct reclaim.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +53,15 @@
 /* The tree links areas by the pa of their node, which is the area's pa. */
 _Static_assert(offsetof(struct vmap_area, node) == 0, "vmap_area: node first");
 #define VA_KEY_OFF	AVL_KEY_OFFSET(struct vmap_area, node, va_start)
+
+/* An area on its way out (the head comment's steps 1 to 3) keeps VM_ALLOC
+ * or VM_MAP and gets these, the names Linux's vmap_area had for the same
+ * states (2.6.28 to 5.1). */
+#define VM_LAZY_FREE	0x00010000u	/* out of swapper_pg_dir; a task may still map it */
+#define VM_LAZY_FREEING	0x00020000u	/* a vfree is shooting it down now */
+#define VM_LAZY_MASK	(VM_LAZY_FREE | VM_LAZY_FREEING)
+/* Areas one shootdown flushes: one mailbox's worth of ranges. */
+#define VMAP_PURGE_MAX	TLB_MAILBOX_RANGES
 
 static inline struct vmap_state *vmap_state(void)
 {
@@ -160,6 +190,78 @@ static void unlink_vmap_area(struct vmap_state *vs, uint32_t pa)
 	va->next = va->prev = 0;
 }
 
+/* ---- freeing: lazily, until every task has flushed ---------------------- */
+
+/* Claim the lazy areas no vfree is shooting down, after the n already in
+ * batch, up to VMAP_PURGE_MAX: the caller now flushes and frees them.
+ * Returns the new count. vmap_state.lock held. */
+static unsigned claim_lazy_areas(struct vmap_state *vs, uint32_t *batch, unsigned n)
+{
+	uint32_t pa;
+
+	for (pa = vs->first; pa && n < VMAP_PURGE_MAX; pa = VA(pa)->next) {
+		struct vmap_area *va = VA(pa);
+
+		if ((va->flags & VM_LAZY_MASK) == VM_LAZY_FREE) {
+			va->flags |= VM_LAZY_FREEING;
+			batch[n++] = pa;
+		}
+	}
+	return n;
+}
+
+/*
+ * Flush the claimed areas in batch (out of swapper_pg_dir already) from
+ * every process, then unlink them and free what they own; an area some
+ * task may still map goes back to waiting, unclaimed. No lock held: this
+ * waits for acks.
+ */
+static void purge_vmap_areas(const uint32_t *batch, unsigned n)
+{
+	struct vmap_state *vs = vmap_state();
+	struct tlb_range r[VMAP_PURGE_MAX];
+	bool flushed;
+	unsigned i;
+
+	VM_BUG_ON(n > VMAP_PURGE_MAX);
+	if (!n)
+		return;
+	for (i = 0; i < n; i++) {
+		r[i].start = VA(batch[i])->va_start;
+		r[i].len = VA(batch[i])->nr_pages << PAGE_SHIFT;
+	}
+	flushed = tlb_shootdown_kernel(r, n, TLB_SHOOTDOWN_TIMEOUT_NS) == 0;
+
+	vmap_lock(vs);
+	for (i = 0; i < n; i++) {
+		struct vmap_area *va = VA(batch[i]);
+
+		if (!flushed) {
+			va->flags &= ~VM_LAZY_FREEING;
+			continue;
+		}
+		unlink_vmap_area(vs, batch[i]);
+		if (va->flags & VM_ALLOC) {
+			vs->nr_pages -= va->nr_pages;
+			mod_node_page_state(NR_VMALLOC, -(long)va->nr_pages);
+		}
+	}
+	vmap_unlock(vs);
+	if (!flushed)
+		return;
+
+	for (i = 0; i < n; i++) {
+		struct vmap_area *va = VA(batch[i]);
+		uint32_t *pfns = __va(va->pages), j;
+
+		if (va->flags & VM_ALLOC)
+			for (j = 0; j < va->nr_pages; j++)
+				__free_page(pfn_to_page(pfns[j]));
+		kfree(pfns);
+		kmem_cache_free(vmap_area_cachep(), va);
+	}
+}
+
 /*
  * Make an area for nr_pages frames listed in pfns (kmalloc'ed; the area
  * takes it over on success): a range, the tree and the list, and the
@@ -187,6 +289,18 @@ static uint32_t setup_vmap_area(uint32_t nr_pages, uint32_t *pfns, uint32_t flag
 
 	vmap_lock(vs);
 	addr = find_vmap_gap(vs, size, &prev);
+	if (!addr && (gfp_mask & __GFP_DIRECT_RECLAIM)) {
+		/* ranges freed lazily may be free for real by now */
+		uint32_t batch[VMAP_PURGE_MAX];
+		unsigned n = claim_lazy_areas(vs, batch, 0);
+
+		if (n) {
+			vmap_unlock(vs);
+			purge_vmap_areas(batch, n);
+			vmap_lock(vs);
+			addr = find_vmap_gap(vs, size, &prev);
+		}
+	}
 	if (!addr) {
 		vmap_unlock(vs);
 		if (!(gfp_mask & __GFP_NOWARN))
@@ -255,17 +369,18 @@ static unsigned long shown_addr(const void *addr)
 }
 
 /*
- * Take the area that starts at addr out of the tree, the list and
- * swapper_pg_dir under the lock; then, with no lock held, drop this
- * process's host mapping before anything the area owned goes back (DESIGN
- * §7: flush, then free). Frames go back only for a VM_ALLOC area.
+ * Free the area that starts at addr: out of swapper_pg_dir under the
+ * lock, then the shootdown and the free (purge_vmap_areas), with any
+ * area an earlier vfree left waiting in the same batch. Frames go back
+ * only for a VM_ALLOC area, and only once no task may map them.
  */
 static void remove_vm_area(const void *addr, bool vunmapping)
 {
 	const char *fn = vunmapping ? "vunmap" : "vfree";
 	struct vmap_state *vs = vmap_state();
+	uint32_t pa = 0, i, batch[VMAP_PURGE_MAX];
 	struct vmap_area *va;
-	uint32_t pa = 0, i, *pfns;
+	unsigned n;
 
 	if ((uintptr_t)addr & (PAGE_SIZE - 1)) {
 		printk("Trying to %s() bad address (%#lx)", fn, shown_addr(addr));
@@ -274,7 +389,7 @@ static void remove_vm_area(const void *addr, bool vunmapping)
 	vmap_lock(vs);
 	if (is_vmalloc_addr(addr))
 		pa = avl_find(&vs->root, VA_KEY_OFF, host_to_kva(addr));
-	if (!pa) {
+	if (!pa || (VA(pa)->flags & VM_LAZY_FREE)) {
 		vmap_unlock(vs);
 		printk("Trying to %s() nonexistent vm area (%#lx)", fn, shown_addr(addr));
 		return;
@@ -282,25 +397,15 @@ static void remove_vm_area(const void *addr, bool vunmapping)
 	va = VA(pa);
 	for (i = 0; i < va->nr_pages; i++)
 		__kernel_unmap_page(va->va_start + (i << PAGE_SHIFT));
-	unlink_vmap_area(vs, pa);
-	if (va->flags & VM_ALLOC) {
-		vs->nr_pages -= va->nr_pages;
-		mod_node_page_state(NR_VMALLOC, -(long)va->nr_pages);
-	}
+	va->flags |= VM_LAZY_FREE | VM_LAZY_FREEING;
+	batch[0] = pa;
+	n = claim_lazy_areas(vs, batch, 1);
 	vmap_unlock(vs);
 
-	/* Other processes' mappings need the shootdown: see the head comment. */
-	host_unmap(kva_to_host(va->va_start), (size_t)va->nr_pages << PAGE_SHIFT);
-	pfns = __va(va->pages);
-	if (va->flags & VM_ALLOC) {
-		if (vunmapping)
-			printk("%s() of vmalloc'ed area %#x (%s): freeing its pages as vfree() would",
-			       fn, va->va_start, va->caller);
-		for (i = 0; i < va->nr_pages; i++)
-			__free_page(pfn_to_page(pfns[i]));
-	}
-	kfree(pfns);
-	kmem_cache_free(vmap_area_cachep(), va);
+	if (vunmapping && (va->flags & VM_ALLOC))
+		printk("%s() of vmalloc'ed area %#x (%s): freeing its pages as vfree() would",
+		       fn, va->va_start, va->caller);
+	purge_vmap_areas(batch, n);
 }
 
 /* ---- the interface ----------------------------------------------------- */
@@ -423,8 +528,9 @@ static void visit_area(void *ctx, uint32_t pa)
 	c->next = va ? va->next : 0;
 }
 
-/* One area: its range, its frames, and swapper_pg_dir over it. Adds the
- * PTEs found present to *ptes and VM_ALLOC frames to *alloc_pages. */
+/* One area: its range, its frames, and swapper_pg_dir over it (no PTE
+ * for one freed lazily). Adds the PTEs found present to *ptes and
+ * VM_ALLOC frames to *alloc_pages. */
 static void check_area(const struct vm_view *v, struct vm_report *r, uint32_t pa,
 		       const struct vmap_area *va, uint32_t prev_end, uint8_t *owned,
 		       uint64_t *alloc_pages, uint64_t *ptes)
@@ -432,7 +538,8 @@ static void check_area(const struct vm_view *v, struct vm_report *r, uint32_t pa
 	const struct vm_boot_block *bb = v->boot;
 	const uint32_t *pfns;
 	struct pt_walk w;
-	uint32_t i;
+	uint32_t i, kind;
+	bool lazy;
 
 	if (!memchr(va->caller, '\0', sizeof(va->caller)))
 		vm_report(r, "vmalloc: area %#x: caller name not terminated", pa);
@@ -450,7 +557,9 @@ static void check_area(const struct vm_view *v, struct vm_report *r, uint32_t pa
 			  va->va_end, va->nr_pages);
 		return;
 	}
-	if (va->flags != VM_ALLOC && va->flags != VM_MAP)
+	kind = va->flags & ~VM_LAZY_MASK;
+	lazy = va->flags & VM_LAZY_FREE;
+	if ((kind != VM_ALLOC && kind != VM_MAP) || (va->flags & VM_LAZY_MASK) == VM_LAZY_FREEING)
 		vm_report(r, "vmalloc: area %#x-%#x has flags %#x", va->va_start, va->va_end, va->flags);
 	pfns = (va->pages & 3) ? NULL : vm_view_ptr(v, va->pages, (uint64_t)va->nr_pages * sizeof(*pfns));
 	if (!pfns) {
@@ -480,6 +589,13 @@ static void check_area(const struct vm_view *v, struct vm_report *r, uint32_t pa
 			owned[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
 		}
 		pt_walk_view(v, (int)bb->mode, bb->swapper_pg_dir, kva, &w);
+		if (lazy) {
+			/* freed: its frames wait for a shootdown, its PTEs went first */
+			if (w.result == PT_WALK_MAPPED)
+				vm_report(r, "vmalloc: freed area %#x-%#x page %u at %#x: swapper_pg_dir still maps pfn %#llx",
+					  va->va_start, va->va_end, i, kva, (unsigned long long)w.pfn);
+			continue;
+		}
 		if (w.result != PT_WALK_MAPPED || w.last != PT_PTE) {
 			vm_report(r, "vmalloc: area %#x-%#x page %u at %#x: swapper_pg_dir has no PTE (%s)",
 				  va->va_start, va->va_end, i, kva, pt_walk_result_name(w.result));
