@@ -307,6 +307,41 @@ static inline void mm_inflight_clear(struct mm_struct *mm)
 {
 	__atomic_store_n(&mm->inflight_pfn, 0, __ATOMIC_RELEASE);
 }
+/*
+ * Claims: where the allocators write what they hand out, at the instant
+ * it leaves their lists and under their lock, so that a guest killed
+ * between the allocator and its caller's note loses nothing. A caller
+ * points vm_claim_page at its mm's inflight_pfn (with the rest of the
+ * note set up first) or vm_claim_obj at an object slot, then allocates;
+ * the allocator stores the pfn (or the object's pa | VM_CLAIM_FRESH)
+ * and clears the pointer. One process is one guest thread: plain
+ * globals. */
+extern uint32_t *vm_claim_page;
+extern uint32_t *vm_claim_obj;
+#define VM_CLAIM_FRESH		0x1u	/* an object just allocated, not initialised */
+static inline void vm_claim_store(uint32_t **claim, uint32_t v)
+{
+	uint32_t *slot = *claim;
+
+	if (slot) {
+		__atomic_store_n(slot, v, __ATOMIC_RELEASE);
+		*claim = NULL;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+}
+/* Set up a page note whose pfn the allocator will fill in. */
+static inline void mm_inflight_prepare(struct mm_struct *mm, int kind, unsigned order,
+				       uint32_t va)
+{
+	mm->inflight_pfn = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	mm->inflight_va = va;
+	mm->inflight_order = (uint16_t)order;
+	mm->inflight_kind = (uint16_t)kind;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	vm_claim_page = &mm->inflight_pfn;
+}
+
 /* The objects noted in flight (mm.h): set before the step a kill could
  * cut, cleared after it. */
 static inline void mm_inflight_obj(uint32_t *slot, const void *obj)
@@ -332,6 +367,33 @@ void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va);
 /* pgtable.c: for mm_inflight_release. */
 bool pgtable_linked(struct mm_struct *mm, uint32_t va, unsigned long pfn, bool pmd_table);
 void pgtable_free_unlinked(struct page *pt);
+/* task->free_transit: the block a guest's process is freeing. EARLY: its
+ * owner cleared its fields and will drop the reference next. */
+#define FREE_TRANSIT_SHIFT	5
+#define FREE_TRANSIT_EARLY	0x10u
+#define FREE_TRANSIT_ORDER	0x0fu
+static inline uint32_t free_transit_word(struct page *page, unsigned order, bool early)
+{
+	return (uint32_t)page_to_pfn(page) << FREE_TRANSIT_SHIFT | (early ? FREE_TRANSIT_EARLY : 0) |
+	       order;
+}
+/* An owner about to clear a block's fields and free it notes it first. */
+static inline void free_transit_begin(struct page *page, unsigned order)
+{
+	if (current) {
+		__atomic_store_n(&current->free_transit, free_transit_word(page, order, true),
+				 __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+}
+/* page_alloc.c: for the supervisor, after a guest's death (lock.c). */
+void zone_settle_dead_locks(void);
+void free_transit_release(uint32_t transit);
+/* slab.c: the slab page a dead guest had not yet published. */
+void slab_transit_release(uint32_t pfn);
+/* memory.c: a block a claim named: true when it was free or not yet set
+ * up (and is free now), false when its taker had set it up. */
+bool claimed_block_release(struct page *page, unsigned order);
 /* Free what a guest killed inside the kernel left noted in mm. */
 void mm_inflight_release(struct mm_struct *mm);
 

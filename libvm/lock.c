@@ -135,7 +135,9 @@ static unsigned mark_one(struct vm_lock *l, uint32_t dead_tid)
 }
 
 /* The locks a guest can hold in this layout: zones, per-CPU lists, the
- * slab caches, vmalloc, the log. Called by the reaper before it reaps. */
+ * slab caches, vmalloc, the task table, mms, the log. Called by the
+ * reaper before it reaps; the free lists are repaired at once, so the
+ * exit it then runs frees into lists that are whole. */
 unsigned vm_lock_mark_dead_owner(pid_t tid)
 {
 	struct pglist_data *pgdat = NODE_DATA();
@@ -158,11 +160,14 @@ unsigned vm_lock_mark_dead_owner(pid_t tid)
 	}
 	n += mark_one(&vm_kdata->vmap.lock, (uint32_t)tid);
 	n += mark_one(&vm_kdata->tasks.lock, (uint32_t)tid);
+	n += mark_one(&vm_kdata->tasks.pgd_lock, (uint32_t)tid);
 	for (z = 0; z < VM_MAX_TASKS; z++) {
 		pa = vm_kdata->tasks.task[z].mm;
 		if (pa && pa <= (max_low_pfn << PAGE_SHIFT) - sizeof(struct mm_struct))
 			n += mark_one(&((struct mm_struct *)__va(pa))->mmap_lock, (uint32_t)tid);
 	}
 	n += mark_one(&((struct vm_log *)__va(vm_boot_block->log_pa))->lock, (uint32_t)tid);
+	if (n)
+		zone_settle_dead_locks();
 	return n;
 }

@@ -157,14 +157,20 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 		return do_zero_page(mm, vma, addr, pte, fill);
 	if (anon_vma_prepare(mm, vma))
 		return VM_FAULT_OOM;
-	if (order)
+	if (order) {
+		mm_inflight_prepare(mm, INFLIGHT_ANON, order, base);
 		page = alloc_pages(GFP_HIGHUSER | __GFP_NOWARN, order);
+	}
 	if (!page) {
 		order = 0;
 		base = addr & (uint32_t)PAGE_MASK;
+		mm_inflight_prepare(mm, INFLIGHT_ANON, 0, base);
 		page = alloc_pages(GFP_HIGHUSER, 0);
-		if (!page)
+		if (!page) {
+			vm_claim_page = NULL;
+			mm_inflight_clear(mm);
 			return VM_FAULT_OOM;
+		}
 	}
 	n = 1u << order;
 	mm_inflight_set(mm, INFLIGHT_ANON, page_to_pfn(page), order, base);
@@ -221,10 +227,14 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	}
 	if (anon_vma_prepare(mm, vma))
 		return VM_FAULT_OOM;
-	new = alloc_page(GFP_HIGHUSER);
-	if (!new)
-		return VM_FAULT_OOM;
 	mm->inflight_old_pfn = zero ? 0 : (uint32_t)pte_pfn(e);
+	mm_inflight_prepare(mm, INFLIGHT_COW, 0, addr & (uint32_t)PAGE_MASK);
+	new = alloc_page(GFP_HIGHUSER);
+	if (!new) {
+		vm_claim_page = NULL;
+		mm_inflight_clear(mm);
+		return VM_FAULT_OOM;
+	}
 	mm_inflight_set(mm, INFLIGHT_COW, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
 	if (zero)
 		clear_highpage(new);
@@ -468,6 +478,24 @@ static bool pte_maps(struct mm_struct *mm, uint32_t va, unsigned long pfn)
 	return pte_present(e) && pte_pfn(e) == pfn;
 }
 
+/* A block the allocator handed to a claim: still free (a kill inside the
+ * allocator put it back on a rebuilt list), or taken and not yet set up
+ * (freed here, true), or set up (false: the caller's own note decides). */
+bool claimed_block_release(struct page *page, unsigned order)
+{
+	if (PageBuddy(page) || PagePcp(page))
+		return true;
+	if (page_ref_count(page) != 0)
+		return false;
+	page->_refcount = 1;
+	page->_mapcount = -1;
+	page->mapping = 0;
+	page->private = 0;
+	page->index = 0;
+	__free_pages(page, order);
+	return true;
+}
+
 /* New frames of a fault the kill cut short: those no PTE of mm maps go
  * back (a run not split yet goes back whole); the exit's zap frees the
  * rest. */
@@ -476,6 +504,8 @@ static void release_new_frames(struct mm_struct *mm, struct page *page, unsigned
 {
 	unsigned long pfn = page_to_pfn(page), i, n = 1UL << order;
 
+	if (claimed_block_release(page, order))
+		return;
 	if (n > 1 && page_ref_count(page + 1) == 0) {
 		__free_pages(page, order);
 		return;
@@ -483,6 +513,8 @@ static void release_new_frames(struct mm_struct *mm, struct page *page, unsigned
 	for (i = 0; i < n; i++) {
 		if (pte_maps(mm, va + (uint32_t)(i << PAGE_SHIFT), pfn + i))
 			continue;
+		if (page_ref_count(page + i) == 0)
+			page[i]._refcount = 1;	/* the split stopped short of it */
 		page[i]._mapcount = -1;
 		page[i].mapping = 0;
 		put_page(page + i);
@@ -517,11 +549,29 @@ void mm_inflight_release(struct mm_struct *mm)
 			break;
 		case INFLIGHT_PMD_TABLE:
 		case INFLIGHT_PTE_TABLE:
+			if (claimed_block_release(page, 0))
+				break;
+			if (page_ref_count(page) == 1 && !PagePgtable(page) && !page->mapping) {
+				__free_page(page);	/* not made a table yet */
+				break;
+			}
 			/* not linked, and not freed already */
 			if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE) &&
 			    page_ref_count(page) > 0 && PagePgtable(page) &&
 			    page->mapping == (uint32_t)__pa(mm))
 				pgtable_free_unlinked(page);
+			break;
+		case INFLIGHT_PGD:
+			if (mm->pgd != pfn << PAGE_SHIFT && !claimed_block_release(page, 0) &&
+			    page_ref_count(page) == 1) {
+				if (PagePgtable(page)) {
+					ClearPagePgtable(page);
+					mod_node_page_state(NR_PAGETABLE, -1);
+				}
+				page->mapping = 0;
+				page->index = 0;
+				__free_page(page);
+			}
 			break;
 		case INFLIGHT_UNMAP:
 		case INFLIGHT_UNMAPPED:

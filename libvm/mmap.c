@@ -156,11 +156,17 @@ static void vma_free(struct mm_struct *mm, struct vm_area_struct *vma)
  * linked (the exit frees it then) or freed already. */
 void vma_inflight_release(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma = VMA(mm->inflight_vma);
+	uint32_t note = mm->inflight_vma;
+	struct vm_area_struct *vma = VMA(note & ~VM_CLAIM_FRESH);
 
 	if (!vma)
 		return;
 	mm->inflight_vma = 0;
+	if (note & VM_CLAIM_FRESH) {
+		/* just allocated: nothing points at it yet */
+		kmem_cache_free(vma_cachep(), vma);
+		return;
+	}
 	if (kmem_cache_obj_is_free(vma_cachep(), vma) || vma->vm_mm != (uint32_t)__pa(mm) ||
 	    vma_on_list(mm, vma))
 		return;
@@ -222,11 +228,13 @@ static int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_
 {
 	struct vm_area_struct *upper;
 
+	vm_claim_obj = &mm->inflight_vma;
 	upper = kmem_cache_alloc(vma_cachep(), GFP_KERNEL);
+	vm_claim_obj = NULL;
 	if (!upper)
 		return -ENOMEM;
 	*upper = *vma;
-	upper->anon_vma = 0;
+	upper->anon_vma = upper->anon_vma_next = 0;
 	mm_inflight_obj(&mm->inflight_vma, upper);
 	memset(&upper->vm_avl, 0, sizeof(upper->vm_avl));
 	upper->vm_start = addr;
@@ -451,8 +459,11 @@ static void populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uin
 static struct vm_area_struct *new_anon_vma(struct mm_struct *mm, uint32_t addr, uint32_t len,
 					   uint32_t vm_flags)
 {
-	struct vm_area_struct *vma = kmem_cache_zalloc(vma_cachep(), GFP_KERNEL);
+	struct vm_area_struct *vma;
 
+	vm_claim_obj = &mm->inflight_vma;
+	vma = kmem_cache_zalloc(vma_cachep(), GFP_KERNEL);
+	vm_claim_obj = NULL;
 	if (!vma)
 		return NULL;
 	vma->vm_mm = (uint32_t)__pa(mm);
@@ -862,7 +873,9 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 			continue;
 		if ((vma->vm_flags & VM_SHARED) && !vma->vm_file)
 			populate_range(oldmm, vma, vma->vm_start, vma->vm_end);
+		vm_claim_obj = &mm->inflight_vma;
 		tmp = kmem_cache_alloc(vma_cachep(), GFP_KERNEL);
+		vm_claim_obj = NULL;
 		if (!tmp)
 			return -ENOMEM;
 		*tmp = *vma;

@@ -75,6 +75,27 @@ void zone_repair_locked(struct zone *z)
 	unsigned long pfn = z->zone_start_pfn, end = zone_end_pfn(z), free = 0;
 	unsigned order;
 
+	/* the block the dead holder was moving is free, whole: whatever of
+	 * it was still flagged (a buddy it was merging, a frame leaving a
+	 * per-CPU list) becomes part of it */
+	if (z->transit_pfn) {
+		unsigned long t = z->transit_pfn - 1, n = 1UL << z->transit_order, i;
+
+		if (z->transit_order < MAX_ORDER && t >= pfn && t + n <= end && !(t & (n - 1))) {
+			for (i = 0; i < n; i++) {
+				struct page *p = pfn_to_page(t + i);
+
+				ClearPageBuddy(p);
+				ClearPagePcp(p);
+				p->private = 0;
+				p->_refcount = 0;
+			}
+			pfn_to_page(t)->private = z->transit_order;
+			SetPageBuddy(pfn_to_page(t));
+		}
+		z->transit_pfn = 0;
+	}
+
 	for (order = 0; order < MAX_ORDER; order++) {
 		pfn_list_init(&z->free_area[order].free_list);
 		z->free_area[order].nr_free = 0;
@@ -100,6 +121,27 @@ void zone_repair_locked(struct zone *z)
 }
 
 /* ---- the free lists (zone->lock held) --------------------------------- */
+
+/* The block in the middle of a free-list change (see struct zone). */
+static inline void zone_transit(struct zone *z, unsigned long pfn, unsigned order)
+{
+	z->transit_order = order;
+	__atomic_store_n(&z->transit_pfn, (uint32_t)pfn + 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void zone_transit_done(struct zone *z)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&z->transit_pfn, 0, __ATOMIC_RELAXED);
+}
+
+static inline bool in_zone_transit(const struct zone *z, unsigned long pfn)
+{
+	unsigned long t = z->transit_pfn;
+
+	return t && pfn >= t - 1 && pfn < t - 1 + (1UL << z->transit_order);
+}
 
 static inline void set_buddy_order(struct page *page, unsigned order)
 {
@@ -143,17 +185,22 @@ static inline bool page_is_buddy(struct zone *z, unsigned long buddy_pfn, unsign
 static void __free_one_page(struct page *page, unsigned long pfn, struct zone *z,
 			    unsigned order)
 {
+	zone_transit(z, pfn, order);
 	while (order < MAX_ORDER - 1) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 
 		if (!page_is_buddy(z, buddy_pfn, order))
 			break;
+		/* the merged block is in transit before its buddy leaves
+		 * its list */
+		zone_transit(z, pfn & buddy_pfn, order + 1);
 		del_page_from_free_list(pfn_to_page(buddy_pfn), z, order);
 		pfn &= buddy_pfn;
 		order++;
 	}
 	page = pfn_to_page(pfn);
 	add_to_free_list(page, z, order);
+	zone_transit_done(z);
 }
 
 /* Split a block of order high taken for an allocation of order low: the
@@ -180,6 +227,8 @@ static struct page *__rmqueue_smallest(struct zone *z, unsigned order)
 		if (pfn_list_empty(&area->free_list))
 			continue;
 		page = pfn_to_page(area->free_list.next);
+		/* in transit until the caller has put it where it goes */
+		zone_transit(z, page_to_pfn(page), current_order);
 		del_page_from_free_list(page, z, current_order);
 		expand(z, page, order, current_order);
 		return page;
@@ -198,7 +247,7 @@ static void pcp_repair_locked(struct zone *z, unsigned cpu)
 	pcp->count = 0;
 	for (pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++) {
 		struct page *page = pfn_to_page(pfn);
-		if (PagePcp(page) && page->private == cpu) {
+		if (PagePcp(page) && page->private == cpu && !in_zone_transit(z, pfn)) {
 			pfn_list_add_tail(&pcp->list, pfn);
 			pcp->count++;
 		}
@@ -233,6 +282,7 @@ static void free_pcppages_bulk(struct zone *z, struct per_cpu_pages *pcp, int co
 		unsigned long pfn = pcp->list.prev;
 		struct page *page = pfn_to_page(pfn);
 
+		zone_transit(z, pfn, 0);
 		pfn_list_del(&pcp->list, pfn);
 		pcp->count--;
 		ClearPagePcp(page);
@@ -259,6 +309,7 @@ static void rmqueue_bulk(struct zone *z, struct per_cpu_pages *pcp, unsigned cpu
 		SetPagePcp(page);
 		pfn_list_add_tail(&pcp->list, page_to_pfn(page));
 		pcp->count++;
+		zone_transit_done(z);
 	}
 	mod_zone_page_state(z, NR_FREE_PAGES, -i);
 	zone_unlock(z);
@@ -278,6 +329,9 @@ static struct page *rmqueue_pcplist(struct zone *z)
 		unsigned long pfn = pcp->list.next;
 
 		page = pfn_to_page(pfn);
+		/* claimed while still flagged free: a kill from here on
+		 * leaves it either on the rebuilt list or in the claim */
+		vm_claim_store(&vm_claim_page, (uint32_t)pfn);
 		pfn_list_del(&pcp->list, pfn);
 		pcp->count--;
 		pcp->pgalloc++;
@@ -301,6 +355,66 @@ static void free_unref_page(struct page *page, struct zone *z)
 	if (++pcp->count >= pcp->high)
 		free_pcppages_bulk(z, pcp, pcp->batch);
 	vm_lock_release(&pcp->lock);
+}
+
+/* The supervisor, once it marked a dead process's locks: repair the
+ * free lists it held now, before its exit gives frames back, so what the
+ * exit frees meets lists that already hold whatever was in transit. */
+void zone_settle_dead_locks(void)
+{
+	unsigned zi, cpu;
+
+	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+		struct zone *z = zone_of(zi);
+
+		for (cpu = 0; cpu < VM_NR_CPUS; cpu++) {
+			struct per_cpu_pages *pcp = &z->pcp[cpu];
+
+			if (!(__atomic_load_n(&pcp->lock.word, __ATOMIC_RELAXED) & VM_LOCK_OWNER_DIED))
+				continue;
+			if (vm_lock_acquire(&pcp->lock) == -EOWNERDEAD) {
+				pcp_repair_locked(z, cpu);
+				vm_lock_consistent(&pcp->lock);
+			}
+			vm_lock_release(&pcp->lock);
+		}
+		if (__atomic_load_n(&z->lock.word, __ATOMIC_RELAXED) & VM_LOCK_OWNER_DIED) {
+			zone_lock(z);
+			zone_unlock(z);
+		}
+	}
+}
+
+/* The block a dead process was freeing (task->free_transit): if its last
+ * reference went and it never reached a free list, free it now. */
+void free_transit_release(uint32_t transit)
+{
+	unsigned long pfn = transit >> FREE_TRANSIT_SHIFT;
+	unsigned order = transit & FREE_TRANSIT_ORDER;
+	struct page *page;
+
+	if (!transit || !pfn_valid(pfn) || order >= MAX_ORDER)
+		return;
+	page = pfn_to_page(pfn);
+	if ((transit & FREE_TRANSIT_EARLY) && page_ref_count(page) == 1 && !PageSlab(page) &&
+	    !PagePgtable(page) && !page->mapping && !PageBuddy(page) && !PagePcp(page)) {
+		/* its owner had let go of it (fields cleared) but not yet
+		 * dropped the reference */
+		printk("page_alloc: pfn %#lx (order %u) was being freed by a killed process: freed",
+		       pfn, order);
+		__free_pages(page, order);
+		return;
+	}
+	if (page_ref_count(page) != 0 || PageBuddy(page) || PagePcp(page) ||
+	    in_zone_transit(page_zone(page), pfn))
+		return;
+	printk("page_alloc: pfn %#lx (order %u) was being freed by a killed process: freed",
+	       pfn, order);
+	page->_refcount = 1;
+	page->_mapcount = -1;
+	page->mapping = 0;
+	page->flags &= ~((1u << PG_pgtable) | (1u << PG_swapbacked));
+	__free_pages(page, order);
 }
 
 static void drain_zone_pages(struct zone *z)
@@ -507,8 +621,11 @@ static struct page *rmqueue(struct zone *z, unsigned order)
 		return rmqueue_pcplist(z);
 	zone_lock(z);
 	page = __rmqueue_smallest(z, order);
-	if (page)
+	if (page) {
+		vm_claim_store(&vm_claim_page, (uint32_t)page_to_pfn(page));
+		zone_transit_done(z);
 		mod_zone_page_state(z, NR_FREE_PAGES, -(1L << order));
+	}
 	zone_unlock(z);
 	return page;
 }
@@ -567,6 +684,9 @@ static void warn_alloc(gfp_t gfp_mask, unsigned order)
 	printk("%s: page allocation failure: order:%u, mode:%#x, pid %d", comm, order,
 	       gfp_mask, (int)getpid());
 }
+
+uint32_t *vm_claim_page;
+uint32_t *vm_claim_obj;
 
 struct page *alloc_pages(gfp_t gfp_mask, unsigned order)
 {
@@ -693,14 +813,29 @@ static void free_the_page(struct page *page, unsigned order)
 	zone_unlock(z);
 }
 
+/*
+ * A guest's process notes the block in its task from before the last
+ * reference drops to after the block is on a free list: a kill in
+ * between would otherwise lose it (free_transit_release).
+ */
 void __free_pages(struct page *page, unsigned order)
 {
-	int ref = __atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_ACQ_REL);
+	uint32_t *transit = current ? &current->free_transit : NULL;
+	int ref;
 
+	if (transit) {
+		__atomic_store_n(transit, free_transit_word(page, order, false), __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+	ref = __atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_ACQ_REL);
 	if (likely(ref == 0))
 		free_the_page(page, order);
 	else if (unlikely(ref < 0))
 		bad_page(page, "refcount below zero");
+	if (transit) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		__atomic_store_n(transit, 0, __ATOMIC_RELAXED);
+	}
 }
 
 void free_pages(unsigned long addr, unsigned order)

@@ -441,6 +441,7 @@ static struct page *user_table_alloc(struct mm_struct *mm, uint32_t first_va)
 
 static void user_table_free(struct page *pt)
 {
+	free_transit_begin(pt, 0);
 	ClearPagePgtable(pt);
 	pt->mapping = 0;
 	pt->index = 0;
@@ -463,8 +464,13 @@ int pgd_alloc(struct mm_struct *mm)
 	struct task_table *tt = &vm_kdata->tasks;
 
 	if (vm_pae()) {
-		uint64_t *pdpt = kmem_cache_zalloc(__va(tt->pgd_cache), GFP_KERNEL);
+		uint64_t *pdpt;
 
+		/* the allocator names it in mm->pgd (fresh) at once, so a kill
+		 * from here on leaves it to the exit (pgd_free) */
+		vm_claim_obj = &mm->pgd;
+		pdpt = kmem_cache_zalloc(__va(tt->pgd_cache), GFP_KERNEL);
+		vm_claim_obj = NULL;
 		if (!pdpt)
 			return -ENOMEM;
 		/* the kernel quarter: the PMD every process shares */
@@ -473,13 +479,19 @@ int pgd_alloc(struct mm_struct *mm)
 		return 0;
 	}
 
-	struct page *pg = user_table_alloc(mm, 0);
+	struct page *pg;
 	uint32_t *dir;
 
-	if (!pg)
+	mm_inflight_prepare(mm, INFLIGHT_PGD, 0, 0);
+	pg = user_table_alloc(mm, 0);
+	vm_claim_page = NULL;
+	if (!pg) {
+		mm_inflight_clear(mm);
 		return -ENOMEM;
+	}
 	dir = page_address(pg);
 	mm->pgd = (uint32_t)__pa(dir);
+	mm_inflight_clear(mm);
 	/* clone_pgd_range: the kernel's entries as they stand, and onto
 	 * pgd_list so later frees of kernel tables reach this copy. */
 	pgd_lock();
@@ -499,6 +511,12 @@ void pgd_free(struct mm_struct *mm)
 
 	if (!pgd)
 		return;
+	if (pgd & VM_CLAIM_FRESH) {
+		/* pae: a fork killed as its PDPT was allocated */
+		mm->pgd = 0;
+		kmem_cache_free(__va(vm_kdata->tasks.pgd_cache), __va(pgd & ~VM_CLAIM_FRESH));
+		return;
+	}
 	/* Tables an exit left behind (none, when every VMA was unmapped).
 	 * Each entry is cleared before its table goes, so an exit killed
 	 * here and run again by the reaper frees each table once. */
@@ -611,9 +629,13 @@ uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr)
 	if (vm_pae()) {
 		if (pgd_none(pt_read(pgd))) {
 			first = addr & ~((1u << PGDIR_SHIFT_PAE) - 1);
+			mm_inflight_prepare(mm, INFLIGHT_PMD_TABLE, 0, first);
 			pt = user_table_alloc(mm, first);
-			if (!pt)
+			if (!pt) {
+				vm_claim_page = NULL;
+				mm_inflight_clear(mm);
 				return 0;
+			}
 			mm_inflight_set(mm, INFLIGHT_PMD_TABLE, page_to_pfn(pt), 0, first);
 			mm->nr_ptes++;
 			/* a PDPT entry holds P and the frame only */
@@ -625,8 +647,11 @@ uint64_t pte_alloc_map(struct mm_struct *mm, uint32_t addr)
 	e = pt_read(pmd);
 	if (pmd_none(e)) {
 		first = addr & ~((1u << pmd_shift(mode)) - 1);
+		mm_inflight_prepare(mm, INFLIGHT_PTE_TABLE, 0, first);
 		pt = user_table_alloc(mm, first);
 		if (!pt) {
+			vm_claim_page = NULL;
+			mm_inflight_clear(mm);
 			struct page *up = pmd_table_page(mm, addr);
 
 			if (vm_pae() && up->private == 0) {

@@ -70,7 +70,9 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 
 	if (vma->anon_vma)
 		return 0;
+	vm_claim_obj = &mm->inflight_anon_vma;
 	av = kmem_cache_zalloc(anon_vma_cachep(), GFP_KERNEL);
+	vm_claim_obj = NULL;
 	if (!av)
 		return -ENOMEM;
 	av->owner = (uint32_t)__pa(mm);
@@ -135,12 +137,16 @@ void unlink_anon_vma(struct mm_struct *mm, struct vm_area_struct *vma)
  * this mm points at it. */
 void anon_vma_inflight_release(struct mm_struct *mm)
 {
-	uint32_t pa = mm->inflight_anon_vma, vpa, n = 0;
+	uint32_t note = mm->inflight_anon_vma, pa = note & ~VM_CLAIM_FRESH, vpa, n = 0;
 	struct anon_vma *av = AV(pa);
 
 	if (!av)
 		return;
 	mm->inflight_anon_vma = 0;
+	if (note & VM_CLAIM_FRESH) {
+		kmem_cache_free(anon_vma_cachep(), av);
+		return;
+	}
 	if (kmem_cache_obj_is_free(anon_vma_cachep(), av) || av->owner != (uint32_t)__pa(mm))
 		return;
 	for (vpa = mm->mmap; vpa && n++ < mm->mm_avl.count + 2; vpa = VMA(vpa)->vm_next)

@@ -301,7 +301,12 @@ static struct page *allocate_slab(struct kmem_cache *s, gfp_t gfp_mask)
 	uint8_t *base;
 	uint32_t i, off;
 
+	/* a guest killed before the slab is published: the reaper frees
+	 * the page its task claimed (slab_transit_release) */
+	if (current)
+		vm_claim_page = &current->alloc_transit;
 	page = alloc_pages((gfp_mask & SLAB_GFP_MASK) | __GFP_COMP, s->order);
+	vm_claim_page = NULL;
 	if (!page)
 		return NULL;
 	BUG_ON(PageHighMem(page));	/* no __GFP_HIGHMEM: cannot happen */
@@ -328,12 +333,34 @@ static void __add_slab(struct kmem_cache *s, struct page *page)
 	pfn_list_add(&s->partial, page_to_pfn(page));
 	s->nr_slabs++;
 	mod_node_page_state(slab_stat_item(s), 1L << s->order);
+	if (current)
+		__atomic_store_n(&current->alloc_transit, 0, __ATOMIC_RELEASE);
+}
+
+/* The slab page a killed guest took and never published (its task's
+ * alloc_transit): back to the allocator, unless it was published (or
+ * never left the free lists). */
+void slab_transit_release(uint32_t pfn)
+{
+	struct page *page;
+
+	if (!pfn || !pfn_valid(pfn))
+		return;
+	page = pfn_to_page(pfn);
+	if (PageSlab(page) || claimed_block_release(page, compound_order(page)))
+		return;
+	printk("slab: pfn %#x was being made a slab by a killed process: freed", pfn);
+	page->mapping = 0;
+	page->index = 0;
+	page->private = 0;
+	__free_pages(page, compound_order(page));
 }
 
 /* Give an unpublished (already unlinked, PG_slab clear) slab's frames back.
  * Called without cache->lock. */
 static void discard_slab(struct kmem_cache *s, struct page *page)
 {
+	free_transit_begin(page, s->order);
 	page->index = 0;
 	page->private = 0;
 	page->mapping = 0;
@@ -366,6 +393,7 @@ static void *__slab_alloc(struct kmem_cache *s)
 			 kva(base + off), next);
 		BUG();
 	}
+	vm_claim_store(&vm_claim_obj, kva(base + off) - PAGE_OFFSET + VM_CLAIM_FRESH);
 	page->index = next;
 	page->private++;
 	s->inuse++;

@@ -69,7 +69,8 @@ struct mm_struct *task_mm(const struct task_struct *t)
 {
 	uint32_t pa = t ? __atomic_load_n(&t->mm, __ATOMIC_ACQUIRE) : 0;
 
-	return pa ? __va(pa) : NULL;
+	/* a fresh claim (fork killed in the allocator) is no mm yet */
+	return pa && !(pa & VM_CLAIM_FRESH) ? __va(pa) : NULL;
 }
 
 struct task_struct *find_task_by_pid(int pid)
@@ -148,7 +149,7 @@ static struct mm_struct *mm_alloc(void)
 
 /* A free slot with the next pid, TASK_NEW and no mm yet: the task, or
  * NULL when the table is full. task_table.lock held. */
-static struct task_struct *task_alloc(const char *comm, int ppid)
+static struct task_struct *task_alloc(const char *comm, int ppid, uint32_t flags)
 {
 	struct task_table *tt = tasks();
 	struct task_struct *t = NULL;
@@ -167,6 +168,7 @@ static struct task_struct *task_alloc(const char *comm, int ppid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->ppid = ppid;
+	t->flags = flags;
 	t->start_ns = host_realtime_ns();
 	snprintf(t->comm, sizeof(t->comm), "%s", comm ? comm : "guest");
 	/* the slot is taken once its state says so */
@@ -191,7 +193,7 @@ int vm_task_create(const char *comm, int ppid)
 	if (!mm)
 		return -ENOMEM;
 	task_lock();
-	t = task_alloc(comm, ppid);
+	t = task_alloc(comm, ppid, 0);
 	if (!t) {
 		task_unlock();
 		mm_drop(NULL, mm);
@@ -294,6 +296,11 @@ void vm_task_exit(struct task_struct *t, int status)
 		return;
 	task_lock();
 	t->flags |= PF_EXITING;
+	if (t->mm & VM_CLAIM_FRESH) {
+		/* fork was killed with the mm just allocated */
+		kmem_cache_free(__va(tasks()->mm_cache), __va(t->mm & ~VM_CLAIM_FRESH));
+		t->mm = 0;
+	}
 	mm = task_mm(t);
 	if (mm && mm->hiwater_rss > t->hiwater_rss)
 		t->hiwater_rss = mm->hiwater_rss;
@@ -360,6 +367,8 @@ struct task_struct *vm_task_died(pid_t host_pid, int wait_status)
 
 	if (!t)
 		return NULL;		/* exited and collected already */
+	free_transit_release(__atomic_exchange_n(&t->free_transit, 0, __ATOMIC_RELAXED));
+	slab_transit_release(__atomic_exchange_n(&t->alloc_transit, 0, __ATOMIC_RELAXED));
 	if (WIFSIGNALED(wait_status))
 		t->flags |= PF_SIGNALED;
 	if (t->state != TASK_ZOMBIE)
@@ -388,13 +397,14 @@ int do_fork(void)
 	int err;
 
 	task_lock();
-	t = task_alloc(parent->comm, parent->pid);
-	if (t)
-		t->flags |= PF_FORKNOEXEC;
+	t = task_alloc(parent->comm, parent->pid, PF_FORKNOEXEC);
 	task_unlock();
 	if (!t)
 		return -EAGAIN;
+	/* the allocator names it in the slot (fresh) before it returns */
+	vm_claim_obj = &t->mm;
 	mm = kmem_cache_zalloc(__va(tasks()->mm_cache), GFP_KERNEL);
+	vm_claim_obj = NULL;
 	if (!mm) {
 		err = -ENOMEM;
 		goto out_free;

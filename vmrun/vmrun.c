@@ -99,15 +99,14 @@ static struct guest *reap_one(bool *more)
 	while (waitpid(si.si_pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return NULL;
+	vm_task_died(si.si_pid, status);
 	g = guest_by_host_pid(si.si_pid);
 	if (!g) {
 		nr_forked++;
-		vm_task_died(si.si_pid, status);
 		return NULL;
 	}
 	g->status = status;
 	g->host_pid = 0;
-	vm_task_exit(find_task_by_pid(g->pid), status);
 	vm_task_reap(g->pid, &g->task);
 	return g;
 }

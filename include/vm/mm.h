@@ -153,6 +153,7 @@ enum mm_inflight_kind {
 					 * the one it replaces at inflight_old_pfn */
 	INFLIGHT_DUP,			/* fork: the page at inflight_va is being shared with
 					 * this (the child's) mm */
+	INFLIGHT_PGD,			/* i386: the page directory, until mm->pgd names it */
 };
 
 enum task_state {
@@ -218,7 +219,12 @@ struct task_struct {
 	uint32_t wait_seq;		/* futex: bumped when a child exits or is reparented */
 	uint32_t nr_forks;		/* children it forked */
 	struct tlb_mailbox tlb;		/* shootdowns sent to it */
-	uint8_t  _reserved[8];
+	/* A block this task's process is freeing, from its last reference
+	 * to a free list: pfn << 4 | order, 0 when none (page_alloc.c). */
+	uint32_t free_transit;
+	/* A slab page its process took and has not yet published: the pfn
+	 * (the allocator's claim), 0 when none. */
+	uint32_t alloc_transit;
 };
 _Static_assert(sizeof(struct task_struct) == 256, "RAM layout: task_struct");
 

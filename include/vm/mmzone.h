@@ -122,6 +122,11 @@ struct zone {
 	uint32_t _watermark[NR_WMARK];	/* min, low, high, in frames */
 	uint32_t lowmem_reserve[MAX_NR_ZONES]; /* kept back from allocations that could use a higher zone */
 	struct vm_lock lock;		/* guards free_area[] and NR_FREE_PAGES */
+	/* The block a free-list change is moving, under lock: its first
+	 * pfn + 1 (0: none) and order. A holder killed in the middle leaves
+	 * it here, and the repair makes it free whole (zone_repair_locked). */
+	uint32_t transit_pfn;
+	uint32_t transit_order;
 	struct free_area free_area[MAX_ORDER];
 	int64_t  vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	struct per_cpu_pages pcp[VM_NR_CPUS] __attribute__((aligned(64)));
