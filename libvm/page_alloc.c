@@ -397,11 +397,18 @@ void free_transit_release(uint32_t transit)
 		return;
 	page = pfn_to_page(pfn);
 	if ((transit & FREE_TRANSIT_EARLY) && page_ref_count(page) == 1 && !PageSlab(page) &&
-	    !PagePgtable(page) && !page->mapping && !PageBuddy(page) && !PagePcp(page)) {
-		/* its owner had let go of it (fields cleared) but not yet
-		 * dropped the reference */
+	    !PageBuddy(page) && !PagePcp(page)) {
+		/* its owner had unlinked it and was clearing its fields (a
+		 * page table, a slab) before dropping the reference */
 		printk("page_alloc: pfn %#lx (order %u) was being freed by a killed process: freed",
 		       pfn, order);
+		if (PagePgtable(page)) {
+			ClearPagePgtable(page);
+			mod_node_page_state(NR_PAGETABLE, -1);
+		}
+		page->mapping = 0;
+		page->index = 0;
+		page->private = 0;
 		__free_pages(page, order);
 		return;
 	}

@@ -363,16 +363,24 @@ int vm_task_reap(int pid, struct task_struct *out)
 
 struct task_struct *vm_task_died(pid_t host_pid, int wait_status)
 {
-	struct task_struct *t = find_task_by_host_pid(host_pid);
+	struct task_struct *t;
 
+	/* Under the lock: a child that exited by itself may have been
+	 * collected by its parent already, and its slot taken by a new
+	 * fork, which must not be mistaken for it. A task not yet a zombie
+	 * stays this process's: only zombies are collected. */
+	task_lock();
+	t = find_task_by_host_pid(host_pid);
+	if (t && t->state == TASK_ZOMBIE)
+		t = NULL;
+	task_unlock();
 	if (!t)
-		return NULL;		/* exited and collected already */
+		return NULL;		/* exited by itself */
 	free_transit_release(__atomic_exchange_n(&t->free_transit, 0, __ATOMIC_RELAXED));
 	slab_transit_release(__atomic_exchange_n(&t->alloc_transit, 0, __ATOMIC_RELAXED));
 	if (WIFSIGNALED(wait_status))
 		t->flags |= PF_SIGNALED;
-	if (t->state != TASK_ZOMBIE)
-		vm_task_exit(t, wait_status);
+	vm_task_exit(t, wait_status);
 	return t->state == TASK_DEAD ? NULL : t;
 }
 
