@@ -94,6 +94,18 @@ int vm_is_guest(void)
 
 /* ---- attach before main ------------------------------------------------- */
 
+/* This process's task exits; from then on the process is no guest, so the
+ * exit handlers that run after vm_exit do not exit the task again (its
+ * slot may already be another task's, once the parent collected it). */
+static void exit_current(int status)
+{
+	struct task_struct *t = current;
+
+	vm_task_exit(t, status);
+	fault_handler_remove();
+	current = NULL;
+}
+
 /* exit(status) or a return from main: the task exits with the status
  * the process gives the host. */
 static void guest_on_exit(int status, void *arg)
@@ -102,7 +114,7 @@ static void guest_on_exit(int status, void *arg)
 
 	(void)arg;
 	if (current && kernel_enter(&k)) {
-		vm_task_exit(current, (status & 0xff) << 8);
+		exit_current((status & 0xff) << 8);
 		kernel_leave(&k);
 	}
 }
@@ -351,7 +363,7 @@ void vm_exit(int status)
 	struct kentry k;
 
 	if (current && kernel_enter(&k)) {
-		vm_task_exit(current, (status & 0xff) << 8);
+		exit_current((status & 0xff) << 8);
 		kernel_leave(&k);
 	}
 	exit(status);

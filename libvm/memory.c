@@ -245,16 +245,17 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	new->_mapcount = 0;
 	set_pte(pte, pfn_pte(mode, page_to_pfn(new),
 			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
+	mod_node_page_state(NR_ANON_MAPPED, 1);
 	if (zero) {
 		mm_rss_add(mm, anon_rss_member(vma), 1);
-		mod_node_page_state(NR_ANON_MAPPED, 1);
 	} else {
 		/* this mm lets go of the old frame (a kill in between: the
-		 * note has it recounted); the new one is one more page mapped */
-		if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) >= 0)
-			mod_node_page_state(NR_ANON_MAPPED, 1);
+		 * note has it recounted) */
+		if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+			mod_node_page_state(NR_ANON_MAPPED, -1);
 		put_page(old);
 	}
+	mm->inflight_old_pfn = 0;
 	mm_inflight_clear(mm);
 	return VM_FAULT_OK;
 }
@@ -381,7 +382,7 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 		flush_tlb_range(start, end - start);
 	for (addr = start; addr < end && addr >= start; addr = next) {
 		uint64_t pte = pte_lookup(mm, addr);
-		long cleared = 0, pages = 0, unmapped = 0;
+		long cleared = 0, pages = 0;
 		uint32_t a;
 
 		next = (addr & ~(span - 1)) + span;
@@ -412,15 +413,13 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 			pages++;
 			/* NR_ANON_MAPPED counts pages: the last mapping takes it */
 			if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
-				unmapped++;
+				mod_node_page_state(NR_ANON_MAPPED, -1);
 			mm_inflight_stage(mm, INFLIGHT_UNMAPPED);
 			put_page(page);
 		}
 		mm_inflight_clear(mm);
-		if (pages) {
-			mod_node_page_state(NR_ANON_MAPPED, -unmapped);
+		if (pages)
 			mm->rss_stat[member] -= pages;
-		}
 		if (cleared)
 			pte_table_account(mm, addr, (int)-cleared);
 	}

@@ -143,7 +143,8 @@ bool vma_on_list(struct mm_struct *mm, const struct vm_area_struct *vma)
 }
 
 /* A VMA off the mm's list and tree goes, with its place on its
- * anon_vma's list; noted so a kill in between loses neither. */
+ * anon_vma's list; noted (by the caller too, before it unlinks it) so a
+ * kill in between loses neither. */
 static void vma_free(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	mm_inflight_obj(&mm->inflight_vma, vma);
@@ -209,12 +210,14 @@ static struct vm_area_struct *vma_merge_around(struct mm_struct *mm, struct vm_a
 	if (can_merge(vma, next)) {
 		merge_anon_vma(vma, next);
 		vma->vm_end = next->vm_end;
+		mm_inflight_obj(&mm->inflight_vma, next);
 		vma_unlink(mm, next);
 		vma_free(mm, next);
 	}
 	if (can_merge(prev, vma)) {
 		merge_anon_vma(prev, vma);
 		prev->vm_end = vma->vm_end;
+		mm_inflight_obj(&mm->inflight_vma, vma);
 		vma_unlink(mm, vma);
 		vma_free(mm, vma);
 		vma = prev;
@@ -240,9 +243,12 @@ static int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_
 	upper->vm_start = addr;
 	upper->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	anon_vma_link(upper, vma->anon_vma);
-	vma->vm_end = addr;
+	/* linked before the lower part shrinks: a kill in between leaves
+	 * the two overlapping, never a range that no VMA covers (whose
+	 * pages no exit would unmap) */
 	vma_link(mm, upper);
 	mm_inflight_obj(&mm->inflight_vma, NULL);
+	vma->vm_end = addr;
 	return 0;
 }
 
@@ -343,6 +349,7 @@ static void remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
 	vm_stat_account(mm, vma->vm_flags, -(long)vma_pages(vma));
+	mm_inflight_obj(&mm->inflight_vma, vma);
 	vma_unlink(mm, vma);
 	vma_free(mm, vma);
 }
@@ -396,6 +403,7 @@ void exit_mmap(struct mm_struct *mm)
 	for (vma = VMA(mm->mmap); vma && guard--; vma = next) {
 		next = vma_next(vma);
 		zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
+		mm_inflight_obj(&mm->inflight_vma, vma);
 		mm->mmap = vma_pa(next);
 		vma_free(mm, vma);
 	}
@@ -433,24 +441,25 @@ static uint32_t calc_vm_flags(int prot, int flags)
 /* Fault in every page of [start, end) now (MAP_POPULATE, MADV_WILLNEED):
  * a write fault where the VMA allows one, so a private page is ready to
  * write, and the host mapping too when the mm is this process's. */
-static void populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
-			   uint32_t end)
+static int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+			  uint32_t end)
 {
 	unsigned err = X86_PF_USER | ((vma->vm_flags & VM_WRITE) ? X86_PF_WRITE : 0);
 	struct tlb_fill fill;
 	uint32_t a;
 
 	if (!(vma->vm_flags & VM_ACCESS_FLAGS))
-		return;
+		return 0;
 	for (a = start; a < end && a >= start;) {
 		if (handle_mm_fault(mm, a, err, &fill) != VM_FAULT_OK)
-			break;
+			return -ENOMEM;
 		if (mm_is_current(mm))
 			tlb_install(&fill);
 		a = fill.va + fill.npages * PAGE_SIZE;
 		if (a <= fill.va)
 			break;
 	}
+	return 0;
 }
 
 /* A VMA of anonymous memory over the free range [addr, addr + len),
@@ -871,8 +880,11 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 
 		if (vma->vm_flags & VM_DONTCOPY)
 			continue;
-		if ((vma->vm_flags & VM_SHARED) && !vma->vm_file)
-			populate_range(oldmm, vma, vma->vm_start, vma->vm_end);
+		/* (a PROT_NONE one cannot be populated: it shares only what
+		 * it had) */
+		if ((vma->vm_flags & VM_SHARED) && !vma->vm_file &&
+		    populate_range(oldmm, vma, vma->vm_start, vma->vm_end))
+			return -ENOMEM;
 		vm_claim_obj = &mm->inflight_vma;
 		tmp = kmem_cache_alloc(vma_cachep(), GFP_KERNEL);
 		vm_claim_obj = NULL;

@@ -63,6 +63,9 @@ static inline void zone_unlock(struct zone *z)
 	vm_lock_release(&z->lock);
 }
 
+static void __free_one_page(struct page *page, unsigned long pfn, struct zone *z,
+			    unsigned order);
+
 /*
  * The owner died inside a free-list operation. Page flags are written under
  * the lock just before and after the list links, so the heads marked
@@ -77,7 +80,11 @@ void zone_repair_locked(struct zone *z)
 
 	/* the block the dead holder was moving is free, whole: whatever of
 	 * it was still flagged (a buddy it was merging, a frame leaving a
-	 * per-CPU list) becomes part of it */
+	 * per-CPU list) becomes part of it; it goes back with merging once
+	 * the lists are rebuilt from the others */
+	unsigned long transit = 0, tn = 0;
+	unsigned torder = 0;
+
 	if (z->transit_pfn) {
 		unsigned long t = z->transit_pfn - 1, n = 1UL << z->transit_order, i;
 
@@ -90,8 +97,9 @@ void zone_repair_locked(struct zone *z)
 				p->private = 0;
 				p->_refcount = 0;
 			}
-			pfn_to_page(t)->private = z->transit_order;
-			SetPageBuddy(pfn_to_page(t));
+			transit = t + 1;
+			tn = n;
+			torder = z->transit_order;
 		}
 		z->transit_pfn = 0;
 	}
@@ -114,6 +122,10 @@ void zone_repair_locked(struct zone *z)
 			ClearPageBuddy(page);
 			pfn++;
 		}
+	}
+	if (transit) {
+		__free_one_page(pfn_to_page(transit - 1), transit - 1, z, torder);
+		free += tn;
 	}
 	__atomic_store_n(&z->vm_stat[NR_FREE_PAGES], (int64_t)free, __ATOMIC_RELAXED);
 	printk("zone %s: lock owner died; rebuilt free lists from page flags, %lu pages free",

@@ -503,6 +503,38 @@ int pgd_alloc(struct mm_struct *mm)
 	return 0;
 }
 
+/* A page table an exit found still linked after every VMA went: a kill
+ * cut a VMA change short and some range lost its VMA. Its pages must not
+ * be lost with it: each present entry lets go of its frame, and is
+ * cleared first, so an exit run again drops each once. */
+static void drop_orphan_ptes(struct mm_struct *mm, struct page *pt)
+{
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode), n = PAGE_SIZE / esz, i, pages = 0;
+	uint64_t base = (uint64_t)page_to_pfn(pt) << PAGE_SHIFT;
+
+	for (i = 0; i < n; i++) {
+		pteval_t e = pt_read(base + (uint64_t)i * esz);
+		struct page *page;
+
+		if (!pte_present(e)) {
+			if (e)
+				pte_clear(base + (uint64_t)i * esz);
+			continue;
+		}
+		pte_clear(base + (uint64_t)i * esz);
+		if (is_zero_pfn(pte_pfn(e)) || !pfn_valid(pte_pfn(e)))
+			continue;
+		page = pfn_to_page(pte_pfn(e));
+		if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+			mod_node_page_state(NR_ANON_MAPPED, -1);
+		put_page(page);
+		pages++;
+	}
+	if (pages)
+		printk("mm %#x: %u page(s) mapped outside any VMA at exit, let go", (unsigned)__pa(mm),
+		       pages);
+}
+
 void pgd_free(struct mm_struct *mm)
 {
 	int mode = (int)vm_boot_block->mode;
@@ -533,12 +565,15 @@ void pgd_free(struct mm_struct *mm)
 				pteval_t pe = pt_read(pmdt + j * 8);
 
 				if (pe) {
+					drop_orphan_ptes(mm, pfn_to_page(pte_pfn(pe)));
 					set_pmd(pmdt + j * 8, 0);
 					user_table_free(pfn_to_page(pte_pfn(pe)));
 					mm->nr_ptes--;
 				}
 			}
 		}
+		if (!vm_pae())
+			drop_orphan_ptes(mm, pfn_to_page(pte_pfn(e)));
 		set_pgd(slot, 0);
 		user_table_free(pfn_to_page(pte_pfn(e)));
 		mm->nr_ptes--;

@@ -351,6 +351,9 @@ void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va)
 		if (n != page->_mapcount + 1 || n != page_ref_count(page))
 			printk("rmap: pfn %#lx: mapcount %d refcount %d after a kill, %d PTEs: recounted",
 			       pfn, page->_mapcount + 1, page_ref_count(page), n);
+		/* NR_ANON_MAPPED counts mapped pages: follow the truth */
+		if ((n > 0) != (page->_mapcount >= 0))
+			mod_node_page_state(NR_ANON_MAPPED, n > 0 ? 1 : -1);
 		if (n) {
 			page->_mapcount = n - 1;
 			__atomic_store_n(&page->_refcount, n, __ATOMIC_RELEASE);

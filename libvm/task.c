@@ -376,6 +376,18 @@ struct task_struct *vm_task_died(pid_t host_pid, int wait_status)
 	task_unlock();
 	if (!t)
 		return NULL;		/* exited by itself */
+	{
+		struct mm_struct *mm = task_mm(t);
+
+		if (t->free_transit || t->alloc_transit || (mm && (mm->inflight_pfn ||
+		    mm->inflight_vma || mm->inflight_anon_vma)))
+			printk("%s[%d]: killed in the kernel: note %u pfn %#x old %#x va %#x, vma %#x, "
+			       "anon_vma %#x, freeing %#x, slab page %#x", t->comm, t->pid,
+			       mm ? mm->inflight_kind : 0, mm ? mm->inflight_pfn : 0,
+			       mm ? mm->inflight_old_pfn : 0, mm ? mm->inflight_va : 0,
+			       mm ? mm->inflight_vma : 0, mm ? mm->inflight_anon_vma : 0,
+			       t->free_transit, t->alloc_transit);
+	}
 	free_transit_release(__atomic_exchange_n(&t->free_transit, 0, __ATOMIC_RELAXED));
 	slab_transit_release(__atomic_exchange_n(&t->alloc_transit, 0, __ATOMIC_RELAXED));
 	if (WIFSIGNALED(wait_status))

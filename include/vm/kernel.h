@@ -344,14 +344,8 @@ int pgd_alloc(struct mm_struct *mm);
 /* Free the directory and any table left below it. */
 void pgd_free(struct mm_struct *mm);
 
-/* ---- fork, wait, exit (fork.c, task.c) --------------------------------- */
+/* ---- fork, wait, exit (task.c; mmap.c's dup_mmap) --------------------- */
 
-/* Copy mm for fork (dup_mmap): a new mm with a copy of every VMA but
- * VM_DONTCOPY ones, sharing their anon_vmas, and page tables that map
- * the same frames (refcounts and mapcounts raised), private writable
- * PTEs write-protected in both. oldmm->mmap_lock held. The new mm or
- * NULL (ENOMEM: then nothing changed but PTEs write-protected). */
-struct mm_struct *dup_mm(struct mm_struct *oldmm);
 /* fork(2) for the current task: the child's pid in the parent, 0 in the
  * child (a new host process), or -errno (-EAGAIN: the task table is
  * full; -ENOMEM: no memory for the child's tables). */

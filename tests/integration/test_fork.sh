@@ -1,0 +1,149 @@
+#!/bin/bash
+# test_fork.sh - fork, wait, kill and copy-on-write under vmrun, in both
+# paging modes (i386, pae): every mode of guests/fork, after xv6's
+# cowtest and forktest and the KAIST Pintos fork tests, then a kill storm:
+# three guests each keep children at work (map, fault, fork, unmap, exit)
+# and SIGKILL random ones of them, at least 200 kills in all. Each run
+# must exit 0 with no FAIL line from any guest (orphans included), leave
+# no guest process behind, end with vmrun's check ok and every frame free
+# as at boot, and pass vmdump check on the machine it kept. Each run is
+# bounded by timeout, so a deadlock fails the test. Prints one "ok"/"FAIL"
+# line per check and "N passed, N failed"; exits 1 on any failure, 77
+# when the programs are not built.
+#
+# Environment: VMRUN, VMDUMP, FORK override the binaries.
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+VMRUN=${VMRUN:-$TOP/vmrun/vmrun}
+VMDUMP=${VMDUMP:-$TOP/tools/vmdump}
+FORK=${FORK:-$TOP/guests/fork}
+NAME=tf$$			# every machine is /dev/shm/vm-$NAME-N.ram
+RAM=64				# MiB: the guests that size memory are told it
+KILLS=200			# SIGKILLs the storm must land, all guests together
+STORM_GUESTS=3
+STORM_EACH=100			# kills each storm guest aims at: 300 in all
+T=$(mktemp -d "${TMPDIR:-/tmp}/test-fork.XXXXXX") || exit 1
+runs=0
+
+cleanup() {
+	rm -rf "$T"
+	rm -f /dev/shm/vm-$NAME-*.ram
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+pass=0
+fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+for b in "$VMRUN" "$VMDUMP" "$FORK"; do
+	if [ ! -x "$b" ]; then
+		echo "skip: $b is not built (make)"
+		exit 77
+	fi
+done
+
+# why: what the guests said went wrong, for a FAIL line.
+why() {
+	{ grep -E '^ *FAIL' "$T/out"; grep -v '^vmrun: /dev/shm' "$T/err"; } | head -6 | tr '\n' ' '
+}
+
+# machine_ok DESC: vmrun's last words say its check passed and every frame
+# the guests had is free again.
+machine_ok() {
+	local line free boot
+	line=$(grep -E 'frames free \([0-9]+ at boot\)' "$T/err" | tail -1)
+	free=$(sed -nE 's/.* ([0-9]+) of [0-9]+ frames free.*/\1/p' <<<"$line")
+	boot=$(sed -nE 's/.*frames free \(([0-9]+) at boot\).*/\1/p' <<<"$line")
+	if [[ "$line" != *", check ok" ]]; then
+		bad "$1: vmrun's check: ${line:-no summary line}"
+	elif [ "$free" != "$boot" ]; then
+		bad "$1: $free frames free after the run, $boot at boot"
+	else
+		ok "$1: check ok, $free frames free as at boot"
+	fi
+}
+
+# kept_ok DESC: no process still maps the kept machine (every guest is
+# gone, orphans too), vmdump check passes on it; then it is removed.
+kept_ok() {
+	local f=/dev/shm/vm-$name.ram users
+	users=$(grep -ls -F "$f" /proc/[0-9]*/maps | cut -d/ -f3 | tr '\n' ' ')
+	if [ -n "$users" ]; then
+		bad "$1: processes still map the machine after vmrun exited: $users"
+		for p in $users; do kill -KILL "$p" 2>/dev/null; done
+	fi
+	if timeout 30 "$VMDUMP" "$name" check >"$T/check" 2>&1; then
+		ok "$1: vmdump check: $(tail -1 "$T/check")"
+	else
+		bad "$1: vmdump check: exit $?: $(head -3 "$T/check" | tr '\n' ' ')"
+	fi
+	timeout 30 "$VMDUMP" "$name" dmesg >"$T/dmesg" 2>&1
+	rm -f "$f"
+}
+
+# run_fork PAGING LIMIT DESC VMRUN-OPTS -- FORK-ARGS...: one kept machine,
+# LIMIT seconds at most; must exit 0 with no FAIL line. Sets rc, secs.
+run_fork() {
+	local paging=$1 limit=$2 desc=$3 t0
+	shift 3
+	runs=$((runs + 1))
+	name=$NAME-$runs
+	t0=$(date +%s.%N)
+	timeout -k 5 "$limit" "$VMRUN" --mode "$paging" --ram ${RAM}M --name "$name" --keep \
+		"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	# timeout says 124, or 137 when TERM was not enough; a guest's own
+	# SIGKILL makes vmrun exit 137 too, but after its summary
+	if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && ! grep -q 'frames free' "$T/err"; }; then
+		bad "$paging $desc: still running after $limit s (deadlock?): $(why)"
+	elif [ "$rc" -ne 0 ]; then
+		bad "$paging $desc: exit $rc, want 0 ($secs s): $(why)"
+	elif grep -Eq '^ *FAIL' "$T/out"; then
+		bad "$paging $desc: exit 0 but a guest failed a check: $(why)"
+	else
+		ok "$paging $desc: exit 0, $(grep -c '^ *ok ' "$T/out") checks in the guests" \
+		   "($secs s)"
+	fi
+	machine_ok "$paging $desc"
+	kept_ok "$paging $desc"
+}
+
+# storm PAGING DESC [VMRUN-OPTS]: STORM_GUESTS guests SIGKILL children
+# until KILLS in all landed; 60 s of storm at most, 90 s for the run.
+storm() {
+	local paging=$1 desc=$2 lines killed grands inkernel
+	shift 2
+	run_fork "$paging" 90 "$desc" --guests $STORM_GUESTS "$@" -- "$FORK" storm 60 $STORM_EACH
+	lines=$(grep -c '^storm: guest ' "$T/out")
+	# how many kills the kernel log says caught a guest inside the kernel
+	inkernel=$(grep -c 'killed in the kernel' "$T/dmesg")
+	killed=$(awk '/^storm: guest [0-9]+: [0-9]+ children killed/ { n += $4 } END { print n + 0 }' \
+		 "$T/out")
+	grands=$(awk '/^storm: guest [0-9]+: [0-9]+ children killed/ { n += $7 } END { print n + 0 }' \
+		 "$T/out")
+	if [ "$lines" -eq $STORM_GUESTS ] && [ "${killed:-0}" -ge $KILLS ]; then
+		ok "$paging $desc: ${killed} children SIGKILLed (want $KILLS), ${grands:-0}" \
+		   "grandchildren; $inkernel killed inside the kernel (kernel log)"
+	else
+		bad "$paging $desc: $lines of $STORM_GUESTS guests reported, ${killed:-0} kills, want" \
+		    "$KILLS: $(grep '^storm:' "$T/out" | tr '\n' ' ')"
+	fi
+}
+
+for m in i386 pae; do
+	echo "# --mode $m"
+	run_fork "$m" 60 cow-simple    -- "$FORK" cow-simple
+	run_fork "$m" 60 cowtest-three -- "$FORK" cowtest-three $RAM
+	run_fork "$m" 60 forkfork      -- "$FORK" forkfork
+	run_fork "$m" 60 fork-big      -- "$FORK" fork-big $RAM
+	run_fork "$m" 60 isolation     -- "$FORK" isolation $RAM
+	run_fork "$m" 60 waitpid       -- "$FORK" waitpid
+	storm "$m" storm
+	storm "$m" storm-folio-0 --folio-order 0	# a fault a page: more kills in faults
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
