@@ -482,9 +482,12 @@ static void slab_free(struct kmem_cache *s, struct page *page, void *obj)
 	s->inuse--;
 	if (!page->private) {
 		pfn_list_del(was_full ? &s->full : &s->partial, pfn);
-		ClearPageSlab(page);
 		s->nr_slabs--;
 		mod_node_page_state(slab_stat_item(s), -(1L << s->order));
+		/* off every list: from here a killed process's task names it
+		 * (while PG_slab is set, the cache's repair frees it instead) */
+		free_transit_begin(page, s->order);
+		ClearPageSlab(page);
 		slab_unlock(s);
 		discard_slab(s, page);
 		return;
