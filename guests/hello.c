@@ -6,10 +6,17 @@
  *   vmdump demo maps 1                             # from another shell
  *   vmdump demo walk 1 0x080495b0
  *   (press Enter in the first shell to let it finish)
+ *
+ * With --fork it then forks: parent and child share every page until the
+ * child writes its second page, which gets a frame of its own (copy on
+ * write); with --wait both stay up to be looked at (vmdump demo ps, and
+ * vmdump demo page PFN for a shared frame lists both mappers).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vm/guest.h>
 
 #define PAGE 4096
@@ -41,13 +48,76 @@ static void wait_for_go(void)
 		exit(1);
 }
 
+/* The child of --fork: write its second page (a copy on write), show
+ * both pages, tell the parent, and stay until the parent closes hold. */
+static void child(char *p, int told, int hold)
+{
+	char c;
+
+	p[PAGE] = 'c';
+	show("child", p);
+	show("child", p + PAGE);
+	fflush(stdout);
+	if (write(told, "x", 1) != 1 || read(hold, &c, 1) < 0)
+		vm_exit(1);
+	vm_exit(0);
+}
+
+static int fork_and_show(char *p, int wait)
+{
+	int told[2], hold[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(told) < 0 || pipe(hold) < 0) {
+		perror("pipe");
+		return 1;
+	}
+	printf("fork: the child writes its second page, a copy on write\n");
+	fflush(stdout);
+	pid = vm_fork();
+	if (pid < 0) {
+		perror("vm_fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(hold[1]);
+		child(p, told[1], hold[0]);
+	}
+	close(hold[0]);
+	if (read(told[0], &c, 1) != 1)
+		return 1;
+	printf("guest %d forked guest %d; the parent still has:\n", vm_getpid(), pid);
+	show("parent", p);
+	show("parent", p + PAGE);
+	fflush(stdout);
+	if (wait)
+		wait_for_go();
+	close(hold[1]);
+	if (vm_waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "hello: the child failed\n");
+		return 1;
+	}
+	printf("child %d exited 0\n", pid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int pages = argc > 1 ? atoi(argv[1]) : 4;
-	int wait = argc > 2 && !strcmp(argv[2], "--wait");
+	int wait = 0, fork_too = 0;
 	struct vm_rusage ru;
 	char *data, *p;
 	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait"))
+			wait = 1;
+		else if (!strcmp(argv[i], "--fork"))
+			fork_too = 1;
+	}
+	if (fork_too && pages < 2)
+		pages = 2;
 
 	if (!vm_is_guest()) {
 		fprintf(stderr, "hello: not a guest; run it under vmrun\n");
@@ -80,6 +150,8 @@ int main(int argc, char **argv)
 	printf("minflt %llu majflt %llu rss %llu pages\n", (unsigned long long)ru.minflt,
 	       (unsigned long long)ru.majflt, (unsigned long long)ru.rss);
 	fflush(stdout);
+	if (fork_too)
+		return fork_and_show(p, wait);
 	if (wait)
 		wait_for_go();
 	return 0;

@@ -60,6 +60,27 @@ echo go >&"${GUEST[1]}"	# let it finish
 cat <&"${GUEST[0]}"
 wait "$gpid"
 
+# fork: parent and child share every frame copy-on-write until one writes.
+say "vmrun --name $name-fork -- guests/hello 8 --fork --wait &   (a guest that forks)"
+fork=/dev/shm/vm-$name-fork.ram
+trap 'rm -f "$ram" "$live" "$fork"' EXIT
+coproc FGUEST { ./vmrun/vmrun --ram 64M --name "$name-fork" -- guests/hello 8 --fork --wait 2>&1; }
+fpid=$FGUEST_PID
+while read -r -t 60 -u "${FGUEST[0]}" line; do
+	[ "$line" = ready ] && break
+	echo "$line"
+done
+[ "$line" = ready ] || { echo "the forking guest did not start"; exit 1; }
+say "vmdump $name-fork ps   (the child, its parent, and the pages they share)"
+./tools/vmdump "$name-fork" ps
+addr=$(./tools/vmdump "$name-fork" maps 1 | awk 'NR==2 {split($1, a, "-"); print "0x" a[1]}')
+shared=$(./tools/vmdump "$name-fork" pagemap 1 "$addr" 1 | grep -o 'pfn=0x[0-9a-f]*' | cut -d= -f2)
+say "vmdump $name-fork page $shared   (the first page: one frame, two mappers)"
+./tools/vmdump "$name-fork" page "$shared" | grep -E '^(page|state|mapped|anon_vma)'
+echo go >&"${FGUEST[1]}"
+cat <&"${FGUEST[0]}"
+wait "$fpid"
+
 say "vmrun -- guests/pt bad-addr   (a bad pointer: SIGSEGV, as Linux would)"
 ./vmrun/vmrun --ram 64M --name "$name-segv" --keep -- guests/pt bad-addr
 echo "exit status $?"
