@@ -386,6 +386,15 @@ static inline void free_transit_begin(struct page *page, unsigned order)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	}
 }
+/* The block reached a free list: under the list's lock, so a set note
+ * always means a block on no list. */
+static inline void free_transit_done(void)
+{
+	if (current) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		__atomic_store_n(&current->free_transit, 0, __ATOMIC_RELAXED);
+	}
+}
 /* page_alloc.c: for the supervisor, after a guest's death (lock.c). */
 void zone_settle_dead_locks(void);
 void free_transit_release(uint32_t transit);

@@ -349,6 +349,9 @@ static struct page *rmqueue_pcplist(struct zone *z)
 		pcp->pgalloc++;
 		ClearPagePcp(page);
 		page->private = 0;
+		/* taken before the lock goes: a frame with no reference and
+		 * no free flag is then only ever one being freed */
+		page->_refcount = 1;
 	}
 	vm_lock_release(&pcp->lock);
 	return page;
@@ -364,6 +367,7 @@ static void free_unref_page(struct page *page, struct zone *z)
 	page->private = cpu;
 	SetPagePcp(page);
 	pfn_list_add(&pcp->list, page_to_pfn(page));
+	free_transit_done();
 	if (++pcp->count >= pcp->high)
 		free_pcppages_bulk(z, pcp, pcp->batch);
 	vm_lock_release(&pcp->lock);
@@ -642,6 +646,7 @@ static struct page *rmqueue(struct zone *z, unsigned order)
 	page = __rmqueue_smallest(z, order);
 	if (page) {
 		vm_claim_store(&vm_claim_page, (uint32_t)page_to_pfn(page));
+		page->_refcount = 1;	/* as rmqueue_pcplist */
 		zone_transit_done(z);
 		mod_zone_page_state(z, NR_FREE_PAGES, -(1L << order));
 	}
@@ -828,6 +833,7 @@ static void free_the_page(struct page *page, unsigned order)
 	count_vm_events(PGFREE, 1L << order);
 	zone_lock(z);
 	__free_one_page(page, page_to_pfn(page), z, order);
+	free_transit_done();
 	mod_zone_page_state(z, NR_FREE_PAGES, 1L << order);
 	zone_unlock(z);
 }
