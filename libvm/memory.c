@@ -550,8 +550,11 @@ void mm_inflight_release(struct mm_struct *mm)
 		case INFLIGHT_PTE_TABLE:
 			if (claimed_block_release(page, 0))
 				break;
-			if (page_ref_count(page) == 1 && !PagePgtable(page) && !page->mapping) {
-				__free_page(page);	/* not made a table yet */
+			if (page_ref_count(page) == 1 && !PagePgtable(page) &&
+			    (!page->mapping || page->mapping == (uint32_t)__pa(mm))) {
+				page->mapping = 0;	/* not made a table yet */
+				page->index = 0;
+				__free_page(page);
 				break;
 			}
 			/* not linked, and not freed already */

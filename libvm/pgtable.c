@@ -431,10 +431,12 @@ static struct page *user_table_alloc(struct mm_struct *mm, uint32_t first_va)
 
 	if (!pt)
 		return NULL;
-	SetPagePgtable(pt);
+	/* named before flagged: a killed owner's note finds its mm on it */
 	pt->mapping = (uint32_t)__pa(mm);
 	pt->index = first_va >> PAGE_SHIFT;
 	pt->private = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	SetPagePgtable(pt);
 	mod_node_page_state(NR_PAGETABLE, 1);
 	return pt;
 }
