@@ -80,9 +80,13 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 		vm_lock_consistent(&mm->mmap_lock);	/* only this process uses it */
 	r = handle_mm_fault(mm, addr, error_code | FAULT_FLAG_ZERO_IN_WINDOW, &fill);
 	if (r == VM_FAULT_OK) {
-		/* still under the lock: nobody sees the frames before they are zero */
+		/* still under the lock: nobody sees the frames before they are
+		 * zeroed or copied */
 		if ((fill.zero ? tlb_install_zeroed(&fill) : tlb_install(&fill)) != 0)
 			r = VM_FAULT_OOM;
+		if (fill.cow_src)
+			cow_finish(mm, &fill, r == VM_FAULT_OK ?
+				   (void *)(vm_user_base + fill.va) : NULL);
 	}
 	rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_FILEPAGES] +
 			 mm->rss_stat[MM_SHMEMPAGES]);

@@ -206,6 +206,8 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 	return VM_FAULT_OK;
 }
 
+static void cow_release_old(struct page *old);
+
 /*
  * A write to a present page whose PTE is read-only, in a writable VMA:
  * copy on write. A page this mm alone maps and holds is reused in place
@@ -215,7 +217,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
  * keep it; their PTEs do not change, so no other process flushes.
  */
 static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
-		      uint64_t pte, pteval_t e)
+		      uint64_t pte, pteval_t e, unsigned flags, struct tlb_fill *fill)
 {
 	int mode = (int)vm_boot_block->mode;
 	bool zero = is_zero_pfn(pte_pfn(e));
@@ -236,28 +238,63 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 		return VM_FAULT_OOM;
 	}
 	mm_inflight_set(mm, INFLIGHT_COW, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
-	if (zero)
+	if (flags & FAULT_FLAG_ZERO_IN_WINDOW) {
+		/* the fault handler fills the frame through its new host
+		 * mapping, which the host populates: the direct map would
+		 * take a host fault for it. The old frame is let go after the
+		 * copy (cow_finish): until then this mm's reference keeps
+		 * its other users from reusing it in place. */
+		if (zero) {
+			fill->zero = true;
+		} else {
+			fill->cow_src = page_to_pfn(old);
+		}
+	} else if (zero) {
 		clear_highpage(new);
-	else
+	} else {
 		copy_highpage(new, old);
+	}
 	new->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
 	new->index = addr >> PAGE_SHIFT;
 	new->_mapcount = 0;
 	set_pte(pte, pfn_pte(mode, page_to_pfn(new),
 			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
 	mod_node_page_state(NR_ANON_MAPPED, 1);
-	if (zero) {
+	if (zero)
 		mm_rss_add(mm, anon_rss_member(vma), 1);
-	} else {
-		/* this mm lets go of the old frame (a kill in between: the
-		 * note has it recounted) */
-		if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0)
-			mod_node_page_state(NR_ANON_MAPPED, -1);
-		put_page(old);
-	}
+	else if (fill->cow_src)
+		return VM_FAULT_OK;		/* the note stays until cow_finish */
+	else
+		cow_release_old(old);
 	mm->inflight_old_pfn = 0;
 	mm_inflight_clear(mm);
 	return VM_FAULT_OK;
+}
+
+/* This mm lets go of the frame a copy on write replaced (a kill in
+ * between: the note has it recounted). */
+static void cow_release_old(struct page *old)
+{
+	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		mod_node_page_state(NR_ANON_MAPPED, -1);
+	put_page(old);
+}
+
+void cow_finish(struct mm_struct *mm, const struct tlb_fill *fill, void *dst)
+{
+	struct page *old = pfn_to_page(fill->cow_src), *new = pfn_to_page(fill->pfn);
+	void *src;
+
+	if (dst) {
+		src = kmap_atomic(old);
+		memcpy(dst, src, PAGE_SIZE);
+		kunmap_atomic(src);
+	} else {
+		copy_highpage(new, old);	/* no host mapping to copy through */
+	}
+	cow_release_old(old);
+	mm->inflight_old_pfn = 0;
+	mm_inflight_clear(mm);
 }
 
 /* The host mapping a present PTE allows, widened to its aligned folio run
@@ -278,6 +315,10 @@ static void fill_from_pte(struct vm_area_struct *vma, uint32_t addr, uint64_t pt
 	fill->writable = pte_write(e) && pte_dirty(e);
 	if (!pte_young(e))
 		set_pte(pte, e | _PAGE_ACCESSED);
+	/* a frame still to be zeroed or copied through the mapping is
+	 * mapped alone: the run's other pages hold data already */
+	if (fill->zero || fill->cow_src)
+		return;
 	n = folio_run(vma, addr, pte, &base, &first);
 	if (!n)
 		return;
@@ -346,7 +387,7 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 
 	if (write) {
 		if (!pte_write(e)) {
-			ret = do_wp_page(mm, vma, addr, pte, e);
+			ret = do_wp_page(mm, vma, addr, pte, e, error_code, fill);
 			if (ret != VM_FAULT_OK)
 				return ret;
 		} else if (!pte_dirty(e)) {

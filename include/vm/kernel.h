@@ -316,7 +316,14 @@ struct tlb_fill {
 	bool     major;		/* the fault did I/O */
 	bool     tlb_miss;	/* only the host mapping was missing */
 	bool     zero;		/* FAULT_FLAG_ZERO_IN_WINDOW: the frames still need zeroing */
+	uint64_t cow_src;	/* FAULT_FLAG_ZERO_IN_WINDOW: the frame a copy on write copies
+				 * once the new one is mapped (cow_finish); 0 if none */
 };
+
+/* The second half of a copy on write the fault handler makes through its
+ * own new host mapping (dst, writable): copy fill->cow_src into it, then
+ * let go of that frame. mmap_lock held. */
+void cow_finish(struct mm_struct *mm, const struct tlb_fill *fill, void *dst);
 
 /* The emulated MMU's fault, with mm->mmap_lock held: find the VMA, check
  * the access, walk and fill the page tables (demand zero, A and D bits).
