@@ -296,3 +296,11 @@ long host_clone_sibling(int32_t *ptid)
 
 	return r < 0 ? -errno : r;
 }
+
+/* Sleep ns nanoseconds (a back-off; a signal may cut it short). */
+void host_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);
+}

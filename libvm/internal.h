@@ -97,6 +97,7 @@ uint64_t host_now_ns(void);		/* CLOCK_MONOTONIC */
 uint64_t host_realtime_ns(void);	/* CLOCK_REALTIME */
 /* Is host process pid still alive (not gone, not a zombie)? */
 bool host_pid_alive(pid_t pid);
+void host_sleep_ns(uint64_t ns);
 /* futex wait on a word in shared RAM, with a timeout; 0, -ETIMEDOUT, -EAGAIN, -EINTR */
 int host_futex_wait(uint32_t *word, uint32_t val, uint64_t timeout_ns);
 void host_futex_wake(uint32_t *word, int nr);

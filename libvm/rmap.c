@@ -265,14 +265,13 @@ struct mm_set {
 	struct mm_struct *mm[VM_MAX_TASKS + 1];
 };
 
-/* The mms with a VMA on av's list that covers va. */
+/* The mms with a VMA on av's list that covers va. av's lock held. */
 static void collect_mms(struct anon_vma *av, uint32_t va, struct mm_set *s)
 {
 	uint32_t pa, n = 0;
 	unsigned i;
 
 	s->n = 0;
-	anon_vma_lock(av);
 	for (pa = av->head; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->anon_vma_next, n++) {
 		struct vm_area_struct *vma = VMA(pa);
 		struct mm_struct *mm = __va(vma->vm_mm);
@@ -284,22 +283,36 @@ static void collect_mms(struct anon_vma *av, uint32_t va, struct mm_set *s)
 		if (i == s->n && s->n < VM_MAX_TASKS + 1)
 			s->mm[s->n++] = mm;
 	}
-	anon_vma_unlock(av);
 }
 
-static bool same_set(const struct mm_set *a, const struct mm_set *b)
+/* Lock every mm of s but dead (whose lock the caller holds), with av's
+ * lock held: an mm can be freed only after its exit took its VMAs off
+ * av's list, under av's lock, and its exit runs under its own mm lock,
+ * so an mm found on the list and locked here stays alive. Waiting under
+ * av's lock is only safe for a lock whose owner is dead; a live owner
+ * makes this fail, and the caller drops everything and tries again. */
+static bool lock_mms(struct mm_set *s, struct mm_struct *dead)
 {
-	unsigned i, j;
+	unsigned i, got;
 
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++) {
-		for (j = 0; j < b->n && b->mm[j] != a->mm[i]; j++)
-			;
-		if (j == b->n)
-			return false;
+	for (got = 0; got < s->n; got++) {
+		struct vm_lock *l = &s->mm[got]->mmap_lock;
+		uint32_t w;
+
+		if (s->mm[got] == dead || vm_lock_trylock(l) == 0)
+			continue;
+		w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+		if (w && !(w & VM_LOCK_OWNER_DIED) && host_pid_alive((pid_t)(w & VM_LOCK_TID_MASK)))
+			break;
+		if (vm_lock_acquire(l) == -EOWNERDEAD)
+			vm_lock_consistent(l);
 	}
-	return true;
+	if (got == s->n)
+		return true;
+	for (i = 0; i < got; i++)
+		if (s->mm[i] != dead)
+			vm_lock_release(&s->mm[i]->mmap_lock);
+	return false;
 }
 
 /*
@@ -316,11 +329,12 @@ static bool same_set(const struct mm_set *a, const struct mm_set *b)
  */
 void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va)
 {
-	static struct mm_set s, again;
+	static struct mm_set s;
 	struct page *page = pfn_to_page(pfn);
 	uint32_t mapping = __atomic_load_n(&page->mapping, __ATOMIC_ACQUIRE);
 	struct anon_vma *av;
 	unsigned i, tries;
+	bool locked;
 	int n;
 
 	if (!(mapping & PAGE_MAPPING_ANON) || page->index != va >> PAGE_SHIFT ||
@@ -328,16 +342,18 @@ void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va)
 		return;
 	av = AV(mapping & ~PAGE_MAPPING_ANON);
 	for (tries = 0;; tries++) {
+		anon_vma_lock(av);
 		collect_mms(av, va, &s);
-		for (i = 0; i < s.n; i++)
-			if (s.mm[i] != dead && vm_lock_acquire(&s.mm[i]->mmap_lock) == -EOWNERDEAD)
-				vm_lock_consistent(&s.mm[i]->mmap_lock);
-		collect_mms(av, va, &again);
-		if (same_set(&s, &again) || tries == 16)
+		locked = lock_mms(&s, dead);
+		anon_vma_unlock(av);
+		if (locked)
 			break;
-		for (i = 0; i < s.n; i++)
-			if (s.mm[i] != dead)
-				vm_lock_release(&s.mm[i]->mmap_lock);
+		if (tries == 1000) {
+			/* leave the counts: a leak is found, a wrong count is not */
+			printk("rmap: pfn %#lx: its mappers stayed busy; counts left as they are", pfn);
+			return;
+		}
+		host_sleep_ns(1000000);
 	}
 	if (page->mapping == mapping && page_ref_count(page) > 0) {
 		n = 0;

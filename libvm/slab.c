@@ -438,7 +438,7 @@ static void check_poison(const struct kmem_cache *s, const uint8_t *obj)
  * A bad free is logged and refused: the object stays as it was, which at
  * worst leaks it, where carrying on would corrupt the freelist.
  */
-static void slab_free(struct kmem_cache *s, struct page *page, void *obj)
+static void slab_free(struct kmem_cache *s, struct page *page, void *obj, uint32_t *slot)
 {
 	unsigned long pfn = page_to_pfn(page);
 	uint8_t *base = page_address(page);
@@ -478,6 +478,9 @@ static void slab_free(struct kmem_cache *s, struct page *page, void *obj)
 #endif
 	*freeptr(base, off) = page->index;
 	page->index = off;
+	/* the one link to it goes with it, under the lock */
+	if (slot)
+		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
 	page->private--;
 	s->inuse--;
 	if (!page->private) {
@@ -576,7 +579,11 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp_mask)
  * cache is as likely stale as mistyped, and a leak shows in slabinfo where
  * a wrong free corrupts someone else's object.
  */
-void kmem_cache_free(struct kmem_cache *s, void *obj)
+/* kmem_cache_free that also clears *slot (the object's one link) under
+ * the cache's lock as the object goes back: a process killed around the
+ * free leaves the link and the object agreeing, never a link to a freed
+ * object that could be handed out again. */
+void kmem_cache_free_clear(struct kmem_cache *s, void *obj, uint32_t *slot)
 {
 	struct page *page;
 
@@ -594,7 +601,12 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 			 kva(obj), KMEM_CACHE_NAME_LEN, owner ? owner->name : "(a slab being freed)");
 		return;
 	}
-	slab_free(s, page, obj);
+	slab_free(s, page, obj, slot);
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	kmem_cache_free_clear(s, obj, NULL);
 }
 
 /*
@@ -806,7 +818,7 @@ void kfree(const void *obj)
 		struct kmem_cache *s = slab_cache(page);
 
 		if (likely(s))
-			slab_free(s, page, (void *)obj);
+			slab_free(s, page, (void *)obj, NULL);
 		else
 			printk("kernel BUG: kfree(%#x): its slab is being freed (double free?)", kva(obj));
 		return;

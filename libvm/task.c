@@ -103,17 +103,14 @@ struct task_struct *find_task_by_host_pid(pid_t host_pid)
  * process that died inside its own fault handler leaves its mmap_lock
  * marked; the mm dies with it, so it is taken either way. An exit killed
  * half way is run again by the reaper (exit_mmap goes on where it
- * stopped); t (if any) lets go of the mm just before it is freed. */
+ * stopped); t (if any) lets go of the mm as it is freed, under the slab
+ * lock, so a kill never leaves the mm freed and still named. */
 static void mm_drop(struct task_struct *t, struct mm_struct *mm)
 {
 	vm_lock_acquire(&mm->mmap_lock);
 	exit_mmap(mm);
 	vm_lock_release(&mm->mmap_lock);
-	if (t) {
-		__atomic_store_n(&t->mm, 0, __ATOMIC_RELEASE);
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	}
-	kmem_cache_free(__va(tasks()->mm_cache), mm);
+	kmem_cache_free_clear(__va(tasks()->mm_cache), mm, t ? &t->mm : NULL);
 }
 
 /* A fresh address space as exec leaves one: a directory, the layout's
