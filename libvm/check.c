@@ -1297,7 +1297,8 @@ static void check_rmap(struct mm_walk *w, unsigned nr_mms)
 	const struct task_table *tt = &v->kdata->tasks;
 	uint32_t *avs = NULL, nr_avs = 0, valid = 0, i, j;
 
-	qsort(w->refs, w->nr_refs, sizeof(*w->refs), cmp_ref_pa);
+	if (w->nr_refs)
+		qsort(w->refs, w->nr_refs, sizeof(*w->refs), cmp_ref_pa);
 	for (i = 1; i < w->nr_refs; i++)
 		if (w->refs[i].pa == w->refs[i - 1].pa)
 			vm_report(w->r, "VMA %#x is in the lists of mm %#x (pid %d) and mm %#x (pid %d)",
