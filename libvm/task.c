@@ -97,6 +97,20 @@ struct task_struct *find_task_by_host_pid(pid_t host_pid)
 	return NULL;
 }
 
+/* The task a host process runs, zombies left out: a zombie's process may
+ * be long gone and its pid given to another. */
+static struct task_struct *find_live_task_by_host_pid(pid_t host_pid)
+{
+	struct task_table *tt = tasks();
+	unsigned i;
+
+	for (i = 0; i < VM_MAX_TASKS; i++)
+		if (tt->task[i].state != TASK_DEAD && tt->task[i].state != TASK_ZOMBIE &&
+		    tt->task[i].host_pid == host_pid)
+			return &tt->task[i];
+	return NULL;
+}
+
 /* ---- mm ----------------------------------------------------------------- */
 
 /* The address space goes: every frame, table and VMA, then the mm. A
@@ -367,9 +381,7 @@ struct task_struct *vm_task_died(pid_t host_pid, int wait_status)
 	 * fork, which must not be mistaken for it. A task not yet a zombie
 	 * stays this process's: only zombies are collected. */
 	task_lock();
-	t = find_task_by_host_pid(host_pid);
-	if (t && t->state == TASK_ZOMBIE)
-		t = NULL;
+	t = find_live_task_by_host_pid(host_pid);
 	task_unlock();
 	if (!t)
 		return NULL;		/* exited by itself */

@@ -95,11 +95,18 @@ static struct guest *reap_one(bool *more)
 			return NULL;
 		}
 	}
+	/* Settle the task while the process is still a zombie: once it is
+	 * reaped, the host may give its pid to the next guest forked, and
+	 * the task table would name two processes by it. */
 	vm_lock_mark_dead_owner(si.si_pid);
-	while (waitpid(si.si_pid, &status, 0) < 0)
+	if (si.si_code == CLD_EXITED)
+		status = (si.si_status & 0xff) << 8;
+	else
+		status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+	vm_task_died(si.si_pid, status);
+	while (waitpid(si.si_pid, NULL, 0) < 0)
 		if (errno != EINTR)
 			return NULL;
-	vm_task_died(si.si_pid, status);
 	g = guest_by_host_pid(si.si_pid);
 	if (!g) {
 		nr_forked++;
