@@ -17,6 +17,7 @@
  *                                 holds it and only tries the mm locks)
  *             page-table lock
  *               kmem_cache.lock  (slab.c: one cache's slabs)
+ *                 slab_state.stat_lock (slab.c: PG_slab and the node's slab counts)
  *                 LRU lock
  *                   per_cpu_pages.lock (page_alloc.c: one CPU's list)
  *                     zone->lock       (page_alloc.c: free lists)

@@ -152,6 +152,7 @@ unsigned vm_lock_mark_dead_owner(pid_t tid)
 			n += mark_one(&zone->pcp[cpu].lock, (uint32_t)tid);
 	}
 	n += mark_one(&ss->slab_mutex, (uint32_t)tid);
+	n += mark_one(&ss->stat_lock, (uint32_t)tid);
 	/* The dead owner may have left the list half linked: check each link. */
 	for (pa = ss->first; pa && guard++ < 100000; pa = ((struct kmem_cache *)__va(pa))->next) {
 		if (pa > (max_low_pfn << PAGE_SHIFT) - sizeof(struct kmem_cache))

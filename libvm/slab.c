@@ -190,10 +190,65 @@ static const char *init_cache(struct kmem_cache *s, const char *name, unsigned s
  * leaked, never handed out twice). A freelist that does not hold together
  * cannot be repaired: panic. O(lowmem frames), once per death.
  */
+/*
+ * The node's slab counts (NR_SLAB_RECLAIMABLE, NR_SLAB_UNRECLAIMABLE)
+ * change with the flag that makes a frame a slab, or a large kmalloc,
+ * under stat_lock. A holder killed between the two leaves the next
+ * locker to count them again from the flags, which cannot be off.
+ */
+static void slab_stat_recount(void)
+{
+	uint32_t owner = large_kmalloc_owner();
+	int64_t rec = 0, unrec = 0;
+	unsigned long pfn;
+
+	for (pfn = 0; pfn < max_low_pfn; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+		unsigned order;
+
+		if (!PageHead(page))
+			continue;
+		if (PageSlab(page) && page->mapping && page->mapping < lowmem_bytes()) {
+			const struct kmem_cache *c = __va(page->mapping);
+
+			order = c->order < MAX_ORDER ? c->order : 0;
+			if (c->flags & SLAB_RECLAIM_ACCOUNT)
+				rec += 1L << order;
+			else
+				unrec += 1L << order;
+		} else if (!PageSlab(page) && page->mapping == owner && page->private < MAX_ORDER) {
+			order = page->private;
+			unrec += 1L << order;
+		} else {
+			continue;
+		}
+		pfn += (1UL << order) - 1;
+	}
+	__atomic_store_n(&NODE_DATA()->vm_stat[NR_SLAB_RECLAIMABLE], rec, __ATOMIC_RELAXED);
+	__atomic_store_n(&NODE_DATA()->vm_stat[NR_SLAB_UNRECLAIMABLE], unrec, __ATOMIC_RELAXED);
+	printk("slab: stat lock owner died; slab pages recounted: %lld reclaimable, %lld unreclaimable",
+	       (long long)rec, (long long)unrec);
+}
+
+static void slab_stat_lock(void)
+{
+	struct slab_state *ss = slab_state();
+
+	if (vm_lock_acquire(&ss->stat_lock) == -EOWNERDEAD) {
+		slab_stat_recount();
+		vm_lock_consistent(&ss->stat_lock);
+	}
+}
+
+static void slab_stat_unlock(void)
+{
+	vm_lock_release(&slab_state()->stat_lock);
+}
+
 static void cache_repair_locked(struct kmem_cache *s)
 {
 	uint32_t spa = cache_pa(s), nr_pages = 1u << s->order;
-	uint64_t old_slabs = s->nr_slabs, freed = 0;
+	uint64_t freed = 0;
 	unsigned long pfn;
 
 	pfn_list_init(&s->partial);
@@ -219,7 +274,10 @@ static void cache_repair_locked(struct kmem_cache *s)
 		if (!page->private) {
 			/* It emptied as the owner died: finish freeing it. The page
 			 * allocator's locks are below ours, so free it right here. */
+			slab_stat_lock();
 			ClearPageSlab(page);
+			mod_node_page_state(slab_stat_item(s), -(long)nr_pages);
+			slab_stat_unlock();
 			page->lru.next = page->lru.prev = PFN_NIL;
 			page->index = 0;
 			page->mapping = 0;
@@ -232,8 +290,7 @@ static void cache_repair_locked(struct kmem_cache *s)
 		}
 		pfn += nr_pages - 1;
 	}
-	/* The node counter moves beside nr_slabs: follow what we found. */
-	mod_node_page_state(slab_stat_item(s), ((long)s->nr_slabs - (long)old_slabs) * nr_pages);
+	/* the node's counts follow the flags (slab_stat_lock): nothing to fix */
 	printk("kmem_cache %s: lock owner died; rebuilt from page flags: %llu slabs, %llu objects in use, %llu empty slabs freed",
 	       s->name, (unsigned long long)s->nr_slabs, (unsigned long long)s->inuse,
 	       (unsigned long long)freed);
@@ -329,10 +386,12 @@ static struct page *allocate_slab(struct kmem_cache *s, gfp_t gfp_mask)
 /* Publish a new slab on the partial list. cache->lock held. */
 static void __add_slab(struct kmem_cache *s, struct page *page)
 {
+	slab_stat_lock();
 	SetPageSlab(page);
+	mod_node_page_state(slab_stat_item(s), 1L << s->order);
+	slab_stat_unlock();
 	pfn_list_add(&s->partial, page_to_pfn(page));
 	s->nr_slabs++;
-	mod_node_page_state(slab_stat_item(s), 1L << s->order);
 	if (current)
 		__atomic_store_n(&current->alloc_transit, 0, __ATOMIC_RELEASE);
 }
@@ -486,11 +545,13 @@ static void slab_free(struct kmem_cache *s, struct page *page, void *obj, uint32
 	if (!page->private) {
 		pfn_list_del(was_full ? &s->full : &s->partial, pfn);
 		s->nr_slabs--;
-		mod_node_page_state(slab_stat_item(s), -(1L << s->order));
 		/* off every list: from here a killed process's task names it
 		 * (while PG_slab is set, the cache's repair frees it instead) */
 		free_transit_begin(page, s->order);
+		slab_stat_lock();
 		ClearPageSlab(page);
+		mod_node_page_state(slab_stat_item(s), -(1L << s->order));
+		slab_stat_unlock();
 		slab_unlock(s);
 		discard_slab(s, page);
 		return;
@@ -767,8 +828,10 @@ static void *kmalloc_large(size_t size, gfp_t gfp_mask)
 	page = alloc_pages((gfp_mask & ~__GFP_HIGHMEM) | __GFP_COMP, order);
 	if (!page)
 		return NULL;
+	slab_stat_lock();
 	page->mapping = large_kmalloc_owner();
 	mod_node_page_state(NR_SLAB_UNRECLAIMABLE, 1L << order);
+	slab_stat_unlock();
 	return page_address(page);
 }
 
@@ -777,8 +840,10 @@ static void free_large_kmalloc(struct page *page)
 	unsigned order = compound_order(page);
 
 	BUG_ON(order >= MAX_ORDER);
+	slab_stat_lock();
 	mod_node_page_state(NR_SLAB_UNRECLAIMABLE, -(1L << order));
 	page->mapping = 0;
+	slab_stat_unlock();
 	__free_pages(page, order);
 }
 

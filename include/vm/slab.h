@@ -51,6 +51,8 @@ struct kmem_cache {
 
 struct slab_state {
 	struct vm_lock slab_mutex;	/* guards the cache list */
+	struct vm_lock stat_lock;	/* a page's PG_slab (or large kmalloc) and the node's
+					 * slab counts change together under it */
 	uint32_t first;			/* pa of the first cache in slab_caches */
 	uint32_t last;			/* pa of the last */
 	uint32_t nr_caches;
