@@ -1261,6 +1261,110 @@ static int t_storm(int argc, char **argv)
 
 /* ---- the table ---------------------------------------------------------- */
 
+/* ---- storm-tight ------------------------------------------------------- */
+
+/* The child of storm-tight: small mappings made, touched, sometimes
+ * shared with a grandchild by fork (which copies half of them on write,
+ * and is killed in the middle half the time), and unmapped, over and
+ * over, each step counted in *ops; most of the time goes to the kernel,
+ * so a kill lands in a fault, a copy on write, a fork, an unmap or an
+ * exit. */
+static void __attribute__((noreturn)) tight_child(volatile uint64_t *ops, uint64_t rs)
+{
+	unsigned long step;
+
+	for (step = 0; step < 200000; step++) {
+		size_t n = 1 + rnd(&rs) % 48, i;
+		char *p = vm_mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			vm_exit(3);
+		for (i = 0; i < n; i++)
+			p[i * PAGE] = (char)(i + 1);
+		if (rnd(&rs) % 4 == 0) {
+			pid_t g = vm_fork();
+
+			if (g == 0) {
+				for (i = 0; i < n; i += 2)
+					if (p[i * PAGE] != (char)(i + 1))
+						vm_exit(4);
+					else
+						p[i * PAGE] = 0;
+				vm_exit(0);
+			}
+			/* and half the time kill it in the middle of its copies */
+			if (g > 0 && rnd(&rs) % 2)
+				vm_kill(g, SIGKILL);
+			if (g > 0 && vm_waitpid(g, NULL, 0) != g)
+				vm_exit(5);
+		}
+		for (i = 0; i < n; i++)
+			if (p[i * PAGE] != (char)(i + 1))
+				vm_exit(6);	/* a grandchild's write showed through */
+		vm_munmap(p, n * PAGE);
+		__atomic_add_fetch(ops, 1, __ATOMIC_RELAXED);
+	}
+	vm_exit(0);
+}
+
+/* vmrun --guests 2 -- fork storm-tight SECONDS KILLS: each guest forks a
+ * child that lives in the kernel (tight_child) and SIGKILLs it once it
+ * has done a random number of steps (0 to 63: counted, not timed), until
+ * KILLS kills landed or SECONDS passed. A child that fails a check exits
+ * non-zero instead of dying by the kill, which fails the run. Prints
+ * "storm-tight: guest N: K kills". */
+static int t_storm_tight(int argc, char **argv)
+{
+	double secs = (double)arg_num(argc, argv, 2, 1, 600, "SECONDS");
+	uint64_t want = (uint64_t)arg_num(argc, argv, 3, 1, 1000000, "KILLS"), kills = 0;
+	uint64_t rs = (uint64_t)vm_getpid() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(now() * 1e9);
+	volatile uint64_t *ops;
+	double end = now() + secs;
+	struct timespec delay = { 0, 0 };
+	int status;
+
+	ops = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ops == MAP_FAILED)
+		die("mmap of the step counter");
+	rs |= 1;
+	while (kills < want && now() < end) {
+		uint64_t target = rnd(&rs) % 64;
+		pid_t c;
+
+		*ops = 0;
+		c = fork_guest("tight child");
+		if (c == 0)
+			tight_child(ops, rs ^ (uint64_t)vm_getpid() << 32);
+		if (c < 0) {
+			if (errno != EAGAIN && errno != ENOMEM)
+				check(0, "vm_fork: %s", strerror(errno));
+			continue;
+		}
+		/* its steps, or its end: whichever comes first */
+		while (__atomic_load_n(ops, __ATOMIC_RELAXED) < target && now() < end &&
+		       vm_waitpid(c, &status, WNOHANG) == 0)
+			;
+		/* then up to 3 ms more, off the CPU so the child runs: the
+		 * kill lands anywhere in a step (a random point, not a wait
+		 * for anything: the child's end is waited for below) */
+		delay.tv_nsec = (long)(rnd(&rs) % 3000000);
+		nanosleep(&delay, NULL);
+		vm_kill(c, SIGKILL);
+		if (vm_waitpid(c, &status, 0) == c) {
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+				kills++;
+			else if (!WIFEXITED(status) || WEXITSTATUS(status))
+				check(0, "tight child %d: %s", (int)c, describe(status));
+		}
+		rnd(&rs);
+	}
+	check(kills >= want, "%llu kills of children in the kernel (want %llu)",
+	      (unsigned long long)kills, (unsigned long long)want);
+	printf("storm-tight: guest %d: %llu kills\n", (int)vm_getpid(), (unsigned long long)kills);
+	return failures ? 1 : 0;
+}
+
 static const struct mode {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1273,6 +1377,7 @@ static const struct mode {
 	{ "isolation",     t_isolation,     "RAM_MB: one guest's dirty frames reach the next zeroed" },
 	{ "waitpid",       t_waitpid,       "ECHILD, ESRCH, WNOHANG, statuses, kills, an orphan" },
 	{ "storm",         t_storm,         "SECONDS [KILLS]: SIGKILLs of working children" },
+	{ "storm-tight",   t_storm_tight,   "SECONDS KILLS: SIGKILLs of children living in the kernel" },
 };
 
 static void usage_exit(void)

@@ -399,6 +399,7 @@ static inline void free_transit_done(void)
 }
 /* page_alloc.c: for the supervisor, after a guest's death (lock.c). */
 void zone_settle_dead_locks(void);
+bool page_is_free(struct page *page);
 void free_transit_release(uint32_t transit);
 /* slab.c: the slab page a dead guest had not yet published. */
 void slab_transit_release(uint32_t pfn);

@@ -523,7 +523,8 @@ static bool pte_maps(struct mm_struct *mm, uint32_t va, unsigned long pfn)
  * (freed here, true), or set up (false: the caller's own note decides). */
 bool claimed_block_release(struct page *page, unsigned order)
 {
-	if (PageBuddy(page) || PagePcp(page))
+	/* a repair may have put it back inside a larger free block */
+	if (page_is_free(page))
 		return true;
 	if (page_ref_count(page) != 0)
 		return false;

@@ -401,6 +401,24 @@ void zone_settle_dead_locks(void)
 	}
 }
 
+/* Is the frame inside a free block (a buddy head of an order that covers
+ * it), or on a per-CPU list? Linux's is_free_buddy_page. */
+bool page_is_free(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned order;
+
+	if (PagePcp(page))
+		return true;
+	for (order = 0; order < MAX_ORDER; order++) {
+		struct page *head = pfn_to_page(pfn & ~((1UL << order) - 1));
+
+		if (PageBuddy(head) && head->private >= order)
+			return true;
+	}
+	return false;
+}
+
 /* The block a dead process was freeing (task->free_transit): if its last
  * reference went and it never reached a free list, free it now. */
 void free_transit_release(uint32_t transit)
@@ -428,7 +446,7 @@ void free_transit_release(uint32_t transit)
 		__free_pages(page, order);
 		return;
 	}
-	if (page_ref_count(page) != 0 || PageBuddy(page) || PagePcp(page) ||
+	if (page_ref_count(page) != 0 || page_is_free(page) ||
 	    in_zone_transit(page_zone(page), pfn))
 		return;
 	printk("page_alloc: pfn %#lx (order %u) was being freed by a killed process: freed",
@@ -645,8 +663,8 @@ static struct page *rmqueue(struct zone *z, unsigned order)
 	zone_lock(z);
 	page = __rmqueue_smallest(z, order);
 	if (page) {
-		vm_claim_store(&vm_claim_page, (uint32_t)page_to_pfn(page));
 		page->_refcount = 1;	/* as rmqueue_pcplist */
+		vm_claim_store(&vm_claim_page, (uint32_t)page_to_pfn(page));
 		zone_transit_done(z);
 		mod_zone_page_state(z, NR_FREE_PAGES, -(1L << order));
 	}
