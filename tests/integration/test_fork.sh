@@ -133,6 +133,21 @@ storm() {
 	fi
 }
 
+# storm_tight PAGING: 2 guests each SIGKILL 150 children that live in
+# the kernel (maps, faults, forks, copies on write, unmaps), at least
+# KILLS in all; a child that fails a check fails the run.
+storm_tight() {
+	local paging=$1 killed
+	run_fork "$paging" 90 storm-tight --guests 2 -- "$FORK" storm-tight 60 150
+	killed=$(awk '/^storm-tight: guest [0-9]+: [0-9]+ kills/ { n += $4 } END { print n + 0 }' \
+		 "$T/out")
+	if [ "${killed:-0}" -ge $KILLS ]; then
+		ok "$paging storm-tight: $killed children SIGKILLed in their kernel work (want $KILLS)"
+	else
+		bad "$paging storm-tight: ${killed:-0} kills, want $KILLS"
+	fi
+}
+
 for m in i386 pae; do
 	echo "# --mode $m"
 	run_fork "$m" 60 cow-simple    -- "$FORK" cow-simple
@@ -143,6 +158,7 @@ for m in i386 pae; do
 	run_fork "$m" 60 waitpid       -- "$FORK" waitpid
 	storm "$m" storm
 	storm "$m" storm-folio-0 --folio-order 0	# a fault a page: more kills in faults
+	storm_tight "$m"
 done
 
 echo "$pass passed, $fail failed"
