@@ -164,8 +164,9 @@ void vma_inflight_release(struct mm_struct *mm)
 		return;
 	mm->inflight_vma = 0;
 	if (note & VM_CLAIM_FRESH) {
-		/* just allocated: nothing points at it yet */
-		kmem_cache_free(vma_cachep(), vma);
+		/* just allocated, nothing points at it yet: unless the kill
+		 * came before it left the freelist */
+		kmem_cache_free_claimed(vma_cachep(), vma);
 		return;
 	}
 	if (kmem_cache_obj_is_free(vma_cachep(), vma) || vma->vm_mm != (uint32_t)__pa(mm) ||

@@ -548,7 +548,7 @@ void pgd_free(struct mm_struct *mm)
 	if (pgd & VM_CLAIM_FRESH) {
 		/* pae: a fork killed as its PDPT was allocated */
 		mm->pgd = 0;
-		kmem_cache_free(__va(vm_kdata->tasks.pgd_cache), __va(pgd & ~VM_CLAIM_FRESH));
+		kmem_cache_free_claimed(__va(vm_kdata->tasks.pgd_cache), __va(pgd & ~VM_CLAIM_FRESH));
 		return;
 	}
 	/* Tables an exit left behind (none, when every VMA was unmapped).

@@ -144,7 +144,7 @@ void anon_vma_inflight_release(struct mm_struct *mm)
 		return;
 	mm->inflight_anon_vma = 0;
 	if (note & VM_CLAIM_FRESH) {
-		kmem_cache_free(anon_vma_cachep(), av);
+		kmem_cache_free_claimed(anon_vma_cachep(), av);
 		return;
 	}
 	if (kmem_cache_obj_is_free(anon_vma_cachep(), av) || av->owner != (uint32_t)__pa(mm))

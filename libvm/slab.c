@@ -691,6 +691,15 @@ bool kmem_cache_obj_is_free(struct kmem_cache *s, const void *obj)
 	return is_free;
 }
 
+/* Free an object a killed process's claim names (VM_CLAIM_FRESH): the
+ * claim is written before the object leaves its freelist, so it may
+ * still be free (the cache's repair finds it there). */
+void kmem_cache_free_claimed(struct kmem_cache *s, void *obj)
+{
+	if (!kmem_cache_obj_is_free(s, obj))
+		kmem_cache_free(s, obj);
+}
+
 /* Caller holds slab_mutex. */
 static bool cache_on_list(struct slab_state *ss, const struct kmem_cache *s)
 {

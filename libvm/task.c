@@ -309,7 +309,7 @@ void vm_task_exit(struct task_struct *t, int status)
 	t->flags |= PF_EXITING;
 	if (t->mm & VM_CLAIM_FRESH) {
 		/* fork was killed with the mm just allocated */
-		kmem_cache_free(__va(tasks()->mm_cache), __va(t->mm & ~VM_CLAIM_FRESH));
+		kmem_cache_free_claimed(__va(tasks()->mm_cache), __va(t->mm & ~VM_CLAIM_FRESH));
 		t->mm = 0;
 	}
 	mm = task_mm(t);

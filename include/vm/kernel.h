@@ -197,6 +197,9 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp_mask);
 void kmem_cache_free(struct kmem_cache *s, void *obj);
 /* kmem_cache_free that clears *slot, obj's one link, as obj goes back. */
 void kmem_cache_free_clear(struct kmem_cache *s, void *obj, uint32_t *slot);
+/* Free obj that a killed process's allocation claim names, if it left
+ * its freelist. */
+void kmem_cache_free_claimed(struct kmem_cache *s, void *obj);
 /* Is obj free in s (or no object of s)? */
 bool kmem_cache_obj_is_free(struct kmem_cache *s, const void *obj);
 void *kmalloc(size_t size, gfp_t gfp_mask);
