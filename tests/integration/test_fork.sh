@@ -13,9 +13,7 @@
 #
 # Environment: VMRUN, VMDUMP, FORK override the binaries.
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VMRUN=${VMRUN:-$TOP/vmrun/vmrun}
-VMDUMP=${VMDUMP:-$TOP/tools/vmdump}
+. "$(dirname "$0")/common.bash"
 FORK=${FORK:-$TOP/guests/fork}
 NAME=tf$$			# every machine is /dev/shm/vm-$NAME-N.ram
 RAM=64				# MiB: the guests that size memory are told it
@@ -32,37 +30,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-pass=0
-fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-for b in "$VMRUN" "$VMDUMP" "$FORK"; do
-	if [ ! -x "$b" ]; then
-		echo "skip: $b is not built (make)"
-		exit 77
-	fi
-done
+need_built "$VMRUN" "$VMDUMP" "$FORK"
 
 # why: what the guests said went wrong, for a FAIL line.
 why() {
 	{ grep -E '^ *FAIL' "$T/out"; grep -v '^vmrun: /dev/shm' "$T/err"; } | head -6 | tr '\n' ' '
-}
-
-# machine_ok DESC: vmrun's last words say its check passed and every frame
-# the guests had is free again.
-machine_ok() {
-	local line free boot
-	line=$(grep -E 'frames free \([0-9]+ at boot\)' "$T/err" | tail -1)
-	free=$(sed -nE 's/.* ([0-9]+) of [0-9]+ frames free.*/\1/p' <<<"$line")
-	boot=$(sed -nE 's/.*frames free \(([0-9]+) at boot\).*/\1/p' <<<"$line")
-	if [[ "$line" != *", check ok" ]]; then
-		bad "$1: vmrun's check: ${line:-no summary line}"
-	elif [ "$free" != "$boot" ]; then
-		bad "$1: $free frames free after the run, $boot at boot"
-	else
-		ok "$1: check ok, $free frames free as at boot"
-	fi
 }
 
 # kept_ok DESC: no process still maps the kept machine (every guest is

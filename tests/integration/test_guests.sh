@@ -12,9 +12,7 @@
 #
 # Environment: VMRUN, VMDUMP, PT override the binaries.
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VMRUN=${VMRUN:-$TOP/vmrun/vmrun}
-VMDUMP=${VMDUMP:-$TOP/tools/vmdump}
+. "$(dirname "$0")/common.bash"
 PT=${PT:-$TOP/guests/pt}
 TOUCH=${TOUCH:-$TOP/guests/touch}
 NAME=tg$$			# every machine is /dev/shm/vm-$NAME-N.ram
@@ -28,17 +26,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-pass=0
-fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-for b in "$VMRUN" "$VMDUMP" "$PT" "$TOUCH"; do
-	if [ ! -x "$b" ]; then
-		echo "skip: $b is not built (make)"
-		exit 77
-	fi
-done
+need_built "$VMRUN" "$VMDUMP" "$PT" "$TOUCH"
 
 # vmrun_guest PAGING KEEP VMRUN-OPTS... -- GUEST ARGS...: one machine, one
 # minute at most; sets name, rc; output in $T/out, $T/err.
@@ -49,22 +37,6 @@ vmrun_guest() {
 	name=$NAME-$runs
 	timeout -k 5 60 "$VMRUN" --mode "$paging" --name "$name" $keep "$@" >"$T/out" 2>"$T/err"
 	rc=$?
-}
-
-# machine_ok DESC: vmrun's last words say its check passed and every frame
-# the guests had is free again.
-machine_ok() {
-	local line free boot
-	line=$(grep -E 'frames free \([0-9]+ at boot\)' "$T/err" | tail -1)
-	free=$(sed -nE 's/.* ([0-9]+) of [0-9]+ frames free.*/\1/p' <<<"$line")
-	boot=$(sed -nE 's/.*frames free \(([0-9]+) at boot\).*/\1/p' <<<"$line")
-	if [[ "$line" != *", check ok" ]]; then
-		bad "$1: vmrun's check: ${line:-no summary line}"
-	elif [ "$free" != "$boot" ]; then
-		bad "$1: $free frames free after the run, $boot at boot"
-	else
-		ok "$1: check ok, $free frames free as at boot"
-	fi
 }
 
 # why: what the guest said went wrong, for a FAIL line.

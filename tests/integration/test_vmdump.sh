@@ -23,9 +23,7 @@
 # RAM file to test instead of booting one with vmrun (it is copied, never
 # changed).
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-VMDUMP=${VMDUMP:-$TOP/tools/vmdump}
-VMRUN=${VMRUN:-$TOP/vmrun/vmrun}
+. "$(dirname "$0")/common.bash"
 NAME=test-vmdump-$$
 T=$(mktemp -d "${TMPDIR:-/tmp}/test-vmdump.XXXXXX") || exit 1
 LIVE_PID=
@@ -45,10 +43,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-pass=0
-fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 skip() { echo "skip $*"; }
 
 # run ARGS...: vmdump with a time limit; sets rc, output in $T/out, $T/err.

@@ -26,18 +26,9 @@
  * order, so its floor touches in order too (floor-seq).
  * BENCH_VERBOSE=1 lets vmrun's summary and the per-round figures through.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/statvfs.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vm/guest.h>
 
 #include "bench.h"
@@ -49,7 +40,6 @@
 #define RAM_RAND	"256M"
 #define RAM_SEQ		"512M"
 #define SEED		0x9e3779b97f4a7c15ULL
-#define NR_ROUNDS	9		/* a few more than ROUNDS: the host is shared */
 
 /* ---- workers ------------------------------------------------------------ */
 
@@ -97,25 +87,10 @@ static double touch(volatile char *p, const uint32_t *order, unsigned long n, ch
 	return now_s() - t;
 }
 
-/* Wait for the driver's next request; false at EOF. */
-static bool next_round(void)
-{
-	char buf[64];
-
-	return fgets(buf, sizeof(buf), stdin) != NULL;
-}
-
 static void answer(const struct round *r)
 {
 	printf("%.9f %llu %llu\n", r->secs, r->faults, r->misses);
 	fflush(stdout);
-}
-
-static int skip(const char *why, int err)
-{
-	printf("skip %s%s%s\n", why, err ? ": " : "", err ? strerror(err) : "");
-	fflush(stdout);
-	return 0;
 }
 
 /* guest-rand, guest-seq: a fresh anonymous mapping per round, so every
@@ -143,8 +118,7 @@ static int guest_worker(const char *mode)
 			return skip("vm_mmap", errno);
 		touch(p, order, n, val++);
 	}
-	printf("ready\n");
-	fflush(stdout);
+	ready();
 	while (next_round()) {
 		if (!tlb) {
 			p = vm_mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -224,8 +198,7 @@ static int floor_worker(const char *mode)
 	sa.sa_sigaction = floor_segv;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, NULL);
-	printf("ready\n");
-	fflush(stdout);
+	ready();
 	while (next_round()) {
 		if ((err = floor_reset()) != 0)
 			return skip("mmap reset", -err);
@@ -251,8 +224,7 @@ static int native_worker(void)
 
 	if (!order)
 		return skip("malloc", errno);
-	printf("ready\n");
-	fflush(stdout);
+	ready();
 	while (next_round()) {
 		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);
@@ -272,125 +244,32 @@ static int native_worker(void)
 
 /* ---- the driver --------------------------------------------------------- */
 
-struct worker {
-	const char *label;		/* for the verbose lines */
-	pid_t pid;
-	int in;				/* its stdin */
-	FILE *out;			/* its stdout */
-	char why[200];			/* why it cannot run, when it cannot */
+/* A worker and its answers, one side of a bench. */
+struct side {
+	struct worker w;
 	struct round r[NR_ROUNDS];
 };
 
 static char self_path[PATH_MAX], vmrun_path[PATH_MAX];
-static bool verbose;
 
-/* This binary and vmrun: tools/bench/bench_fault -> vmrun/vmrun, unless
- * VMRUN names another. */
-static int find_paths(void)
+static bool side_round(struct side *sd, int i)
 {
-	const char *env = getenv("VMRUN");
-	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	char *s;
-
-	if (n <= 0)
-		return -1;
-	self_path[n] = '\0';
-	if (env) {
-		snprintf(vmrun_path, sizeof(vmrun_path), "%s", env);
-	} else {
-		snprintf(vmrun_path, sizeof(vmrun_path), "%s", self_path);
-		for (int i = 0; i < 3; i++)	/* .../tools/bench/bench_fault -> ... */
-			if ((s = strrchr(vmrun_path, '/')))
-				*s = '\0';
-		if (strlen(vmrun_path) + sizeof("/vmrun/vmrun") > sizeof(vmrun_path))
-			return -1;
-		strcat(vmrun_path, "/vmrun/vmrun");
-	}
-	return access(vmrun_path, X_OK);
-}
-
-/* Start a worker with pipes on its stdin and stdout and wait for its
- * "ready"; false (with w->why) if it cannot run. */
-static bool worker_start(struct worker *w, const char *label, char *const argv[])
-{
-	int to[2], from[2];
+	struct worker *w = &sd->w;
+	struct round *r = &sd->r[i];
 	char line[200];
 
-	memset(w, 0, sizeof(*w));
-	w->label = label;
-	w->in = -1;
-	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
-		snprintf(w->why, sizeof(w->why), "pipe: %s", strerror(errno));
-		return false;
-	}
-	fflush(stdout);		/* or the child inherits our unwritten lines */
-	w->pid = fork();
-	if (w->pid == 0) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		if (!verbose) {
-			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-			if (null >= 0)
-				dup2(null, 2);
-		}
-		execv(argv[0], argv);
-		dprintf(1, "skip cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	w->in = to[1];
-	w->out = fdopen(from[0], "r");
-	if (w->pid < 0 || !w->out) {
-		snprintf(w->why, sizeof(w->why), "fork: %s", strerror(errno));
-		return false;
-	}
-	if (!fgets(line, sizeof(line), w->out)) {
-		snprintf(w->why, sizeof(w->why), "%s did not start (BENCH_VERBOSE=1 shows why)",
-			 label);
-		return false;
-	}
-	line[strcspn(line, "\n")] = '\0';
-	if (strcmp(line, "ready")) {
-		snprintf(w->why, sizeof(w->why), "%s", strncmp(line, "skip ", 5) ? line : line + 5);
-		return false;
-	}
-	return true;
-}
-
-static bool worker_round(struct worker *w, int i)
-{
-	char line[200];
-	struct round *r = &w->r[i];
-
-	if (write(w->in, "r\n", 2) != 2 || !fgets(line, sizeof(line), w->out)) {
+	if (write(w->in, "r\n", 2) != 2 || !worker_line(w, line, sizeof(line))) {
 		snprintf(w->why, sizeof(w->why), "%s died in round %d", w->label, i + 1);
 		return false;
 	}
 	if (sscanf(line, "%lf %llu %llu", &r->secs, &r->faults, &r->misses) != 3) {
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(w->why, sizeof(w->why), "%s", strncmp(line, "skip ", 5) ? line : line + 5);
+		worker_fail(w, line);
 		return false;
 	}
-	if (verbose)
+	if (bench_verbose())
 		fprintf(stderr, "#   %-12s round %d: %8.3f ms, %6llu faults, %6llu tlb-miss\n",
 			w->label, i + 1, r->secs * 1e3, r->faults, r->misses);
 	return true;
-}
-
-static void worker_stop(struct worker *w)
-{
-	int status;
-
-	if (w->in >= 0)
-		close(w->in);
-	if (w->out)
-		fclose(w->out);
-	if (w->pid > 0)
-		waitpid(w->pid, &status, 0);
-	w->in = -1;
-	w->out = NULL;
-	w->pid = 0;
 }
 
 /* Medians of a worker's rounds: throughput in Kpages/s, faults and TLB
@@ -402,18 +281,18 @@ struct figure {
 	double us_per_fault;
 };
 
-static struct figure figure(const struct worker *w, unsigned long pages)
+static struct figure figure(const struct side *sd, unsigned long pages)
 {
 	double v[NR_ROUNDS], f[NR_ROUNDS], m[NR_ROUNDS], u[NR_ROUNDS];
 	unsigned long long n;
 	struct figure fig;
 
 	for (int i = 0; i < NR_ROUNDS; i++) {
-		v[i] = (double)pages / w->r[i].secs / 1e3;
-		f[i] = (double)w->r[i].faults;
-		m[i] = (double)w->r[i].misses;
-		n = w->r[i].faults + w->r[i].misses;
-		u[i] = n ? w->r[i].secs * 1e6 / (double)n : 0;
+		v[i] = (double)pages / sd->r[i].secs / 1e3;
+		f[i] = (double)sd->r[i].faults;
+		m[i] = (double)sd->r[i].misses;
+		n = sd->r[i].faults + sd->r[i].misses;
+		u[i] = n ? sd->r[i].secs * 1e6 / (double)n : 0;
 	}
 	fig.kpages = median(v, NR_ROUNDS);
 	fig.faults = median(f, NR_ROUNDS);
@@ -425,42 +304,24 @@ static struct figure figure(const struct worker *w, unsigned long pages)
 /* Run NR_ROUNDS rounds over the workers in turn (ours, reference, ours with
  * the other folio order, ...), all started before the first round; false
  * and the reason if any could not run. */
-static bool run_rounds(struct worker *w, int nw, char *why, size_t whylen)
+static bool run_rounds(struct side *s, int nw, char *why, size_t whylen)
 {
 	bool ok = true;
 
 	for (int i = 0; i < nw && ok; i++)
-		if (!w[i].pid || w[i].why[0]) {
-			snprintf(why, whylen, "%s", w[i].why);
+		if (!s[i].w.pid || s[i].w.why[0]) {
+			snprintf(why, whylen, "%s", s[i].w.why);
 			ok = false;
 		}
 	for (int r = 0; r < NR_ROUNDS && ok; r++)
 		for (int i = 0; i < nw && ok; i++)
-			if (!worker_round(&w[i], r)) {
-				snprintf(why, whylen, "%s", w[i].why);
+			if (!side_round(&s[i], r)) {
+				snprintf(why, whylen, "%s", s[i].w.why);
 				ok = false;
 			}
 	for (int i = 0; i < nw; i++)
-		worker_stop(&w[i]);
+		worker_stop(&s[i].w);
 	return ok;
-}
-
-/* Room in /dev/shm for what a bench's workers create at once; fills why
- * when there is not. */
-static bool shm_room(uint64_t mib, char *why, size_t whylen)
-{
-	struct statvfs sv;
-
-	if (statvfs("/dev/shm", &sv) != 0) {
-		snprintf(why, whylen, "no /dev/shm: %s", strerror(errno));
-		return false;
-	}
-	if ((uint64_t)sv.f_bavail * sv.f_frsize < (mib << 20)) {
-		snprintf(why, whylen, "too little /dev/shm: needs %llu MiB",
-			 (unsigned long long)mib);
-		return false;
-	}
-	return true;
 }
 
 static void start_guest(struct worker *w, const char *label, const char *ram, const char *tlb,
@@ -484,19 +345,19 @@ static void start_guest(struct worker *w, const char *label, const char *ram, co
 	argv[n++] = self_path;
 	argv[n++] = (char *)mode;
 	argv[n] = NULL;
-	worker_start(w, label, argv);
+	worker_start(w, label, argv, -1);
 }
 
 static void start_plain(struct worker *w, const char *label, const char *mode)
 {
 	char *argv[] = { self_path, (char *)mode, NULL };
 
-	worker_start(w, label, argv);
+	worker_start(w, label, argv, -1);
 }
 
 static void bench_fault_rand(void)
 {
-	struct worker w[3];
+	struct side s[3];
 	struct figure ours, floor, o0;
 	char why[200];
 
@@ -504,16 +365,16 @@ static void bench_fault_rand(void)
 		printf("BENCH fault-rand: skipped (%s)\n", why);
 		return;
 	}
-	start_guest(&w[0], "guest", RAM_RAND, NULL, NULL, "guest-rand");
-	start_plain(&w[1], "floor", "floor-rand");
-	start_guest(&w[2], "guest-folio0", RAM_RAND, NULL, "0", "guest-rand");
-	if (!run_rounds(w, 3, why, sizeof(why))) {
+	start_guest(&s[0].w, "guest", RAM_RAND, NULL, NULL, "guest-rand");
+	start_plain(&s[1].w, "floor", "floor-rand");
+	start_guest(&s[2].w, "guest-folio0", RAM_RAND, NULL, "0", "guest-rand");
+	if (!run_rounds(s, 3, why, sizeof(why))) {
 		printf("BENCH fault-rand: skipped (%s)\n", why);
 		return;
 	}
-	ours = figure(&w[0], RAND_PAGES);
-	floor = figure(&w[1], RAND_PAGES);
-	o0 = figure(&w[2], RAND_PAGES);
+	ours = figure(&s[0], RAND_PAGES);
+	floor = figure(&s[1], RAND_PAGES);
+	o0 = figure(&s[2], RAND_PAGES);
 	printf("# fault-rand: %lu pages in random order; guest %.0f faults (%.1f pages each, "
 	       "%.2f us a fault), floor %.0f faults (%.2f us a fault)\n", RAND_PAGES, ours.faults,
 	       ours.faults ? RAND_PAGES / ours.faults : 0, ours.us_per_fault, floor.faults,
@@ -526,7 +387,7 @@ static void bench_fault_rand(void)
 
 static void bench_fault_seq(void)
 {
-	struct worker w[2];
+	struct side s[2];
 	struct figure ours, native;
 	char why[200];
 
@@ -534,14 +395,14 @@ static void bench_fault_seq(void)
 		printf("BENCH fault-seq: skipped (%s)\n", why);
 		return;
 	}
-	start_guest(&w[0], "guest", RAM_SEQ, NULL, NULL, "guest-seq");
-	start_plain(&w[1], "native", "native-seq");
-	if (!run_rounds(w, 2, why, sizeof(why))) {
+	start_guest(&s[0].w, "guest", RAM_SEQ, NULL, NULL, "guest-seq");
+	start_plain(&s[1].w, "native", "native-seq");
+	if (!run_rounds(s, 2, why, sizeof(why))) {
 		printf("BENCH fault-seq: skipped (%s)\n", why);
 		return;
 	}
-	ours = figure(&w[0], SEQ_PAGES);
-	native = figure(&w[1], SEQ_PAGES);
+	ours = figure(&s[0], SEQ_PAGES);
+	native = figure(&s[1], SEQ_PAGES);
 	printf("# fault-seq: %lu pages in order; guest %.0f faults (%.2f us a fault), "
 	       "host %.0f faults (%.2f us a fault)\n", SEQ_PAGES, ours.faults, ours.us_per_fault,
 	       native.faults, native.us_per_fault);
@@ -550,7 +411,7 @@ static void bench_fault_seq(void)
 
 static void bench_tlb_miss(void)
 {
-	struct worker w[3];
+	struct side s[3];
 	struct figure ours, floor, o4;
 	char why[200];
 
@@ -558,16 +419,16 @@ static void bench_tlb_miss(void)
 		printf("BENCH tlb-miss: skipped (%s)\n", why);
 		return;
 	}
-	start_guest(&w[0], "guest-tlb", RAM_RAND, TLB_SMALL, "0", "guest-tlb");
-	start_plain(&w[1], "floor-seq", "floor-seq");
-	start_guest(&w[2], "guest-tlb-f4", RAM_RAND, TLB_SMALL, NULL, "guest-tlb");
-	if (!run_rounds(w, 3, why, sizeof(why))) {
+	start_guest(&s[0].w, "guest-tlb", RAM_RAND, TLB_SMALL, "0", "guest-tlb");
+	start_plain(&s[1].w, "floor-seq", "floor-seq");
+	start_guest(&s[2].w, "guest-tlb-f4", RAM_RAND, TLB_SMALL, NULL, "guest-tlb");
+	if (!run_rounds(s, 3, why, sizeof(why))) {
 		printf("BENCH tlb-miss: skipped (%s)\n", why);
 		return;
 	}
-	ours = figure(&w[0], RAND_PAGES);
-	floor = figure(&w[1], RAND_PAGES);
-	o4 = figure(&w[2], RAND_PAGES);
+	ours = figure(&s[0], RAND_PAGES);
+	floor = figure(&s[1], RAND_PAGES);
+	o4 = figure(&s[2], RAND_PAGES);
 	printf("# tlb-miss: %lu pages re-touched in order, --tlb %s --folio-order 0; guest %.0f "
 	       "tlb-miss faults (%.2f us a fault), floor %.0f faults (%.2f us a fault)\n",
 	       RAND_PAGES, TLB_SMALL, ours.misses, ours.us_per_fault, floor.faults,
@@ -592,9 +453,8 @@ int main(int argc, char **argv)
 			"floor-seq|native-seq]\n");
 		return 2;
 	}
-	verbose = getenv("BENCH_VERBOSE") && *getenv("BENCH_VERBOSE") == '1';
 	signal(SIGPIPE, SIG_IGN);
-	if (find_paths() != 0) {
+	if (find_paths(self_path, vmrun_path) != 0) {
 		printf("BENCH fault-rand: skipped (no vmrun at %s)\n", vmrun_path);
 		printf("BENCH fault-seq: skipped (no vmrun at %s)\n", vmrun_path);
 		printf("BENCH tlb-miss: skipped (no vmrun at %s)\n", vmrun_path);

@@ -42,18 +42,9 @@
  *
  * BENCH_VERBOSE=1 lets vmrun's summary and the per-round figures through.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/statvfs.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vm/guest.h>
 
 #include "bench.h"
@@ -65,8 +56,6 @@
 #define SCALE_PAGES	(16UL << 10)	/* scale: 64 MiB a guest */
 #define RAM_COW		"256M"		/* the parent's 64 MiB, the child's copy, tables */
 #define RAM_FORK	"64M"
-#define NR_ROUNDS	9		/* a few more than ROUNDS: the host is shared */
-#define GO_ENV		"BENCH_GO_FD"
 #define SCALE_LEAD	0.02		/* s: time for every guest to be on a CPU */
 
 static const int scale_guests[] = { 1, 2, 4, 8 };
@@ -94,31 +83,10 @@ static double touch(volatile char *p, unsigned long n, char val)
 	return now_s() - t;
 }
 
-/* Wait for the driver's next request; false at EOF. */
-static bool next_round(void)
-{
-	char buf[64];
-
-	return fgets(buf, sizeof(buf), stdin) != NULL;
-}
-
-static void ready(void)
-{
-	printf("ready\n");
-	fflush(stdout);
-}
-
 static void answer(double secs, unsigned long long count, unsigned long long host)
 {
 	printf("%.9f %llu %llu\n", secs, count, host);
 	fflush(stdout);
-}
-
-static int skip(const char *why, int err)
-{
-	printf("skip %s%s%s\n", why, err ? ": " : "", err ? strerror(err) : "");
-	fflush(stdout);
-	return 0;
 }
 
 static unsigned long long guest_faults(void)
@@ -330,120 +298,20 @@ struct round {
 	unsigned long long host;	/* cow: host faults */
 };
 
-struct worker {
-	const char *label;		/* for the verbose lines */
-	pid_t pid;
-	int in;				/* its stdin */
-	int go;				/* scale: the write end of its guests' go pipe */
-	FILE *out;			/* its stdout */
-	char why[200];			/* why it cannot run, when it cannot */
+/* A worker and its answers, one side of a bench. */
+struct side {
+	struct worker w;
 	struct round r[NR_ROUNDS];
 };
 
 static char self_path[PATH_MAX], vmrun_path[PATH_MAX];
-static bool verbose;
 static int machines;		/* for a RAM file name of its own each */
 
-/* This binary and vmrun: tools/bench/bench_fork -> vmrun/vmrun, unless
- * VMRUN names another. */
-static int find_paths(void)
-{
-	const char *env = getenv("VMRUN");
-	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	char *s;
-
-	if (n <= 0)
-		return -1;
-	self_path[n] = '\0';
-	if (env) {
-		snprintf(vmrun_path, sizeof(vmrun_path), "%s", env);
-	} else {
-		snprintf(vmrun_path, sizeof(vmrun_path), "%s", self_path);
-		for (int i = 0; i < 3; i++)	/* .../tools/bench/bench_fork -> ... */
-			if ((s = strrchr(vmrun_path, '/')))
-				*s = '\0';
-		if (strlen(vmrun_path) + sizeof("/vmrun/vmrun") > sizeof(vmrun_path))
-			return -1;
-		strcat(vmrun_path, "/vmrun/vmrun");
-	}
-	return access(vmrun_path, X_OK);
-}
-
-/* Read one line of a worker's stdout, without its newline; false at EOF. */
-static bool worker_line(struct worker *w, char *line, size_t len)
-{
-	if (!fgets(line, (int)len, w->out))
-		return false;
-	line[strcspn(line, "\n")] = '\0';
-	return true;
-}
-
-/* A line that is not what we waited for: the worker's "skip <why>", or
- * the line itself. */
-static void worker_fail(struct worker *w, const char *line)
-{
-	snprintf(w->why, sizeof(w->why), "%s", strncmp(line, "skip ", 5) ? line : line + 5);
-}
-
-/* Start a worker with pipes on its stdin and stdout and wait for its
- * (first) "ready"; false (with w->why) if it cannot run. go_fd, if not
- * -1, is passed on to it and named in its environment. */
-static bool worker_start(struct worker *w, const char *label, char *const argv[], int go_fd)
-{
-	int to[2], from[2];
-	char line[200];
-
-	w->label = label;
-	w->in = -1;
-	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
-		snprintf(w->why, sizeof(w->why), "pipe: %s", strerror(errno));
-		return false;
-	}
-	fflush(stdout);		/* or the child inherits our unwritten lines */
-	w->pid = fork();
-	if (w->pid == 0) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		if (!verbose) {
-			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-			if (null >= 0)
-				dup2(null, 2);
-		}
-		if (go_fd >= 0) {
-			char s[16];
-
-			fcntl(go_fd, F_SETFD, 0);	/* through vmrun to the guests */
-			snprintf(s, sizeof(s), "%d", go_fd);
-			setenv(GO_ENV, s, 1);
-		}
-		execv(argv[0], argv);
-		dprintf(1, "skip cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	w->in = to[1];
-	w->out = fdopen(from[0], "r");
-	if (w->pid < 0 || !w->out) {
-		snprintf(w->why, sizeof(w->why), "fork: %s", strerror(errno));
-		return false;
-	}
-	if (!worker_line(w, line, sizeof(line))) {
-		snprintf(w->why, sizeof(w->why), "%s did not start (BENCH_VERBOSE=1 shows why)",
-			 label);
-		return false;
-	}
-	if (strcmp(line, "ready")) {
-		worker_fail(w, line);
-		return false;
-	}
-	return true;
-}
-
 /* Round i, or with i -1 the warm-up, which is thrown away. */
-static bool worker_round(struct worker *w, int i)
+static bool side_round(struct side *sd, int i)
 {
-	struct round warm, *r = i < 0 ? &warm : &w->r[i];
+	struct worker *w = &sd->w;
+	struct round warm, *r = i < 0 ? &warm : &sd->r[i];
 	char line[200];
 
 	if (write(w->in, "r\n", 2) != 2 || !worker_line(w, line, sizeof(line))) {
@@ -454,40 +322,10 @@ static bool worker_round(struct worker *w, int i)
 		worker_fail(w, line);
 		return false;
 	}
-	if (verbose)
+	if (bench_verbose())
 		fprintf(stderr, "#   %-12s round %d: %8.3f ms, %6llu, %6llu host faults\n",
 			w->label, i + 1, r->secs * 1e3, r->count, r->host);
 	return true;
-}
-
-/* Close its stdin and go pipe, so it (and every guest) sees EOF, read
- * what it still says (a scale guest's last "ready") so none dies of a
- * closed pipe, and reap it: vmrun removes its RAM file on the way out. */
-static void worker_stop(struct worker *w)
-{
-	char line[200];
-	int status;
-
-	if (w->in >= 0)
-		close(w->in);
-	if (w->go >= 0)
-		close(w->go);
-	if (w->out) {
-		while (fgets(line, sizeof(line), w->out))
-			;
-		fclose(w->out);
-	}
-	if (w->pid > 0)
-		waitpid(w->pid, &status, 0);
-	w->in = w->go = -1;
-	w->out = NULL;
-	w->pid = 0;
-}
-
-static void worker_init(struct worker *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->in = w->go = -1;
 }
 
 /* Run NR_ROUNDS rounds over the workers in turn (ours, reference, ...),
@@ -495,71 +333,54 @@ static void worker_init(struct worker *w)
  * not run. A warm-up round goes first: fallocate leaves tmpfs pages to be
  * zeroed at their first mapping, so the first pass over a RAM file's
  * frames pays the host's zeroing (2x and more), not our kernel's work. */
-static bool run_rounds(struct worker *w, int nw, char *why, size_t whylen)
+static bool run_rounds(struct side *s, int nw, char *why, size_t whylen)
 {
 	bool ok = true;
 
 	for (int i = 0; i < nw && ok; i++)
-		if (!w[i].pid || w[i].why[0]) {
-			snprintf(why, whylen, "%s", w[i].why);
+		if (!s[i].w.pid || s[i].w.why[0]) {
+			snprintf(why, whylen, "%s", s[i].w.why);
 			ok = false;
 		}
 	for (int r = -1; r < NR_ROUNDS && ok; r++)
 		for (int i = 0; i < nw && ok; i++)
-			if (!worker_round(&w[i], r)) {
-				snprintf(why, whylen, "%s", w[i].why);
+			if (!side_round(&s[i], r)) {
+				snprintf(why, whylen, "%s", s[i].w.why);
 				ok = false;
 			}
 	for (int i = 0; i < nw; i++)
-		worker_stop(&w[i]);
+		worker_stop(&s[i].w);
 	return ok;
 }
 
 /* Medians of a worker's rounds: count / seconds in thousands (cow: pages
  * written; fork: forks, so not in thousands), and seconds per counted
  * event (cow: per fault). */
-static double rate(const struct worker *w, double per_round, double scale)
+static double rate(const struct side *sd, double per_round, double scale)
 {
 	double v[NR_ROUNDS];
 
 	for (int i = 0; i < NR_ROUNDS; i++)
-		v[i] = per_round / w->r[i].secs / scale;
+		v[i] = per_round / sd->r[i].secs / scale;
 	return median(v, NR_ROUNDS);
 }
 
-static double us_per_count(const struct worker *w)
+static double us_per_count(const struct side *sd)
 {
 	double v[NR_ROUNDS];
 
 	for (int i = 0; i < NR_ROUNDS; i++)
-		v[i] = w->r[i].count ? w->r[i].secs * 1e6 / (double)w->r[i].count : 0;
+		v[i] = sd->r[i].count ? sd->r[i].secs * 1e6 / (double)sd->r[i].count : 0;
 	return median(v, NR_ROUNDS);
 }
 
-static double median_count(const struct worker *w, bool host)
+static double median_count(const struct side *sd, bool host)
 {
 	double v[NR_ROUNDS];
 
 	for (int i = 0; i < NR_ROUNDS; i++)
-		v[i] = (double)(host ? w->r[i].host : w->r[i].count);
+		v[i] = (double)(host ? sd->r[i].host : sd->r[i].count);
 	return median(v, NR_ROUNDS);
-}
-
-/* Room in /dev/shm for what a bench's machines hold at once. */
-static bool shm_room(uint64_t mib, char *why, size_t whylen)
-{
-	struct statvfs sv;
-
-	if (statvfs("/dev/shm", &sv) != 0) {
-		snprintf(why, whylen, "no /dev/shm: %s", strerror(errno));
-		return false;
-	}
-	if ((uint64_t)sv.f_bavail * sv.f_frsize < (mib << 20)) {
-		snprintf(why, whylen, "too little /dev/shm: needs %llu MiB",
-			 (unsigned long long)mib);
-		return false;
-	}
-	return true;
 }
 
 /* vmrun --name bench-fork-<our pid>-<k>: a RAM file nobody else's, that
@@ -596,7 +417,7 @@ static void start_plain(struct worker *w, const char *label, const char *mode)
 
 static void bench_cow(void)
 {
-	struct worker w[2];
+	struct side s[2];
 	double ours, native;
 	char why[200];
 
@@ -604,27 +425,25 @@ static void bench_cow(void)
 		printf("BENCH cow: skipped (%s)\n", why);
 		return;
 	}
-	worker_init(&w[0]);
-	worker_init(&w[1]);
-	start_guest(&w[0], "guest-cow", RAM_COW, 1, "guest-cow", -1);
-	start_plain(&w[1], "native-cow", "native-cow");
-	if (!run_rounds(w, 2, why, sizeof(why))) {
+	start_guest(&s[0].w, "guest-cow", RAM_COW, 1, "guest-cow", -1);
+	start_plain(&s[1].w, "native-cow", "native-cow");
+	if (!run_rounds(s, 2, why, sizeof(why))) {
 		printf("BENCH cow: skipped (%s)\n", why);
 		return;
 	}
-	ours = rate(&w[0], COW_PAGES, 1e3);
-	native = rate(&w[1], COW_PAGES, 1e3);
+	ours = rate(&s[0], COW_PAGES, 1e3);
+	native = rate(&s[1], COW_PAGES, 1e3);
 	printf("# cow: %lu pages written by the child; guest %.0f faults (%.2f us a fault, "
 	       "%.2f host faults each), native %.0f faults (%.2f us a fault)\n", COW_PAGES,
-	       median_count(&w[0], false), us_per_count(&w[0]),
-	       median_count(&w[0], true) / median_count(&w[0], false), median_count(&w[1], false),
-	       us_per_count(&w[1]));
+	       median_count(&s[0], false), us_per_count(&s[0]),
+	       median_count(&s[0], true) / median_count(&s[0], false), median_count(&s[1], false),
+	       us_per_count(&s[1]));
 	bench_line("cow", ours, "Kpages/s", "native", native);
 }
 
 static void bench_fork(void)
 {
-	struct worker w[2];
+	struct side s[2];
 	double ours, native;
 	char why[200];
 
@@ -632,16 +451,14 @@ static void bench_fork(void)
 		printf("BENCH fork: skipped (%s)\n", why);
 		return;
 	}
-	worker_init(&w[0]);
-	worker_init(&w[1]);
-	start_guest(&w[0], "guest-fork", RAM_FORK, 1, "guest-fork", -1);
-	start_plain(&w[1], "native-fork", "native-fork");
-	if (!run_rounds(w, 2, why, sizeof(why))) {
+	start_guest(&s[0].w, "guest-fork", RAM_FORK, 1, "guest-fork", -1);
+	start_plain(&s[1].w, "native-fork", "native-fork");
+	if (!run_rounds(s, 2, why, sizeof(why))) {
 		printf("BENCH fork: skipped (%s)\n", why);
 		return;
 	}
-	ours = rate(&w[0], FORK_LOOPS, 1);
-	native = rate(&w[1], FORK_LOOPS, 1);
+	ours = rate(&s[0], FORK_LOOPS, 1);
+	native = rate(&s[1], FORK_LOOPS, 1);
 	printf("# fork: %d forks a round of a process with %lu touched pages; guest %.1f us a "
 	       "fork+exit+wait, native %.1f us\n", FORK_LOOPS, FORK_PAGES, 1e6 / ours, 1e6 / native);
 	bench_line("fork", ours, "forks/s", "native", native);
@@ -727,7 +544,7 @@ static bool scale_round(struct scale *s, int r)
 		s->faults = f;
 		answers++;
 	}
-	if (verbose)
+	if (bench_verbose())
 		fprintf(stderr, "#   %-12s round %d: %8.3f ms, %8.3f Kpages/s, start skew %.0f us\n",
 			s->w.label, r + 1, (last - first) * 1e3,
 			(double)s->n * SCALE_PAGES / (last - first) / 1e3, (last_start - first) * 1e6);
@@ -812,12 +629,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	verbose = getenv("BENCH_VERBOSE") && *getenv("BENCH_VERBOSE") == '1';
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < 3; i++) {
 		if (only && only != names[i])
 			continue;
-		if (find_paths() != 0)
+		if (find_paths(self_path, vmrun_path) != 0)
 			printf("BENCH %s: skipped (no vmrun at %s)\n", names[i], vmrun_path);
 		else
 			benches[i]();
