@@ -1433,6 +1433,117 @@ out:
 	return r->violations - before;
 }
 
+/* ---- swap areas ------------------------------------------------------------ */
+
+/* The host pointer to the page of kva (in the vmalloc area) through
+ * swapper_pg_dir, or NULL when it does not map a frame the view holds. */
+static const uint8_t *view_vmalloc_page(const struct vm_view *v, uint32_t kva)
+{
+	struct pt_walk w;
+
+	if (pt_walk_view(v, (int)v->boot->mode, v->boot->swapper_pg_dir, kva & PAGE_MASK, &w) !=
+	    PT_WALK_MAPPED)
+		return NULL;
+	return vm_view_ptr(v, w.pa, PAGE_SIZE);
+}
+
+/* Each area against its swap_map: slot 0 the header, the header's bad
+ * pages marked, inuse_pages the slots with a count, every used slot inside
+ * [lowest_bit, highest_bit], the map in the vmalloc area; the globals
+ * against the areas. Nothing maps a slot yet, so there is no PTE to count
+ * against swap_map. */
+unsigned long validate_swap(const struct vm_view *v, struct vm_report *r)
+{
+	const struct swap_state *ss = &v->kdata->swap;
+	const struct vm_boot_block *bb = v->boot;
+	unsigned long before = r->violations;
+	uint64_t total = 0, nr_free = 0;
+	unsigned i, used = 0;
+
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		const struct swap_info_struct *si = &ss->areas[i];
+		uint32_t off, inuse = 0, bad = 0, lo = UINT32_MAX, hi = 0;
+		const uint8_t *page = NULL;
+		uint32_t page_kva = 1;	/* never page-aligned: nothing read yet */
+		char path[SWAP_PATH_MAX];
+
+		if (!(si->flags & SWP_USED))
+			continue;
+		used++;
+		memcpy(path, si->path, sizeof(path));
+		path[sizeof(path) - 1] = '\0';
+		if (si->max < 2 || si->max - 1 > swp_max_offset((int)bb->mode)) {
+			vm_report(r, "swap %u (%s): max %u out of range", i, path, si->max);
+			continue;
+		}
+		if (si->swap_map < bb->vmalloc_start || si->swap_map >= bb->vmalloc_end ||
+		    (uint64_t)si->swap_map + si->max > bb->vmalloc_end) {
+			vm_report(r, "swap %u (%s): swap_map %#x not inside the vmalloc area", i, path,
+				  si->swap_map);
+			continue;
+		}
+		for (off = 0; off < si->max; off++) {
+			uint32_t kva = si->swap_map + off;
+			uint8_t c;
+
+			if ((kva & PAGE_MASK) != page_kva) {
+				page_kva = kva & PAGE_MASK;
+				page = view_vmalloc_page(v, kva);
+				if (!page) {
+					vm_report(r, "swap %u (%s): swap_map page %#x not mapped", i,
+						  path, page_kva);
+					break;
+				}
+			}
+			c = page[kva & ~PAGE_MASK];
+			if (c == SWAP_MAP_BAD) {
+				bad++;
+				continue;
+			}
+			if (off == 0) {
+				vm_report(r, "swap %u (%s): slot 0 (the header) has count %u", i, path, c);
+				continue;
+			}
+			if (c > SWAP_MAP_MAX)
+				vm_report(r, "swap %u (%s): slot %u has count %#x", i, path, off, c);
+			if (c) {
+				inuse++;
+				continue;
+			}
+			if (off < lo)
+				lo = off;
+			if (off > hi)
+				hi = off;
+		}
+		if (off < si->max)
+			continue;
+		if (bad != si->nr_badpages + 1)
+			vm_report(r, "swap %u (%s): %u slots marked bad, header and %u bad pages expected",
+				  i, path, bad, si->nr_badpages);
+		if (si->pages != si->max - 1 - si->nr_badpages)
+			vm_report(r, "swap %u (%s): pages %u, max %u with %u bad pages", i, path,
+				  si->pages, si->max, si->nr_badpages);
+		if (inuse != si->inuse_pages)
+			vm_report(r, "swap %u (%s): inuse_pages %u, but %u slots have a count", i, path,
+				  si->inuse_pages, inuse);
+		if (hi && (lo < si->lowest_bit || hi > si->highest_bit))
+			vm_report(r, "swap %u (%s): free slots %u..%u outside lowest_bit..highest_bit %u..%u",
+				  i, path, lo, hi, si->lowest_bit, si->highest_bit);
+		if (si->flags & SWP_WRITEOK) {
+			total += si->pages;
+			nr_free += si->pages - min(si->inuse_pages, si->pages);
+		}
+	}
+	if (used != ss->nr_swapfiles)
+		vm_report(r, "swap: nr_swapfiles %u, %u areas in use", ss->nr_swapfiles, used);
+	if (total != ss->total_swap_pages || nr_free != ss->nr_swap_pages)
+		vm_report(r, "swap: total_swap_pages %llu nr_swap_pages %llu, areas say %llu and %llu",
+			  (unsigned long long)ss->total_swap_pages,
+			  (unsigned long long)ss->nr_swap_pages, (unsigned long long)total,
+			  (unsigned long long)nr_free);
+	return r->violations - before;
+}
+
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)
 {
 	unsigned long before = r->violations;
@@ -1441,6 +1552,7 @@ unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)
 	validate_zones(v, r);
 	validate_slab(v, r);
 	validate_vmalloc(v, r);
+	validate_swap(v, r);
 	validate_mm(v, r);
 	return r->violations - before;
 }

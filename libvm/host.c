@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -131,6 +132,56 @@ int host_unmap(void *addr, size_t len)
 void host_release(void *addr, size_t len)
 {
 	munmap(addr, len);
+}
+
+/* Swap files: plain files the kernel reads and writes with pread/pwrite.
+ * Each process opens its own fd; only the path lives in RAM. */
+int host_file_create(const char *path, uint64_t bytes)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	/* sparse: the slots are written before they are read */
+	if (ftruncate(fd, (off_t)bytes) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+long host_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+
+	return n < 0 ? -errno : (long)n;
+}
+
+long host_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+	return n < 0 ? -errno : (long)n;
+}
+
+void host_close(int fd)
+{
+	close(fd);
+}
+
+void host_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	if (getrandom(buf, len, 0) == (ssize_t)len)
+		return;
+	/* no entropy source: still unique enough for a volume uuid */
+	srandom((unsigned)(host_realtime_ns() ^ (uint64_t)getpid()));
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)random();
 }
 
 int64_t host_fs_free(const char *path)

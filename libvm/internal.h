@@ -88,6 +88,15 @@ void *host_alloc(size_t len);
 int host_unmap(void *addr, size_t len);
 /* Give the range back to the host. */
 void host_release(void *addr, size_t len);
+/* Open path read-write, creating it, and size it to bytes (sparse).
+ * fd or -errno. */
+int host_file_create(const char *path, uint64_t bytes);
+/* pread/pwrite: bytes moved, or -errno. */
+long host_pread(int fd, void *buf, size_t len, uint64_t off);
+long host_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+void host_close(int fd);
+/* len random bytes (getrandom, or a time-seeded fallback). */
+void host_random(void *buf, size_t len);
 /* Bytes free on the filesystem holding path, or -errno. */
 int64_t host_fs_free(const char *path);
 /* vm.max_map_count, or -1. */

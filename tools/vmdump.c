@@ -489,19 +489,90 @@ static int show_buddyinfo(struct dump *d)
 	return 0;
 }
 
+/* SwapTotal and SwapFree in pages, summed over the writable areas as
+ * si_swapinfo() sums them (the areas, not the globals, so a damaged
+ * counter shows in check rather than here). */
+static void swap_totals(struct dump *d, uint64_t *total, uint64_t *free_)
+{
+	unsigned i;
+
+	*total = *free_ = 0;
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		struct swap_info_struct si;
+
+		memcpy(&si, &d->kd->swap.areas[i], sizeof(si));
+		if ((si.flags & (SWP_USED | SWP_WRITEOK)) != (SWP_USED | SWP_WRITEOK))
+			continue;
+		*total += si.pages;
+		*free_ += si.pages > si.inuse_pages ? si.pages - si.inuse_pages : 0;
+	}
+}
+
+/* /proc/swaps, as swap_show() prints it: the path padded to 40 columns,
+ * sizes in KiB. */
+static int show_swaps(struct dump *d)
+{
+	unsigned i;
+
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_arr(&d->js, "swaps");
+	} else {
+		printf("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+	}
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		struct swap_info_struct si;
+		unsigned long size, used;
+		size_t len, k;
+
+		memcpy(&si, &d->kd->swap.areas[i], sizeof(si));
+		if (!(si.flags & SWP_USED))
+			continue;
+		si.path[sizeof(si.path) - 1] = '\0';
+		len = strlen(si.path);
+		for (k = 0; k < len; k++)	/* the file is not trusted */
+			if ((unsigned char)si.path[k] < 0x20 || si.path[k] == 0x7f)
+				si.path[k] = '?';
+		size = (unsigned long)si.pages << (PAGE_SHIFT - 10);
+		used = (unsigned long)si.inuse_pages << (PAGE_SHIFT - 10);
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_str(&d->js, "filename", si.path);
+			json_str(&d->js, "type", "file");
+			json_u64(&d->js, "size", size);
+			json_u64(&d->js, "used", used);
+			json_i64(&d->js, "priority", si.prio);
+			json_u64(&d->js, "type_index", i);
+			json_bool(&d->js, "writeok", si.flags & SWP_WRITEOK);
+			json_u64(&d->js, "bad_pages", si.nr_badpages);
+			json_end_obj(&d->js);
+		} else {
+			printf("%s%*s%s\t%lu\t%s%lu\t%s%d\n", si.path, len < 40 ? (int)(40 - len) : 1,
+			       " ", "file\t", size, size < 10000000 ? "\t" : "", used,
+			       used < 10000000 ? "\t" : "", si.prio);
+		}
+	}
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_end_obj(&d->js);
+	}
+	return 0;
+}
+
 /* /proc/meminfo, in the order fs/proc/meminfo.c prints it on an i386
  * HIGHMEM kernel, from the node and zone counters. Lines for features the
- * machine lacks (swap, for now; hugetlb, zswap, CMA never) read 0 or are
- * left out as Linux leaves out what is not configured. */
+ * machine lacks (hugetlb, zswap, CMA) read 0 or are left out as Linux
+ * leaves out what is not configured. */
 static int show_meminfo(struct dump *d)
 {
 	struct pglist_data pgdat;
 	uint64_t total = 0, free_ = 0, wmark_low = 0, mlock = 0, bounce = 0;
-	uint64_t high_total, high_free, lowmem_kb, vmalloc_kb;
+	uint64_t high_total, high_free, lowmem_kb, vmalloc_kb, swap_total, swap_free;
 	int64_t available, pagecache, reclaimable, cached;
 	unsigned zi, i;
 
 	memcpy(&pgdat, &d->kd->pgdat, sizeof(pgdat));
+	swap_totals(d, &swap_total, &swap_free);
 #define NODE(item)	clamp0(pgdat.vm_stat[item])
 	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
 		const struct zone *z = &pgdat.node_zones[zi];
@@ -552,8 +623,8 @@ static int show_meminfo(struct dump *d)
 		PG("HighFree", high_free),
 		PG("LowTotal", total - high_total),
 		PG("LowFree", free_ > high_free ? free_ - high_free : 0),
-		PG("SwapTotal", 0),
-		PG("SwapFree", 0),
+		PG("SwapTotal", swap_total),
+		PG("SwapFree", swap_free),
 		PG("Dirty", NODE(NR_FILE_DIRTY)),
 		PG("Writeback", NODE(NR_WRITEBACK)),
 		PG("AnonPages", NODE(NR_ANON_MAPPED)),
@@ -570,8 +641,8 @@ static int show_meminfo(struct dump *d)
 		PG("NFS_Unstable", 0),
 		PG("Bounce", bounce),
 		PG("WritebackTmp", 0),
-		/* vm_commit_limit() at overcommit_ratio 50, no swap yet */
-		PG("CommitLimit", total * 50 / 100),
+		/* vm_commit_limit() at overcommit_ratio 50 */
+		PG("CommitLimit", total * 50 / 100 + swap_total),
 		PG("Committed_AS", 0),
 		KB("VmallocTotal", vmalloc_kb),
 		PG("VmallocUsed", NODE(NR_VMALLOC)),
@@ -3892,8 +3963,7 @@ enum arg_kind {
 };
 
 /* A view: name, its arguments' names and kinds (all numbers; map's
- * --svg FILE is an option main takes), and what it does. Still to come,
- * in DESIGN §10's order: swaps. */
+ * --svg FILE is an option main takes), and what it does. */
 static const struct view {
 	const char *name;
 	const char *args;
@@ -3909,6 +3979,7 @@ static const struct view {
 	{ "vmstat",      "",         0, 0, { 0 }, V_SANE, show_vmstat, "counters and events, as /proc/vmstat" },
 	{ "slabinfo",    "",         0, 0, { 0 }, V_SANE, show_slabinfo, "slab caches, as /proc/slabinfo" },
 	{ "vmallocinfo", "",         0, 0, { 0 }, V_SANE, show_vmallocinfo, "vmalloc areas, as /proc/vmallocinfo" },
+	{ "swaps",       "",         0, 0, { 0 }, V_SANE, show_swaps, "swap areas, as /proc/swaps" },
 	{ "ps",          "",         0, 0, { 0 }, V_SANE, show_ps, "the tasks, as ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm" },
 	{ "maps",        "PID",      1, 1, { A_PID }, V_SANE, show_maps, "a task's mappings, as /proc/PID/maps" },
 	{ "smaps",       "PID",      1, 1, { A_PID }, V_SANE, show_smaps, "mappings with what their PTEs hold, as /proc/PID/smaps" },

@@ -5,7 +5,8 @@
  * environment, waits, marks any lock a dead child held so nobody waits on
  * a corpse, frees what a guest that died without exiting still held,
  * checks the machine once the guests are gone, and removes the RAM file
- * unless --keep.
+ * unless --keep. Swap areas (--swap, --swap-file) are switched on right
+ * after boot; a swap file vmrun made goes with the RAM file.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,14 +21,21 @@
 #include <vm/kernel.h>
 
 #define MAX_GUESTS	64
+#define MAX_SWAP_FILES	MAX_SWAPFILES
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmrun [--ram SIZE] [--mode i386|pae] [--name NAME] [--keep] [--tlb ENTRIES]\n"
-		"             [--folio-order N] [--guests N] -- PROGRAM [ARGS]\n"
+		"usage: vmrun [--ram SIZE] [--swap SIZE] [--swap-file PATH[:PRIO]]... [--mode i386|pae]\n"
+		"             [--name NAME] [--keep] [--tlb ENTRIES] [--folio-order N] [--guests N]\n"
+		"             -- PROGRAM [ARGS]\n"
 		"  --ram SIZE    RAM of the machine: bytes, or with K/M/G (default 64M, at least 16M;\n"
 		"                i386 reaches 4G, pae 64G)\n"
+		"  --swap SIZE   make a swap file of SIZE beside the RAM file (/dev/shm/vm-NAME.swap),\n"
+		"                mkswap it and swapon it; removed with the RAM file unless --keep\n"
+		"  --swap-file PATH[:PRIO]  swapon an existing swap file (made by mkswap), at\n"
+		"                priority PRIO (0..32767, higher first; default -1, -2, ... in order);\n"
+		"                repeatable, never deleted\n"
 		"  --mode MODE   paging: i386 (2 levels, default) or pae (3 levels)\n"
 		"  --name NAME   RAM file /dev/shm/vm-NAME.ram, for vmdump NAME ...\n"
 		"  --keep        leave the RAM file when the machine stops\n"
@@ -118,6 +126,20 @@ static struct guest *reap_one(bool *more)
 	return g;
 }
 
+/* The swap file --swap makes: the RAM file's path with .swap for .ram. */
+static void swap_path_of(const char *ram, char *buf, size_t len)
+{
+	size_t n = strlen(ram);
+
+	if (n > 4 && !strcmp(ram + n - 4, ".ram"))
+		n -= 4;
+	snprintf(buf, len, "%.*s.swap", (int)n, ram);
+}
+
+/* --swap-file PATH[:PRIO]: the path in path, the priority (or -1 for the
+ * default) returned; exits 2 on a bad priority. */
+static int parse_swap_file(const char *arg, char *path, size_t len);
+
 static int parse_uint(const char *opt, const char *arg, long lo, long hi)
 {
 	char *end;
@@ -134,6 +156,38 @@ static int parse_uint(const char *opt, const char *arg, long lo, long hi)
 	return (int)n;
 }
 
+static int parse_swap_file(const char *arg, char *path, size_t len)
+{
+	const char *colon = strrchr(arg, ':');
+	int prio = -1;
+
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		prio = parse_uint("--swap-file priority", colon + 1, 0, 32767);
+		snprintf(path, len, "%.*s", (int)(colon - arg), arg);
+	} else {
+		snprintf(path, len, "%s", arg);
+	}
+	if (!*path || strlen(arg) >= len) {
+		fprintf(stderr, "vmrun: --swap-file wants PATH[:PRIO], not '%s'\n", arg);
+		usage(stderr);
+		exit(2);
+	}
+	return prio;
+}
+
+/* Leave: the machine removed (and the swap file it made) unless keep. */
+static int stop_machine(bool keep, const char *made_swap, int code)
+{
+	if (keep) {
+		vm_detach();
+	} else {
+		vm_destroy();
+		if (made_swap[0])
+			unlink(made_swap);
+	}
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -144,6 +198,8 @@ int main(int argc, char **argv)
 		{ "tlb",         required_argument, NULL, 't' },
 		{ "folio-order", required_argument, NULL, 'f' },
 		{ "guests",      required_argument, NULL, 'g' },
+		{ "swap",        required_argument, NULL, 's' },
+		{ "swap-file",   required_argument, NULL, 'S' },
 		{ "help",        no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -154,6 +210,11 @@ int main(int argc, char **argv)
 	unsigned long boot_free;
 	const char *prog;
 	bool keep = false;
+	int64_t swap_bytes = 0;
+	static char swap_files[MAX_SWAP_FILES][256];
+	int swap_prio[MAX_SWAP_FILES], nr_swap_files = 0;
+	char made_swap[300] = "";
+	unsigned long swap_kib = 0;
 	int opt, code = 0, n = 1, i;
 
 	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -201,6 +262,30 @@ int main(int argc, char **argv)
 		case 'g':
 			n = parse_uint("--guests", optarg, 1, MAX_GUESTS);
 			break;
+		case 's':
+			swap_bytes = vm_parse_size(optarg);
+			if (swap_bytes < (int64_t)(10 * PAGE_SIZE)) {
+				fprintf(stderr, "vmrun: bad --swap size '%s' (40K at least)\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'S':
+			if (nr_swap_files + (swap_bytes ? 1 : 0) >= MAX_SWAP_FILES) {
+				fprintf(stderr, "vmrun: at most %d swap areas\n", MAX_SWAP_FILES);
+				usage(stderr);
+				return 2;
+			}
+			swap_prio[nr_swap_files] = parse_swap_file(optarg, swap_files[nr_swap_files],
+								   sizeof(swap_files[0]));
+			if (access(swap_files[nr_swap_files], R_OK | W_OK)) {
+				fprintf(stderr, "vmrun: --swap-file %s: %s\n", swap_files[nr_swap_files],
+					strerror(errno));
+				usage(stderr);
+				return 2;
+			}
+			nr_swap_files++;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -220,6 +305,35 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrun: cannot boot: %s\n", vm_strerror());
 		return 1;
 	}
+	/* Swap before the first guest, and before boot_free is taken: the
+	 * swap maps stay until the machine goes. */
+	if (swap_bytes) {
+		char made[300];
+		int err;
+
+		swap_path_of(vm_ram_path(), made, sizeof(made));
+		err = mkswap_file(made, (uint64_t)swap_bytes);
+		if (!err)
+			snprintf(made_swap, sizeof(made_swap), "%s", made);
+		if (!err)
+			err = swapon_file(made, -1);
+		if (err) {
+			fprintf(stderr, "vmrun: --swap: cannot set up %s: %s\n", made, strerror(-err));
+			return stop_machine(false, made_swap, 1);
+		}
+	}
+	for (i = 0; i < nr_swap_files; i++) {
+		int err = swapon_file(swap_files[i], swap_prio[i]);
+
+		if (err) {
+			fprintf(stderr, "vmrun: --swap-file %s: %s%s\n", swap_files[i], strerror(-err),
+				err == -EINVAL ? " (not a valid swap file: run mkswap on it)" : "");
+			usage(stderr);
+			return stop_machine(false, made_swap, 2);
+		}
+	}
+	swap_kib = total_swap_pages() << (PAGE_SHIFT - 10);
+
 	drain_all_pages();
 	boot_free = nr_free_frames();
 	setenv("VM_RAM", vm_ram_path(), 1);
@@ -306,13 +420,12 @@ int main(int argc, char **argv)
 	drain_all_pages();
 	if (vm_self_view(&view) == 0)
 		validate_machine(&view, &rep);
+	if (swap_kib)
+		fprintf(stderr, "vmrun: swap %lu MiB, %lu KiB used\n", (swap_kib + 1023) >> 10,
+			(total_swap_pages() - nr_swap_pages()) << (PAGE_SHIFT - 10));
 	fprintf(stderr, "vmrun: %s: %lu MiB %s, %lu of %lu frames free (%lu at boot)%s\n",
 		vm_ram_path(), (unsigned long)(vm_boot_block->ram_bytes >> 20),
 		vm_boot_block->mode == VM_MODE_PAE ? "pae" : "i386", nr_free_frames(),
 		max_pfn, boot_free, rep.violations ? ", check FAILED" : ", check ok");
-	if (keep)
-		vm_detach();
-	else
-		vm_destroy();
-	return code;
+	return stop_machine(keep, made_swap, code);
 }

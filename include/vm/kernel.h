@@ -420,6 +420,38 @@ int tlb_shootdown(struct task_struct *t, const struct tlb_range *r, unsigned n,
 		  uint64_t timeout_ns);
 #define TLB_SHOOTDOWN_TIMEOUT_NS	(2ull * 1000000000ull)
 
+/* ---- swap areas (swapfile.c) ------------------------------------------ */
+
+/* swapon(2) of a file holding a v1 swap header (mkswap's): prio >= 0 as
+ * swapon -p gives it, < 0 for the next default (-1, -2, ... in order).
+ * 0, or -errno with the reason in the kernel log: -EINVAL for a bad
+ * header, -EBUSY when the file is on already, -EPERM when MAX_SWAPFILES
+ * are, -ENOMEM, or what opening the file gave. Takes swap_state.lock and
+ * vmalloc's; call it with no lock held. */
+int swapon_file(const char *path, int prio);
+/* swapoff(2): 0, -EINVAL when path is no area, -EBUSY while a slot is in
+ * use (nothing brings pages back in yet). No lock held. */
+int swapoff_file(const char *path);
+/* Write a v1 swap header (random uuid, label "libvm") to path, creating
+ * it, sized to bytes rounded down to pages (sparse). 0 or -errno. */
+int mkswap_file(const char *path, uint64_t bytes);
+/* A free slot with count 1, from the highest-priority area with room,
+ * round robin between equal priorities; entry 0 when swap is full. */
+swp_entry_t get_swap_page(void);
+/* One more user of a used slot: 0, -EINVAL for no such slot, -ENOMEM when
+ * the count is at SWAP_MAP_MAX. */
+int swap_duplicate(swp_entry_t entry);
+/* One user less; the slot is free again at 0. */
+void swap_free(swp_entry_t entry);
+/* The slot's users (0 free), or -EINVAL for no such slot. */
+int swap_count(swp_entry_t entry);
+/* Free and usable slots of the writable areas (meminfo's SwapFree and
+ * SwapTotal, in pages). */
+unsigned long nr_swap_pages(void);
+unsigned long total_swap_pages(void);
+/* Set up swap_state at boot (attach must not). */
+void swap_init(void);
+
 /* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
 
 /* Append a line to the kernel log in RAM ("[   12.345678] text"). */

@@ -14,6 +14,7 @@
 #include <vm/lock.h>
 #include <vm/slab.h>
 #include <vm/vmalloc.h>
+#include <vm/swap.h>
 #include <vm/mm.h>
 
 enum zone_type {
@@ -159,6 +160,7 @@ struct vm_kernel_data {
 	struct slab_state slab;		/* slab_caches, kmalloc caches */
 	struct vmap_state vmap;		/* vmalloc's areas */
 	struct task_table tasks;	/* guests and their address spaces */
+	struct swap_state swap;		/* swap areas and their slots */
 };
 
 #endif /* VM_MMZONE_H */

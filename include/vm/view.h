@@ -57,6 +57,9 @@ unsigned long validate_boot(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_zones(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_slab(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
+/* Swap areas: each swap_map's counts against inuse_pages, slot 0 and the
+ * bad pages marked SWAP_MAP_BAD, the map inside the vmalloc area. */
+unsigned long validate_swap(const struct vm_view *v, struct vm_report *r);
 /* Tasks and their parents, their mms' VMA lists and trees, their user
  * page tables, every frame's mapcount and refcount against the PTEs that
  * map it (the zero page never counted, never writable), copy-on-write
