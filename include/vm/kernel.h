@@ -452,6 +452,11 @@ unsigned long total_swap_pages(void);
 /* Set up swap_state at boot (attach must not). */
 void swap_init(void);
 
+/* A page to or from its swap slot (page_io.c): 0, -EINVAL for an entry
+ * no area holds, -EIO when the file failed (logged as Linux logs it). */
+int swap_writepage(struct page *page, swp_entry_t entry);
+int swap_readpage(struct page *page, swp_entry_t entry);
+
 /* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
 
 /* Append a line to the kernel log in RAM ("[   12.345678] text"). */
