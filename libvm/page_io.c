@@ -51,7 +51,8 @@ static int swap_file(swp_entry_t entry, uint64_t *off)
 	return fd;
 }
 
-int swap_writepage(struct page *page, swp_entry_t entry)
+/* One page between its frame and its slot, either way. */
+static int swap_rw(struct page *page, swp_entry_t entry, bool write)
 {
 	uint64_t off;
 	int fd = swap_file(entry, &off);
@@ -61,34 +62,24 @@ int swap_writepage(struct page *page, swp_entry_t entry)
 	if (fd < 0)
 		return fd;
 	addr = kmap_atomic(page);
-	r = host_pwrite(fd, addr, PAGE_SIZE, off);
+	r = write ? host_pwrite(fd, addr, PAGE_SIZE, off) : host_pread(fd, addr, PAGE_SIZE, off);
 	kunmap_atomic(addr);
 	if (r != PAGE_SIZE) {
-		printk("Write-error on swap-device (%u:%#x): %s", swp_type(entry), swp_offset(entry),
-		       r < 0 ? strerror((int)-r) : "short write");
+		printk("%s-error on swap-device (%u:%#x): %s", write ? "Write" : "Read",
+		       swp_type(entry), swp_offset(entry),
+		       r < 0 ? strerror((int)-r) : write ? "short write" : "short read");
 		return -EIO;
 	}
-	count_vm_event(PSWPOUT);
+	count_vm_event(write ? PSWPOUT : PSWPIN);
 	return 0;
+}
+
+int swap_writepage(struct page *page, swp_entry_t entry)
+{
+	return swap_rw(page, entry, true);
 }
 
 int swap_readpage(struct page *page, swp_entry_t entry)
 {
-	uint64_t off;
-	int fd = swap_file(entry, &off);
-	void *addr;
-	long r;
-
-	if (fd < 0)
-		return fd;
-	addr = kmap_atomic(page);
-	r = host_pread(fd, addr, PAGE_SIZE, off);
-	kunmap_atomic(addr);
-	if (r != PAGE_SIZE) {
-		printk("Read-error on swap-device (%u:%#x): %s", swp_type(entry), swp_offset(entry),
-		       r < 0 ? strerror((int)-r) : "short read");
-		return -EIO;
-	}
-	count_vm_event(PSWPIN);
-	return 0;
+	return swap_rw(page, entry, false);
 }
