@@ -562,6 +562,25 @@ static void release_new_frames(struct mm_struct *mm, struct page *page, unsigned
 	}
 }
 
+/* A table frame the dead owner took for mm and never linked: freed as a
+ * table once it is one (PG_pgtable, named after mm), or as the plain
+ * frame it still was. */
+static void release_unlinked_table(struct mm_struct *mm, struct page *page)
+{
+	uint32_t owner = (uint32_t)__pa(mm);
+
+	if (PagePgtable(page)) {
+		if (page->mapping == owner)
+			pgtable_free_unlinked(page);
+		return;
+	}
+	if (page_ref_count(page) == 1 && (!page->mapping || page->mapping == owner)) {
+		page->mapping = 0;
+		page->index = 0;
+		__free_page(page);
+	}
+}
+
 /*
  * The guest died (SIGKILL) inside the kernel with frames or objects noted
  * in flight: give back what its tables and lists do not hold (the exit
@@ -590,32 +609,13 @@ void mm_inflight_release(struct mm_struct *mm)
 			break;
 		case INFLIGHT_PMD_TABLE:
 		case INFLIGHT_PTE_TABLE:
-			if (claimed_block_release(page, 0))
-				break;
-			if (page_ref_count(page) == 1 && !PagePgtable(page) &&
-			    (!page->mapping || page->mapping == (uint32_t)__pa(mm))) {
-				page->mapping = 0;	/* not made a table yet */
-				page->index = 0;
-				__free_page(page);
-				break;
-			}
-			/* not linked, and not freed already */
-			if (!pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE) &&
-			    page_ref_count(page) > 0 && PagePgtable(page) &&
-			    page->mapping == (uint32_t)__pa(mm))
-				pgtable_free_unlinked(page);
+			if (!claimed_block_release(page, 0) &&
+			    !pgtable_linked(mm, va, pfn, mm->inflight_kind == INFLIGHT_PMD_TABLE))
+				release_unlinked_table(mm, page);
 			break;
 		case INFLIGHT_PGD:
-			if (mm->pgd != pfn << PAGE_SHIFT && !claimed_block_release(page, 0) &&
-			    page_ref_count(page) == 1) {
-				if (PagePgtable(page)) {
-					ClearPagePgtable(page);
-					mod_node_page_state(NR_PAGETABLE, -1);
-				}
-				page->mapping = 0;
-				page->index = 0;
-				__free_page(page);
-			}
+			if (mm->pgd != pfn << PAGE_SHIFT && !claimed_block_release(page, 0))
+				release_unlinked_table(mm, page);
 			break;
 		case INFLIGHT_UNMAP:
 		case INFLIGHT_UNMAPPED:
