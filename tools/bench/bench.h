@@ -160,6 +160,25 @@ static inline void worker_fail(struct worker *w, const char *line)
 	snprintf(w->why, sizeof(w->why), "%s", strncmp(line, "skip ", 5) ? line : line + 5);
 }
 
+/* One round of a worker: ask it ("r") and read its answer, three numbers:
+ * the seconds and two counts. false (with w->why) if it died or said
+ * something else. */
+static inline bool worker_round(struct worker *w, int i, double *secs, unsigned long long *a,
+				unsigned long long *b)
+{
+	char line[200];
+
+	if (write(w->in, "r\n", 2) != 2 || !worker_line(w, line, sizeof(line))) {
+		snprintf(w->why, sizeof(w->why), "%s died in round %d", w->label, i + 1);
+		return false;
+	}
+	if (sscanf(line, "%lf %llu %llu", secs, a, b) != 3) {
+		worker_fail(w, line);
+		return false;
+	}
+	return true;
+}
+
 /* Start a worker with pipes on its stdin and stdout and wait for its
  * (first) "ready"; false (with w->why) if it cannot run. go_fd, if not
  * -1, is passed on to it and named in its environment as GO_ENV. */

@@ -312,16 +312,9 @@ static bool side_round(struct side *sd, int i)
 {
 	struct worker *w = &sd->w;
 	struct round warm, *r = i < 0 ? &warm : &sd->r[i];
-	char line[200];
 
-	if (write(w->in, "r\n", 2) != 2 || !worker_line(w, line, sizeof(line))) {
-		snprintf(w->why, sizeof(w->why), "%s died in round %d", w->label, i + 1);
+	if (!worker_round(w, i, &r->secs, &r->count, &r->host))
 		return false;
-	}
-	if (sscanf(line, "%lf %llu %llu", &r->secs, &r->count, &r->host) != 3) {
-		worker_fail(w, line);
-		return false;
-	}
 	if (bench_verbose())
 		fprintf(stderr, "#   %-12s round %d: %8.3f ms, %6llu, %6llu host faults\n",
 			w->label, i + 1, r->secs * 1e3, r->count, r->host);
