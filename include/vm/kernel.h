@@ -456,6 +456,78 @@ void swap_init(void);
  * no area holds, -EIO when the file failed (logged as Linux logs it). */
 int swap_writepage(struct page *page, swp_entry_t entry);
 int swap_readpage(struct page *page, swp_entry_t entry);
+/* n pages to or from their slots at once, as one reclaim pass or one
+ * readahead window moves them: by pread/pwrite, or submitted together
+ * to io_uring and waited for together (swap_state.io_mode). err[i] gets
+ * page i's result as above. Returns how many failed. */
+unsigned swap_writepages(struct page *const *pages, const swp_entry_t *entries, int *err,
+			 unsigned n);
+unsigned swap_readpages(struct page *const *pages, const swp_entry_t *entries, int *err,
+			unsigned n);
+/* Choose the I/O of every process of the machine: 0, or -ENOSYS for
+ * SWAP_IO_URING when libvm was built without liburing (or the host
+ * refuses io_uring). */
+int swap_set_io_mode(enum swap_io_mode mode);
+/* Was libvm built with liburing? */
+bool swap_uring_built(void);
+
+/* ---- the swap cache (swap_state.c) ------------------------------------- */
+
+/* The page holding entry's data, with a reference taken, or NULL. */
+struct page *lookup_swap_cache(swp_entry_t entry);
+/* Give an anonymous page a slot and put it in the swap cache (dirty):
+ * 0, or -ENOSPC when swap is full. Page locked. */
+int add_to_swap(struct page *page);
+/* Take a page out of the swap cache, dropping the cache's reference and
+ * its slot count. Page locked. */
+void delete_from_swap_cache(struct page *page);
+/* A swap PTE went away: one slot count less; and when only the swap
+ * cache still holds the slot and its page is mapped by nobody, the page
+ * and the slot go too (Linux's free_swap_and_cache). */
+void free_swap_and_cache(swp_entry_t entry);
+/* The page's slot is held by nothing but the swap cache: drop both (the
+ * data in RAM is the only copy now). true if freed. Page locked. */
+bool try_to_free_swap(struct page *page);
+/* Pages in the swap caches (meminfo SwapCached). */
+unsigned long total_swapcache_pages(void);
+
+/* Page lock (PG_locked): held across swap I/O. */
+static inline bool trylock_page(struct page *page)
+{
+	return !(__atomic_fetch_or(&page->flags, 1u << PG_locked, __ATOMIC_ACQUIRE) &
+		 (1u << PG_locked));
+}
+static inline void unlock_page(struct page *page)
+{
+	__atomic_fetch_and(&page->flags, ~(1u << PG_locked), __ATOMIC_RELEASE);
+}
+
+/* ---- reclaim (vmscan.c, oom_kill.c) ------------------------------------ */
+
+/* A new anonymous page joins its zone's LRU: the active list (a fault),
+ * or the inactive one (readahead). */
+void lru_cache_add(struct page *page, bool active);
+/* The page leaves the LRU (its last reference went). */
+void lru_cache_del(struct page *page);
+/* Reclaim up to nr pages now, as the caller's direct reclaim would:
+ * the pages freed. */
+unsigned long shrink_all_memory(unsigned long nr);
+/* Direct reclaim for an allocation that found free memory below min:
+ * the pages freed. No lock held but the caller's own mm's. */
+unsigned long try_to_free_pages(gfp_t gfp_mask, unsigned order);
+/* Wake kswapd (if one runs). */
+void wakeup_kswapd(void);
+/* Start kswapd as a host process of its own, in a process group of its
+ * own, dying with its parent: its host pid, or -errno. */
+pid_t kswapd_run(void);
+/* Stop it and wait for it. */
+void kswapd_stop(void);
+/* kswapd's loop, for kswapd_run's child (returns when told to stop). */
+void kswapd_main(void);
+/* The OOM killer: choose the guest with the largest rss + swap, mark it
+ * and send it SIGKILL, which it takes on leaving the kernel. false when
+ * there was nobody to kill. */
+bool out_of_memory(gfp_t gfp_mask, unsigned order);
 
 /* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
 

@@ -165,6 +165,7 @@ enum task_state {
 
 #define PF_EXITING		0x00000004u	/* exit_mm has run or is running */
 #define PF_FORKNOEXEC		0x00000040u	/* made by fork (not by the supervisor) */
+#define PF_MEMDIE		0x00000100u	/* the OOM killer chose it: dies on leaving the kernel */
 #define PF_SIGNALED		0x00000400u	/* killed by a signal */
 #define PF_SEGV			0x00000800u	/* the fault handler condemned it */
 

@@ -31,6 +31,13 @@ enum zone_watermarks {
 	NR_WMARK
 };
 
+/* The LRU lists of a zone (Linux's enum lru_list, anonymous half). */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	NR_LRU_LISTS
+};
+
 /* Per-zone counters, as /proc/zoneinfo and /proc/vmstat name them. */
 enum zone_stat_item {
 	NR_FREE_PAGES,
@@ -129,6 +136,12 @@ struct zone {
 	uint32_t transit_pfn;
 	uint32_t transit_order;
 	struct free_area free_area[MAX_ORDER];
+	/* The LRU lists of the zone's anonymous pages (vmscan.c), Linux's
+	 * lruvec: a page is on one of them when PG_lru is set, on the active
+	 * one when PG_active is too. New pages go to the head; reclaim takes
+	 * from the tail. Under lru_lock, with NR_ZONE_*_ANON. */
+	struct vm_lock lru_lock;
+	struct pfn_list lru[NR_LRU_LISTS];
 	int64_t  vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	struct per_cpu_pages pcp[VM_NR_CPUS] __attribute__((aligned(64)));
 };
@@ -153,6 +166,20 @@ struct pglist_data {
 	int64_t  vm_stat[NR_VM_NODE_STAT_ITEMS];
 };
 
+/* Reclaim (vmscan.c, oom_kill.c). kswapd is a host process of its own
+ * (vmrun starts it): it sleeps on kswapd_wait and an allocation that finds
+ * a zone below its low watermark bumps the word and wakes it. */
+struct reclaim_state {
+	uint32_t kswapd_wait;		/* futex: bumped by wakeup_kswapd */
+	int32_t  kswapd_pid;		/* its host pid, 0 when none runs */
+	uint32_t kswapd_state;		/* 0 asleep, 1 reclaiming */
+	uint32_t swappiness;		/* vm.swappiness (kept for the views) */
+	uint32_t page_cluster;		/* vm.page-cluster: readahead of 2^n slots */
+	uint32_t oom_victim;		/* guest pid being killed by the OOM killer, 0 none */
+	uint64_t kswapd_runs;		/* times kswapd woke and reclaimed */
+	uint64_t oom_kills;		/* victims so far */
+};
+
 /* Everything the kernel keeps in its reserved data area. */
 struct vm_kernel_data {
 	struct pglist_data pgdat;	/* contig_page_data */
@@ -161,6 +188,7 @@ struct vm_kernel_data {
 	struct vmap_state vmap;		/* vmalloc's areas */
 	struct task_table tasks;	/* guests and their address spaces */
 	struct swap_state swap;		/* swap areas and their slots */
+	struct reclaim_state reclaim;	/* kswapd and the OOM killer */
 };
 
 #endif /* VM_MMZONE_H */

@@ -139,6 +139,12 @@ static inline swp_entry_t pte_to_swp_entry(int mode, uint64_t pte)
  * in the file: Linux's SWAPFILE_CLUSTER. Clusters are aligned runs of it. */
 #define SWAPFILE_CLUSTER	256
 
+/* How page_io.c moves pages: pread/pwrite, or io_uring (when built). */
+enum swap_io_mode {
+	SWAP_IO_SYNC,
+	SWAP_IO_URING,
+};
+
 #define SWAP_PATH_MAX		256	/* path, NUL included */
 
 /* One area, Linux's swap_info_struct. Invariants: inuse_pages is the
@@ -158,7 +164,12 @@ struct swap_info_struct {
 	uint32_t cluster_nr;		/* slots of the current cluster still to try */
 	uint32_t swap_map;		/* kva of uint8_t[max], vmalloc'ed */
 	uint32_t nr_badpages;		/* slots marked SWAP_MAP_BAD from the header */
-	uint32_t _pad;
+	/* The swap cache of the area (swap_state.c), Linux's swapper_space
+	 * flattened to an array: the pfn of the page that holds slot n's
+	 * data in RAM, 0 when none. kva of uint32_t[max], vmalloc'ed. A page
+	 * in it has PG_swapcache, its entry in page->private, and one
+	 * reference and one swap_map count for the cache. */
+	uint32_t swap_cache;
 	uint8_t  uuid[16];		/* from the header, as blkid shows it */
 	char     path[SWAP_PATH_MAX];	/* the file, NUL-terminated */
 };
@@ -171,6 +182,12 @@ struct swap_state {
 	uint32_t _pad;
 	uint64_t nr_swap_pages;		/* free slots in writable areas */
 	uint64_t total_swap_pages;	/* usable slots in writable areas */
+	uint32_t io_mode;		/* enum swap_io_mode, for every process */
+	/* Fault injection (vmrun --fail-swap-io): the next fail_writes page
+	 * writes and fail_reads page reads fail with EIO. */
+	uint32_t fail_writes;
+	uint32_t fail_reads;
+	uint32_t nr_swapcache;		/* pages in the swap caches */
 	struct swap_info_struct areas[MAX_SWAPFILES];
 };
 
