@@ -91,6 +91,11 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 	rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_FILEPAGES] +
 			 mm->rss_stat[MM_SHMEMPAGES]);
 	vm_lock_release(&mm->mmap_lock);
+	if (r == VM_FAULT_RETRY) {
+		/* the page's lock holder (its I/O) runs meanwhile */
+		host_sleep_ns(20000);
+		return 0;
+	}
 	if (r != VM_FAULT_OK)
 		return r;
 	if (fill.tlb_miss) {
@@ -183,7 +188,9 @@ static void segv_handler(int sig, siginfo_t *si, void *uctx)
 		r = do_user_fault(addr, err);
 		if (r == VM_FAULT_OK)
 			goto out;
-		if (r == VM_FAULT_OOM) {
+		if (r == VM_FAULT_OOM && (current->flags & PF_MEMDIE)) {
+			die_by(SIGKILL);	/* the OOM killer chose it: logged */
+		} else if (r == VM_FAULT_OOM) {
 			printk("Out of memory: Killed process %d (%s) in a page fault at %x",
 			       current->pid, current->comm, addr);
 			current->flags |= PF_SIGNALED;

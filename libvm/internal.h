@@ -284,6 +284,63 @@ void host_signal_unblock(int sig);
 int host_kill(pid_t pid, int sig);
 pid_t host_getpid(void);
 
+/* Reclaim's shootdowns (tlb.c): the pages a pass unmapped or aged, per
+ * task, flushed together once the pass holds no lock; a task with more
+ * ranges than its mailbox holds flushes its whole window. */
+#define TLB_BATCH_TASKS		64
+struct tlb_batch_task {
+	int32_t pid;			/* guest pid */
+	unsigned n;
+	bool all;
+	struct tlb_range r[TLB_MAILBOX_RANGES];
+};
+struct tlb_batch {
+	unsigned nr;
+	bool overflow;
+	struct tlb_batch_task task[TLB_BATCH_TASKS];
+};
+void tlb_batch_add(struct tlb_batch *b, int32_t pid, uint32_t va);
+/* Send the batch and wait (no lock held but the caller's own mm's):
+ * 0, or -ETIMEDOUT when a task did not answer. Empties the batch. */
+int tlb_batch_flush(struct tlb_batch *b, uint64_t timeout_ns);
+/* The signal the OOM killer sends (reserved, like VM_SIG_SHOOTDOWN). */
+#define VM_SIG_OOM_KILL		(SIGRTMIN + 5)
+int oom_signal_install(void);
+
+/* ---- swap (swapfile.c, swap_state.c) ------------------------------------ */
+
+void swap_state_lock(void);
+void swap_state_unlock(void);
+/* With swap_state.lock held: entry's swap_map byte (and its area), its
+ * swap cache slot, or NULL for no such slot. */
+uint8_t *swap_map_slot(swp_entry_t entry, struct swap_info_struct **sip);
+uint32_t *swap_cache_slot(swp_entry_t entry);
+/* swap_duplicate and swap_free with the lock held: 0 / the count left,
+ * or -errno. */
+int __swap_duplicate(swp_entry_t entry);
+int __swap_free(swp_entry_t entry);
+/* A write to entry's slot failed: retire the slot once it is let go. */
+void swap_mark_doomed(swp_entry_t entry);
+bool swap_slot_doomed(swp_entry_t entry);
+int __add_to_swap_cache(struct page *page, swp_entry_t entry);
+void __delete_from_swap_cache(struct page *page);
+/* Unlock a page that may be in the swap cache, dropping it from the cache
+ * when nothing wants it any more. */
+void swap_unlock_page(struct page *page);
+/* Swap-in: see swap_state.c. */
+struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err);
+
+/* vmscan.c: may direct reclaim in this process touch its own mm (whose
+ * lock it holds)? Only a fault path that re-checks its PTE after the
+ * allocation sets it. */
+extern bool reclaim_own_mm;
+/* rmap.c: unmap page from every PTE, putting its swap entry there (page
+ * locked and in the swap cache); the shootdowns go into b. true when no
+ * PTE maps it any more. */
+bool try_to_unmap(struct page *page, struct tlb_batch *b);
+/* page_referenced that leaves its shootdowns in b. */
+int page_referenced_batch(struct page *page, struct tlb_batch *b);
+
 /* memory.c */
 /* Unmap [start, end) of mm's user pages: clear the PTEs, flush, free the
  * frames and the tables that empty. mmap_lock held. */

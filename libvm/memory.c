@@ -165,7 +165,11 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 		order = 0;
 		base = addr & (uint32_t)PAGE_MASK;
 		mm_inflight_prepare(mm, INFLIGHT_ANON, 0, base);
+		/* reclaim may evict this mm's own pages: none of them is the
+		 * PTE this fills, which stays none */
+		reclaim_own_mm = true;
 		page = alloc_pages(GFP_HIGHUSER, 0);
+		reclaim_own_mm = false;
 		if (!page) {
 			vm_claim_page = NULL;
 			mm_inflight_clear(mm);
@@ -193,6 +197,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 		p->index = (base >> PAGE_SHIFT) + i;
 		p->_mapcount = 0;
 		set_pte(first + (uint64_t)i * esz, pfn_pte(mode, page_to_pfn(p), prot));
+		lru_cache_add(p, true);
 	}
 	mm_rss_add(mm, anon_rss_member(vma), n);
 	mod_node_page_state(NR_ANON_MAPPED, n);
@@ -223,6 +228,13 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	bool zero = is_zero_pfn(pte_pfn(e));
 	struct page *old = pfn_to_page(pte_pfn(e)), *new;
 
+	if (!zero && old->_mapcount == 0 && PageSwapCache(old) && page_ref_count(old) == 2 &&
+	    trylock_page(old)) {
+		/* its copy in swap is wanted by no swap PTE: drop it, and the
+		 * page is this mm's alone (Linux's reuse_swap_page) */
+		try_to_free_swap(old);
+		swap_unlock_page(old);
+	}
 	if (!zero && page_ref_count(old) == 1 && old->_mapcount == 0) {
 		set_pte(pte, e | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
 		return VM_FAULT_OK;
@@ -259,6 +271,7 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	new->_mapcount = 0;
 	set_pte(pte, pfn_pte(mode, page_to_pfn(new),
 			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
+	lru_cache_add(new, true);
 	mod_node_page_state(NR_ANON_MAPPED, 1);
 	if (zero)
 		mm_rss_add(mm, anon_rss_member(vma), 1);
@@ -342,6 +355,65 @@ static void fill_from_pte(struct vm_area_struct *vma, uint32_t addr, uint64_t pt
 	fill->pfn = pfn0;
 }
 
+/*
+ * A fault on a swap PTE (Linux's do_swap_page): the page from the swap
+ * cache, or read from its slot with its neighbours (read_swap_page), is
+ * mapped again and the PTE's slot count dropped. The page stays in the
+ * swap cache with its copy in swap, so that reclaim can drop it again
+ * without a write as long as it stays clean; a write to a private page
+ * nobody else wants drops the copy instead (it is stale from now on) and
+ * maps the page writable, and any other private write maps it read-only
+ * for do_wp_page to copy.
+ */
+static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			uint64_t pte, pteval_t e, unsigned flags, struct tlb_fill *fill)
+{
+	int mode = (int)vm_boot_block->mode, err;
+	swp_entry_t entry = pte_to_swp_entry(mode, e);
+	bool write = flags & X86_PF_WRITE, shared = vma->vm_flags & VM_SHARED, major;
+	struct page *page;
+	pgprot_t prot;
+
+	if (anon_vma_prepare(mm, vma))
+		return VM_FAULT_OOM;
+	/* a swap PTE is nothing reclaim changes: this mm's pages may go */
+	reclaim_own_mm = true;
+	page = read_swap_page(entry, GFP_HIGHUSER, &major, &err);
+	reclaim_own_mm = false;
+	if (!page) {
+		if (err == -EAGAIN || err == -ENOENT)
+			return VM_FAULT_RETRY;
+		if (err == -ENOMEM)
+			return VM_FAULT_OOM;
+		return VM_FAULT_SIGBUS;	/* the read failed: logged */
+	}
+	if (pt_read(pte) != e) {
+		swap_unlock_page(page);
+		return VM_FAULT_RETRY;
+	}
+	if (major)
+		lru_cache_add(page, true);	/* a new page: on no list yet */
+	get_page(page);
+	if (__atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0) {
+		page->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
+		page->index = addr >> PAGE_SHIFT;
+	}
+	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		mod_node_page_state(NR_ANON_MAPPED, 1);
+	prot = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
+	swap_free(entry);
+	if (write && !shared && page->_mapcount == 0 && try_to_free_swap(page))
+		prot |= _PAGE_RW;
+	if (write && (prot & _PAGE_RW))
+		prot |= _PAGE_DIRTY;
+	set_pte(pte, pfn_pte(mode, page_to_pfn(page), prot));
+	mm_rss_add(mm, anon_rss_member(vma), 1);
+	mm->rss_stat[MM_SWAPENTS]--;
+	swap_unlock_page(page);
+	fill->major = major;
+	return VM_FAULT_OK;
+}
+
 int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 		    struct tlb_fill *fill)
 {
@@ -380,8 +452,15 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 			pte_table_account(mm, addr, 0);
 		return ret;
 	}
-	if (!pte_present(e))
-		return VM_FAULT_SIGBUS;		/* swap entries come with swap */
+	if (!pte_present(e)) {
+		if (!vma_is_anonymous(vma))
+			return VM_FAULT_SIGBUS;
+		ret = do_swap_page(mm, vma, addr, pte, e, error_code, fill);
+		if (ret != VM_FAULT_OK)
+			return ret;
+		fill_from_pte(vma, addr, pte, fill);
+		return VM_FAULT_OK;
+	}
 	if (!pte_user(e))
 		return VM_FAULT_BADACCESS;	/* PROT_NONE page the VMA now allows: cannot be */
 
@@ -438,7 +517,11 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 			if (pte_none(e))
 				continue;
 			if (!pte_present(e)) {
-				pte_clear(pte);	/* a swap entry: freed by swap */
+				/* a swap entry: its slot (and a cached page
+				 * nobody else wants) go */
+				pte_clear(pte);
+				free_swap_and_cache(pte_to_swp_entry(mode, e));
+				mm->rss_stat[MM_SWAPENTS]--;
 				cleared++;
 				continue;
 			}
@@ -453,8 +536,15 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 			cleared++;
 			pages++;
 			/* NR_ANON_MAPPED counts pages: the last mapping takes it */
-			if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+			if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
 				mod_node_page_state(NR_ANON_MAPPED, -1);
+				/* its copy in swap, if no swap PTE wants it,
+				 * goes with the last mapping (Linux's
+				 * free_swap_cache); a locked page is its
+				 * locker's to drop */
+				if (PageSwapCache(page) && trylock_page(page))
+					swap_unlock_page(page);
+			}
 			mm_inflight_stage(mm, INFLIGHT_UNMAPPED);
 			put_page(page);
 		}
@@ -651,7 +741,11 @@ uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)
 			if (vma && vma->vm_start <= addr && (vma->vm_flags & VM_SHARED))
 				entry |= PM_FILE;
 		} else if (!pte_none(e)) {
-			entry = PM_SWAP | ((e >> 1) & PM_PFRAME_MASK);
+			/* Linux's: the type in bits 0-4, the offset above */
+			swp_entry_t se = pte_to_swp_entry((int)vm_boot_block->mode, e);
+
+			entry = PM_SWAP | (((uint64_t)swp_offset(se) << 5 | swp_type(se)) &
+					   PM_PFRAME_MASK);
 		}
 	}
 	vm_lock_release(&mm->mmap_lock);

@@ -831,10 +831,20 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src,
 		pteval_t e = pt_read(spte);
 		struct page *page;
 
-		if (pte_none(e) || !pte_present(e))
-			continue;	/* swap entries come with swap */
+		if (pte_none(e))
+			continue;
 		if (!dpte && !(dpte = pte_alloc_map(dst, addr)))
 			return -ENOMEM;
+		if (!pte_present(e)) {
+			/* a swap entry: the slot gains a user, the page in swap
+			 * is shared as the frame would be */
+			if (swap_duplicate(pte_to_swp_entry((int)vm_boot_block->mode, e)) != 0)
+				return -ENOMEM;
+			pte_table_account(dst, addr, 1);
+			set_pte(dpte, e);
+			dst->rss_stat[MM_SWAPENTS]++;
+			continue;
+		}
 		if (cow && (e & _PAGE_RW)) {
 			e &= ~(pteval_t)_PAGE_RW;
 			set_pte(spte, e);

@@ -730,6 +730,72 @@ static void warn_alloc(gfp_t gfp_mask, unsigned order)
 uint32_t *vm_claim_page;
 uint32_t *vm_claim_obj;
 
+#define MAX_RECLAIM_RETRIES	16		/* Linux's: rounds without progress before OOM */
+#define OOM_WAIT_NS		(5ull * 1000000000ull)	/* for a victim to give its memory back */
+
+static bool current_dying(void)
+{
+	return current && (__atomic_load_n(&current->flags, __ATOMIC_RELAXED) & PF_MEMDIE);
+}
+
+/*
+ * Reclaim and retry, as Linux's __alloc_pages_slowpath: a round that freed
+ * pages is tried again at once; after MAX_RECLAIM_RETRIES rounds that freed
+ * nothing (kswapd may still be freeing: each such round yields to it), the
+ * OOM killer picks a victim and this waits for its memory. A task the OOM
+ * killer chose gives up at once: its memory is what the others wait for.
+ * The claim a fault set up for the block must survive reclaim's own
+ * allocations and frees, which make no claim: it is kept aside.
+ */
+static struct page *alloc_pages_direct_reclaim(gfp_t gfp_mask, unsigned order,
+					       unsigned alloc_flags, enum zone_type highest)
+{
+	uint32_t *claim = vm_claim_page;
+	unsigned no_progress = 0;
+	struct page *page = NULL;
+
+	for (;;) {
+		unsigned long got;
+		uint64_t deadline;
+
+		if (current_dying())
+			break;
+		vm_claim_page = NULL;
+		got = try_to_free_pages(gfp_mask, order);
+		vm_claim_page = claim;
+		page = get_page_from_freelist(gfp_mask, order, alloc_flags, highest);
+		if (page)
+			break;
+		if (got) {
+			no_progress = 0;
+			continue;
+		}
+		if (nr_free_frames() > (1ul << order) && ++no_progress < MAX_RECLAIM_RETRIES) {
+			/* frames sit in per-CPU lists or kswapd is mid-pass */
+			drain_all_pages();
+			host_sleep_ns(1000000);
+			continue;
+		}
+		if (++no_progress < MAX_RECLAIM_RETRIES) {
+			host_sleep_ns(1000000);
+			continue;
+		}
+		if (!out_of_memory(gfp_mask, order))
+			break;
+		no_progress = 0;
+		deadline = host_now_ns() + OOM_WAIT_NS;
+		while (!current_dying() && vm_kdata->reclaim.oom_victim &&
+		       host_now_ns() < deadline) {
+			page = get_page_from_freelist(gfp_mask, order, alloc_flags, highest);
+			if (page)
+				goto out;
+			host_sleep_ns(1000000);
+		}
+	}
+out:
+	return page;
+}
+
 struct page *alloc_pages(gfp_t gfp_mask, unsigned order)
 {
 	enum zone_type highest = gfp_zone(gfp_mask);
@@ -745,9 +811,12 @@ struct page *alloc_pages(gfp_t gfp_mask, unsigned order)
 	if (likely(page))
 		return page;
 
-	/* Slow path: down to min (or below for __GFP_HIGH and atomic callers).
-	 * Reclaim and kswapd arrive with swap; until then we drain the per-CPU
-	 * lists, whose frames the watermarks do not count, and try once more. */
+	/* Slow path: kswapd is woken to bring the zones back above high;
+	 * meanwhile down to min (or below for __GFP_HIGH and atomic callers),
+	 * then the per-CPU lists, whose frames the watermarks do not count,
+	 * then reclaim in this process. */
+	if (gfp_mask & __GFP_KSWAPD_RECLAIM)
+		wakeup_kswapd();
 	alloc_flags = gfp_to_alloc_flags(gfp_mask);
 	page = get_page_from_freelist(gfp_mask, order, alloc_flags, highest);
 	if (page)
@@ -756,6 +825,13 @@ struct page *alloc_pages(gfp_t gfp_mask, unsigned order)
 	page = get_page_from_freelist(gfp_mask, order, alloc_flags, highest);
 	if (page)
 		return page;
+	/* a large folio that is not there is not worth reclaiming for: its
+	 * caller falls back to single pages, which will */
+	if ((gfp_mask & __GFP_DIRECT_RECLAIM) && !(order && (gfp_mask & __GFP_NOWARN))) {
+		page = alloc_pages_direct_reclaim(gfp_mask, order, alloc_flags, highest);
+		if (page)
+			return page;
+	}
 	count_vm_event(ALLOC_FAIL);
 	if (!(gfp_mask & __GFP_NOWARN))
 		warn_alloc(gfp_mask, order);
@@ -841,6 +917,10 @@ static bool free_pages_prepare(struct page *page, unsigned order)
 static void free_the_page(struct page *page, unsigned order)
 {
 	struct zone *z = page_zone(page);
+
+	/* the LRU holds no reference: the last one takes the page off */
+	if (PageLRU(page))
+		lru_cache_del(page);
 
 	if (!free_pages_prepare(page, order))
 		return;

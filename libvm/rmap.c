@@ -181,9 +181,15 @@ int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 		pteval_t e;
 		int r;
 
+		bool own;
+
 		if (va < vma->vm_start || va >= vma->vm_end)
 			continue;
-		if (vm_lock_trylock(&mm->mmap_lock) != 0) {
+		/* this process's own mm, whose lock its fault holds: only when
+		 * that fault re-checks its PTE after allocating (vmscan.c) */
+		own = reclaim_own_mm && (__atomic_load_n(&mm->mmap_lock.word, __ATOMIC_RELAXED) &
+					 VM_LOCK_TID_MASK) == (uint32_t)vm_self_tid;
+		if (!own && vm_lock_trylock(&mm->mmap_lock) != 0) {
 			if (busy)
 				(*busy)++;
 			continue;
@@ -198,7 +204,8 @@ int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 			hits++;
 			r = fn(&hit, arg);
 		}
-		vm_lock_release(&mm->mmap_lock);
+		if (!own)
+			vm_lock_release(&mm->mmap_lock);
 		if (r)
 			break;
 	}
@@ -210,25 +217,19 @@ int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 
 struct referenced {
 	int young;
-	unsigned nr;
-	int32_t pid[VM_MAX_TASKS];	/* owners whose host mappings must go */
+	struct tlb_batch *b;
 };
 
 static int referenced_one(const struct rmap_hit *h, void *arg)
 {
 	struct referenced *r = arg;
 	pteval_t e = pt_read(h->pte);
-	unsigned i;
 
 	if (!pte_young(e))
 		return 0;
 	r->young++;
 	set_pte(h->pte, e & ~(pteval_t)_PAGE_ACCESSED);
-	for (i = 0; i < r->nr; i++)
-		if (r->pid[i] == (int32_t)h->mm->owner)
-			return 0;
-	if (r->nr < VM_MAX_TASKS)
-		r->pid[r->nr++] = (int32_t)h->mm->owner;
+	tlb_batch_add(r->b, (int32_t)h->mm->owner, h->va);
 	return 0;
 }
 
@@ -236,26 +237,71 @@ static int referenced_one(const struct rmap_hit *h, void *arg)
  * Which mappings used the page since the last look: each PTE with A set
  * counts, loses A, and its mm's process loses its host mapping of the
  * page (DESIGN §7: A is only ever set by a fault, so the next access must
- * fault). The shootdowns go after every lock is dropped. A busy mm counts
- * as a reference: it is using its memory right now.
+ * fault). The shootdowns go into b, sent after every lock is dropped. A
+ * busy mm counts as a reference: it is using its memory right now.
  */
+int page_referenced_batch(struct page *page, struct tlb_batch *b)
+{
+	struct referenced r = { 0, b };
+	unsigned busy;
+
+	rmap_walk_anon(page, referenced_one, &r, &busy);
+	return r.young + (int)busy;
+}
+
 int page_referenced(struct page *page)
 {
-	static __thread struct referenced r;
-	uint32_t va = page->index << PAGE_SHIFT;
-	struct tlb_range range = { va, PAGE_SIZE };
-	unsigned busy, i;
+	static __thread struct tlb_batch b;
+	int young = page_referenced_batch(page, &b);
 
-	r.young = 0;
-	r.nr = 0;
-	rmap_walk_anon(page, referenced_one, &r, &busy);
-	for (i = 0; i < r.nr; i++) {
-		struct task_struct *t = find_task_by_pid(r.pid[i]);
+	tlb_batch_flush(&b, TLB_SHOOTDOWN_TIMEOUT_NS);
+	return young;
+}
 
-		if (t)
-			tlb_shootdown(t, &range, 1, TLB_SHOOTDOWN_TIMEOUT_NS);
+/* ---- unmapping for reclaim ------------------------------------------------ */
+
+struct unmap_state {
+	swp_entry_t entry;
+	struct tlb_batch *b;
+	bool failed;
+};
+
+/* One PTE of the page becomes its swap entry (Linux's try_to_unmap_one):
+ * the slot gains a count first, so a kill between leaves a slot held one
+ * count too long, never a PTE naming a slot that came free. */
+static int unmap_one(const struct rmap_hit *h, void *arg)
+{
+	struct unmap_state *u = arg;
+	int mode = (int)vm_boot_block->mode;
+	pteval_t e = pt_read(h->pte);
+	struct page *page = pfn_to_page(pte_pfn(e));
+	int member = (h->vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES;
+
+	if (swap_duplicate(u->entry) != 0) {
+		u->failed = true;	/* the count is at its limit */
+		return 1;
 	}
-	return r.young + (int)busy;
+	if (pte_dirty(e))
+		SetPageDirty(page);
+	set_pte(h->pte, swp_entry_to_pte(mode, u->entry));
+	h->mm->rss_stat[member]--;
+	h->mm->rss_stat[MM_SWAPENTS]++;
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		mod_node_page_state(NR_ANON_MAPPED, -1);
+	/* the caller's reference and the cache's keep it above zero */
+	__atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_RELAXED);
+	tlb_batch_add(u->b, (int32_t)h->mm->owner, h->va);
+	return 0;
+}
+
+bool try_to_unmap(struct page *page, struct tlb_batch *b)
+{
+	struct unmap_state u = { { page->private }, b, false };
+	unsigned busy;
+
+	VM_BUG_ON(!PageSwapCache(page));
+	rmap_walk_anon(page, unmap_one, &u, &busy);
+	return !u.failed && __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0;
 }
 
 /* ---- repair after a kill ------------------------------------------------ */
@@ -364,15 +410,18 @@ void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va)
 			if (pte_present(e) && pte_pfn(e) == pfn)
 				n++;
 		}
-		if (n != page->_mapcount + 1 || n != page_ref_count(page))
+		/* the swap cache holds a reference of its own */
+		int cache = PageSwapCache(page) ? 1 : 0;
+
+		if (n != page->_mapcount + 1 || n + cache != page_ref_count(page))
 			printk("rmap: pfn %#lx: mapcount %d refcount %d after a kill, %d PTEs: recounted",
 			       pfn, page->_mapcount + 1, page_ref_count(page), n);
 		/* NR_ANON_MAPPED counts mapped pages: follow the truth */
 		if ((n > 0) != (page->_mapcount >= 0))
 			mod_node_page_state(NR_ANON_MAPPED, n > 0 ? 1 : -1);
-		if (n) {
+		if (n || cache) {
 			page->_mapcount = n - 1;
-			__atomic_store_n(&page->_refcount, n, __ATOMIC_RELEASE);
+			__atomic_store_n(&page->_refcount, n + cache, __ATOMIC_RELEASE);
 		} else {
 			page->_mapcount = -1;
 			page->mapping = 0;

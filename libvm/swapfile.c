@@ -34,6 +34,16 @@ static inline void swap_unlock(struct swap_state *ss)
 	vm_lock_release(&ss->lock);
 }
 
+void swap_state_lock(void)
+{
+	swap_lock(swap_state());
+}
+
+void swap_state_unlock(void)
+{
+	swap_unlock(swap_state());
+}
+
 void swap_init(void)
 {
 	struct swap_state *ss = swap_state();
@@ -187,6 +197,7 @@ int swapon_file(const char *path, int prio)
 	char name[SWAP_PATH_MAX];
 	uint64_t bytes;
 	uint8_t *map;
+	uint32_t *cache = NULL;
 	uint32_t i, nr_bad;
 	long n;
 	int fd, err;
@@ -220,11 +231,15 @@ int swapon_file(const char *path, int prio)
 	if (err)
 		goto out_close;
 
-	/* the map first, with no lock held: vmalloc takes its own */
+	/* the map and the cache first, with no lock held: vmalloc takes
+	 * its own */
 	map = vzalloc(g->max);
 	err = -ENOMEM;
 	if (!map)
 		goto out_close;
+	cache = vzalloc((unsigned long)g->max * sizeof(uint32_t));
+	if (!cache)
+		goto out_vfree;
 	map[0] = SWAP_MAP_BAD;
 	nr_bad = 0;
 	for (i = 0; i < g->nr_badpages; i++) {
@@ -266,6 +281,7 @@ int swapon_file(const char *path, int prio)
 	si->lowest_bit = 1;
 	si->highest_bit = g->max - 1;
 	si->swap_map = host_to_kva(map);
+	si->swap_cache = host_to_kva(cache);
 	memcpy(si->uuid, g->uuid, sizeof(si->uuid));
 	snprintf(si->path, sizeof(si->path), "%s", name);
 	si->flags = SWP_USED | SWP_WRITEOK;
@@ -278,6 +294,8 @@ int swapon_file(const char *path, int prio)
 	goto out_close;
 
 out_vfree:
+	if (cache)
+		vfree(cache);
 	vfree(map);
 out_close:
 	free(g);
@@ -291,7 +309,7 @@ int swapoff_file(const char *path)
 	struct swap_state *ss = swap_state();
 	struct swap_info_struct *si = NULL;
 	char name[SWAP_PATH_MAX];
-	uint32_t map;
+	uint32_t map, cache;
 	unsigned i;
 
 	canonical_path(path, name);
@@ -311,10 +329,12 @@ int swapoff_file(const char *path)
 		return -EBUSY;
 	}
 	map = si->swap_map;
+	cache = si->swap_cache;
 	memset(si, 0, sizeof(*si));
 	ss->nr_swapfiles--;
 	__recount_swap(ss);
 	swap_unlock(ss);
+	vfree(kva_to_host(cache));
 	vfree(kva_to_host(map));
 	printk("swapoff: %s", name);
 	return 0;
@@ -470,55 +490,129 @@ static uint8_t *swap_slot(struct swap_state *ss, swp_entry_t entry,
 	return swap_map_of(si) + offset;
 }
 
+uint8_t *swap_map_slot(swp_entry_t entry, struct swap_info_struct **sip)
+{
+	return swap_slot(swap_state(), entry, sip);
+}
+
+uint32_t *swap_cache_slot(swp_entry_t entry)
+{
+	struct swap_info_struct *si;
+
+	if (!swap_slot(swap_state(), entry, &si))
+		return NULL;
+	return (uint32_t *)kva_to_host(si->swap_cache) + swp_offset(entry);
+}
+
+int __swap_duplicate(swp_entry_t entry)
+{
+	struct swap_info_struct *si;
+	uint8_t *count = swap_slot(swap_state(), entry, &si);
+
+	if (!count || !swap_map_count(*count) || *count == SWAP_MAP_BAD)
+		return -EINVAL;
+	if (swap_map_count(*count) >= SWAP_MAP_MAX)
+		return -ENOMEM;
+	(*count)++;
+	return 0;
+}
+
 int swap_duplicate(swp_entry_t entry)
 {
 	struct swap_state *ss = swap_state();
-	struct swap_info_struct *si;
-	uint8_t *count;
-	int err = 0;
+	int err;
 
 	swap_lock(ss);
-	count = swap_slot(ss, entry, &si);
-	if (!count || *count == 0 || *count == SWAP_MAP_BAD)
-		err = -EINVAL;
-	else if (*count >= SWAP_MAP_MAX)
-		err = -ENOMEM;
-	else
-		(*count)++;
+	err = __swap_duplicate(entry);
 	swap_unlock(ss);
 	if (err == -EINVAL)
 		printk("swap_dup: Bad swap file entry %08x", entry.val);
 	return err;
 }
 
-void swap_free(swp_entry_t entry)
+/* The last user of a slot went: free it, or retire it for good when a
+ * write to it failed (SWAP_MAP_DOOMED), as Linux marks a bad block. */
+static void slot_released(struct swap_state *ss, struct swap_info_struct *si, uint8_t *count,
+			  uint32_t offset)
+{
+	if (*count & SWAP_MAP_DOOMED) {
+		*count = SWAP_MAP_BAD;
+		si->inuse_pages--;
+		si->pages--;
+		si->nr_badpages++;
+		if (si->flags & SWP_WRITEOK)
+			ss->total_swap_pages--;
+		printk("swap: slot %u:%#x retired after a write error", (unsigned)(si - ss->areas),
+		       offset);
+		return;
+	}
+	*count = 0;
+	if (si->inuse_pages == si->pages) {
+		si->lowest_bit = si->highest_bit = offset;
+	} else {
+		if (offset < si->lowest_bit)
+			si->lowest_bit = offset;
+		if (offset > si->highest_bit)
+			si->highest_bit = offset;
+	}
+	si->inuse_pages--;
+	if (si->flags & SWP_WRITEOK)
+		ss->nr_swap_pages++;
+}
+
+int __swap_free(swp_entry_t entry)
 {
 	struct swap_state *ss = swap_state();
 	struct swap_info_struct *si;
-	uint32_t offset = swp_offset(entry);
+	uint8_t *count = swap_slot(ss, entry, &si);
+	int left;
+
+	if (!count || !swap_map_count(*count) || *count == SWAP_MAP_BAD)
+		return -EINVAL;
+	(*count)--;
+	left = swap_map_count(*count);
+	if (!left)
+		slot_released(ss, si, count, swp_offset(entry));
+	return left;
+}
+
+void swap_free(swp_entry_t entry)
+{
+	struct swap_state *ss = swap_state();
+	int left;
+
+	swap_lock(ss);
+	left = __swap_free(entry);
+	swap_unlock(ss);
+	if (left < 0)
+		printk("swap_free: Bad swap file entry %08x", entry.val);
+}
+
+void swap_mark_doomed(swp_entry_t entry)
+{
+	struct swap_state *ss = swap_state();
+	struct swap_info_struct *si;
 	uint8_t *count;
 
 	swap_lock(ss);
 	count = swap_slot(ss, entry, &si);
-	if (!count || *count == 0 || *count == SWAP_MAP_BAD) {
-		swap_unlock(ss);
-		printk("swap_free: Bad swap file entry %08x", entry.val);
-		return;
-	}
-	if (--(*count) == 0) {
-		if (si->inuse_pages == si->pages) {
-			si->lowest_bit = si->highest_bit = offset;
-		} else {
-			if (offset < si->lowest_bit)
-				si->lowest_bit = offset;
-			if (offset > si->highest_bit)
-				si->highest_bit = offset;
-		}
-		si->inuse_pages--;
-		if (si->flags & SWP_WRITEOK)
-			ss->nr_swap_pages++;
-	}
+	if (count && swap_map_count(*count) && *count != SWAP_MAP_BAD)
+		*count |= SWAP_MAP_DOOMED;
 	swap_unlock(ss);
+}
+
+bool swap_slot_doomed(swp_entry_t entry)
+{
+	struct swap_state *ss = swap_state();
+	struct swap_info_struct *si;
+	uint8_t *count;
+	bool doomed;
+
+	swap_lock(ss);
+	count = swap_slot(ss, entry, &si);
+	doomed = count && *count != SWAP_MAP_BAD && (*count & SWAP_MAP_DOOMED);
+	swap_unlock(ss);
+	return doomed;
 }
 
 int swap_count(swp_entry_t entry)
@@ -530,7 +624,7 @@ int swap_count(swp_entry_t entry)
 
 	swap_lock(ss);
 	count = swap_slot(ss, entry, &si);
-	n = !count || *count == SWAP_MAP_BAD ? -EINVAL : *count;
+	n = !count || *count == SWAP_MAP_BAD ? -EINVAL : (int)swap_map_count(*count);
 	swap_unlock(ss);
 	return n;
 }

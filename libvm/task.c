@@ -341,6 +341,9 @@ void vm_task_exit(struct task_struct *t, int status)
 	}
 	t->cr3 = 0;
 	t->state = TASK_ZOMBIE;
+	/* the OOM killer's victim gave its memory back: the next may go */
+	__atomic_compare_exchange_n(&vm_kdata->reclaim.oom_victim, &(uint32_t){ (uint32_t)t->pid },
+				    0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	parent = t->ppid ? find_task_by_pid(t->ppid) : NULL;
 	if (parent && parent->state != TASK_ZOMBIE) {
 		__atomic_fetch_add(&parent->wait_seq, 1, __ATOMIC_RELEASE);
@@ -447,7 +450,11 @@ int do_fork(void)
 	}
 	t->cr3 = mm->pgd;
 	vm_lock_or_panic(&oldmm->mmap_lock, "mmap_lock");
+	/* the child's too: reclaim may find its VMAs on an anon_vma list
+	 * as soon as they are linked, and must wait for its counts */
+	vm_lock_acquire(&mm->mmap_lock);
 	err = dup_mmap(mm, oldmm);
+	vm_lock_release(&mm->mmap_lock);
 	vm_lock_release(&oldmm->mmap_lock);
 	if (err)
 		goto out_free;

@@ -185,6 +185,8 @@ int tlb_init(unsigned entries)
 	bits_clear_all();
 	if (!shootdown_installed) {
 		err = host_signal_install(VM_SIG_SHOOTDOWN, shootdown_handler);
+		if (!err)
+			err = oom_signal_install();
 		if (err)
 			return err;
 		shootdown_installed = true;
@@ -685,4 +687,115 @@ int tlb_shootdown_kernel(const struct tlb_range *r, unsigned n, uint64_t timeout
 	}
 	shootdown_restore(was_blocked);
 	return err;
+}
+
+/* ---- batches: reclaim's shootdowns ---------------------------------------- */
+
+void tlb_batch_add(struct tlb_batch *b, int32_t pid, uint32_t va)
+{
+	struct tlb_batch_task *bt = NULL;
+	unsigned i;
+
+	for (i = 0; i < b->nr; i++)
+		if (b->task[i].pid == pid)
+			bt = &b->task[i];
+	if (!bt) {
+		if (b->nr == TLB_BATCH_TASKS) {
+			b->overflow = true;	/* flushed as everyone's whole flush */
+			return;
+		}
+		bt = &b->task[b->nr++];
+		bt->pid = pid;
+		bt->n = 0;
+		bt->all = false;
+	}
+	if (bt->all)
+		return;
+	/* extend the last range when the page follows it: reclaim walks
+	 * neighbouring pages together */
+	if (bt->n && bt->r[bt->n - 1].start + bt->r[bt->n - 1].len == va) {
+		bt->r[bt->n - 1].len += PAGE_SIZE;
+		return;
+	}
+	if (bt->n == TLB_MAILBOX_RANGES) {
+		bt->all = true;
+		return;
+	}
+	bt->r[bt->n].start = va;
+	bt->r[bt->n].len = PAGE_SIZE;
+	bt->n++;
+}
+
+int tlb_batch_flush(struct tlb_batch *b, uint64_t timeout_ns)
+{
+	static const struct tlb_range all = { 0, TASK_SIZE };
+	struct shootdown_wait sw[TLB_BATCH_TASKS];
+	unsigned i, nw = 0;
+	uint64_t deadline;
+	bool was_blocked;
+	pid_t self;
+	int err = 0;
+
+	if (!b->nr && !b->overflow)
+		return 0;
+	self = host_getpid();
+	was_blocked = host_signal_block(VM_SIG_SHOOTDOWN);
+	if (b->overflow) {
+		/* more tasks than a batch holds: every task flushes its user
+		 * window (rare: a page mapped by more than 64 tasks) */
+		for (i = 0; i < VM_MAX_TASKS && nw < TLB_BATCH_TASKS; i++) {
+			struct task_struct *t = &vm_kdata->tasks.task[i];
+
+			if (t == current)
+				flush_ranges(&all, 1);
+			else if (shootdown_post(t, &all, 1, self, &sw[nw]))
+				nw++;
+		}
+	} else {
+		for (i = 0; i < b->nr; i++) {
+			struct tlb_batch_task *bt = &b->task[i];
+			struct task_struct *t = find_task_by_pid(bt->pid);
+			const struct tlb_range *r = bt->all ? &all : bt->r;
+			unsigned n = bt->all ? 1 : bt->n;
+
+			if (!t)
+				continue;
+			if (t == current)
+				flush_ranges(r, n);
+			else if (shootdown_post(t, r, n, self, &sw[nw]))
+				nw++;
+		}
+	}
+	if (nw) {
+		shootdown_wait_begin();
+		deadline = host_now_ns() + timeout_ns;
+		for (i = 0; i < nw; i++) {
+			if (shootdown_wait(&sw[i], deadline) != 0) {
+				shootdown_timed_out(sw[i].t);
+				err = -ETIMEDOUT;
+			}
+		}
+	}
+	shootdown_restore(was_blocked);
+	b->nr = 0;
+	b->overflow = false;
+	return err;
+}
+
+/* ---- the OOM killer's signal ----------------------------------------------- */
+
+/* Blocked in the kernel like every catchable signal, so it runs only once
+ * the guest is back in user code: there it turns into the SIGKILL the
+ * OOM killer meant, with no kernel path cut in the middle. */
+static void oom_kill_handler(int sig, siginfo_t *si, void *uctx)
+{
+	(void)sig;
+	(void)si;
+	(void)uctx;
+	host_kill(host_getpid(), SIGKILL);
+}
+
+int oom_signal_install(void)
+{
+	return host_signal_install(VM_SIG_OOM_KILL, oom_kill_handler);
 }

@@ -308,6 +308,7 @@ enum vm_fault_result {
 	VM_FAULT_BADACCESS,	/* the VMA forbids it: SIGSEGV, SEGV_ACCERR */
 	VM_FAULT_OOM,		/* no frame for it */
 	VM_FAULT_SIGBUS,
+	VM_FAULT_RETRY,		/* a page was busy (its I/O under way): take the fault again */
 };
 
 /* The host mapping a fault asks for: npages guest pages from va onto

@@ -134,6 +134,14 @@ static inline swp_entry_t pte_to_swp_entry(int mode, uint64_t pte)
  * and the header's bad pages. */
 #define SWAP_MAP_MAX		0x3e
 #define SWAP_MAP_BAD		0x3f
+/* Set beside a count when a write to the slot failed: the slot retires
+ * (becomes SWAP_MAP_BAD) when its count reaches 0 instead of coming free. */
+#define SWAP_MAP_DOOMED		0x80
+#define SWAP_MAP_COUNT		0x3f
+static inline unsigned swap_map_count(uint8_t m)
+{
+	return m == SWAP_MAP_BAD ? 0 : (m & SWAP_MAP_COUNT);
+}
 
 /* Slots handed out together, so that pages reclaimed together lie together
  * in the file: Linux's SWAPFILE_CLUSTER. Clusters are aligned runs of it. */

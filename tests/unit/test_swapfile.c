@@ -2,7 +2,9 @@
  * headers swapon refuses, slots handed out by cluster and by priority,
  * use counts, swapoff of a busy area, and swap entries in PTEs of both
  * paging modes. Each case that boots runs on a fresh 64 MiB machine, swaps
- * every area off and ends with every frame back and check clean.
+ * every area off and ends with every frame back and check clean. Check
+ * runs only then: a slot taken here with no swap PTE or swap-cache page
+ * behind it is, to check, a leaked slot.
  */
 #include <errno.h>
 #include <sched.h>
@@ -118,7 +120,6 @@ static void test_mkswap_file_header_round_trips(void **state)
 	assert_int_equal(vm_kdata->swap.areas[0].prio, -1);
 	assert_memory_equal(vm_kdata->swap.areas[0].uuid, info(page)->sws_uuid, 16);
 	assert_int_equal(swapon_file(path, -1), -EBUSY);
-	assert_machine_valid();
 	assert_int_equal(swapoff_file(path), 0);
 	assert_int_equal(total_swap_pages(), 0);
 	assert_int_equal(swapoff_file(path), -EINVAL);
@@ -165,7 +166,6 @@ static void test_mkswap_made_file_is_accepted(void **state)
 		assert_int_not_equal(swp_offset(e), 5);
 		assert_int_not_equal(swp_offset(e), 300);
 	}
-	assert_machine_valid();
 	for (i = 1; i <= 402; i++)
 		if (i != 5 && i != 300)
 			swap_free(swp_entry(0, i));
@@ -248,7 +248,6 @@ static void test_get_swap_page_fills_clusters_then_moves_on(void **state)
 	e = get_swap_page();
 	assert_int_equal(swp_type(e), 1);
 	assert_int_equal(swp_offset(e), 1);
-	assert_machine_valid();
 
 	/* a hole in a used cluster is found once no cluster is free */
 	swap_free(swp_entry(0, 700));
@@ -263,7 +262,6 @@ static void test_get_swap_page_fills_clusters_then_moves_on(void **state)
 	assert_int_equal(e.val, swp_entry(0, 256).val);
 	e = get_swap_page();
 	assert_int_equal(e.val, swp_entry(0, 257).val);
-	assert_machine_valid();
 
 	for (off = 1; off < 1000; off++)
 		if (off < 258 || off >= 512)
@@ -310,7 +308,6 @@ static void test_priorities_order_areas_and_equal_ones_round_robin(void **state)
 		assert_int_equal(swp_type(get_swap_page()), 1);
 	assert_int_equal(get_swap_page().val, 0);
 	assert_int_equal(nr_swap_pages(), 0);
-	assert_machine_valid();
 	assert_int_equal(swapoff_file(p[0]), -EBUSY);
 
 	for (i = 0; i < 4; i++) {
@@ -345,7 +342,6 @@ static void test_swap_counts_and_freed_slot_is_reused(void **state)
 	swap_free(e);
 	swap_free(e);
 	assert_int_equal(swap_count(e), 1);
-	assert_machine_valid();
 	/* the count saturates below SWAP_MAP_BAD */
 	for (i = 1; i < SWAP_MAP_MAX; i++)
 		assert_int_equal(swap_duplicate(e), 0);
@@ -366,7 +362,6 @@ static void test_swap_counts_and_freed_slot_is_reused(void **state)
 	}
 	f = get_swap_page();
 	assert_int_equal(f.val, e.val);
-	assert_machine_valid();
 	assert_int_equal(get_swap_page().val, 0);
 	for (i = 1; i < 256; i++)
 		swap_free(swp_entry(0, (uint32_t)i));
@@ -408,7 +403,6 @@ static void test_slots_shared_with_another_process(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(swap_count(swp_entry(0, 1)), 2);
-	assert_machine_valid();
 	swap_free(swp_entry(0, 1));
 	swap_free(swp_entry(0, 1));
 	assert_int_equal(swapoff_file(path), 0);

@@ -1,0 +1,590 @@
+/* vmscan.c - page reclaim: the LRU lists, the scan that ages and evicts
+ * anonymous pages to swap, kswapd, and direct reclaim (DESIGN §9).
+ *
+ * The lists. Each zone keeps an active and an inactive list of its
+ * anonymous pages (struct zone's lru[], under lru_lock). A fault puts a
+ * new page at the head of the active list; readahead puts the pages it
+ * read at the head of the inactive one. Aging moves pages from the tail
+ * of the active list to the inactive list unless their PTEs show a use
+ * since the last look (page_referenced: A bits through the reverse map);
+ * eviction takes pages from the tail of the inactive list. The inactive
+ * list is kept at least as long as the active one (Linux's
+ * inactive_anon_is_low with a ratio of 1, right for small machines).
+ *
+ * Evicting one page, as Linux's shrink_page_list does it:
+ *
+ *   1. isolate it from the list (a reference, PG_lru clear), lock it;
+ *   2. used since the last look?  back to the active list;
+ *   3. not in the swap cache?  add_to_swap: a slot, and the page dirty;
+ *   4. try_to_unmap: each PTE becomes the swap entry (its D bit makes
+ *      the page dirty), each mapper's host mapping is shot down;
+ *   5. dirty?  write it to its slot (the pass's writes go as one batch);
+ *   6. clean, unmapped and referenced by nobody else: out of the swap
+ *      cache (its slot keeps the data for the swap PTEs) and freed.
+ *
+ * A page whose copy in swap is still valid (clean: read back and never
+ * written since) skips step 5: it is dropped without I/O.
+ *
+ * Who reclaims. kswapd, a host process of its own, is woken when an
+ * allocation finds a zone below its low watermark and reclaims until
+ * every zone is above high; an allocation that finds a zone below min
+ * reclaims directly, in the process that allocates (try_to_free_pages).
+ * Both walk the reverse map trying the mm locks: a busy mm is skipped.
+ * The process that reclaims directly holds its own mm's lock (it is in
+ * a fault); its own pages are fair game only where the fault re-checks
+ * its PTE after the allocation (reclaim_own_mm), as Linux re-checks with
+ * pte_same under the page-table lock.
+ *
+ * Locks: lru_lock is below the anon_vma and mm locks and above the
+ * page allocator's; it is never held across a walk, I/O or shootdown.
+ * A holder killed mid-change leaves the lists to be rebuilt from the
+ * page flags by the next locker.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SWAP_CLUSTER_MAX	32	/* pages a pass isolates at once */
+#define DEF_PRIORITY		12	/* scan 1/2^priority of a list first */
+
+bool reclaim_own_mm;
+
+/* ---- the lists ------------------------------------------------------------- */
+
+static inline enum lru_list page_lru(const struct page *page)
+{
+	return PageActive(page) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+}
+
+static void lru_account(struct zone *z, enum lru_list l, long n)
+{
+	mod_zone_page_state(z, l == LRU_ACTIVE_ANON ? NR_ZONE_ACTIVE_ANON : NR_ZONE_INACTIVE_ANON,
+			    n);
+	mod_node_page_state(l == LRU_ACTIVE_ANON ? NR_ACTIVE_ANON : NR_INACTIVE_ANON, n);
+}
+
+/* A holder died mid-change: the flags say which pages are on which list,
+ * so the lists and their counts are made again from them (the order of
+ * the pages is lost, the pages are not). lru_lock held. */
+static void lru_repair_locked(struct zone *z)
+{
+	unsigned long pfn, end = z->zone_start_pfn + z->spanned_pages;
+	long count[NR_LRU_LISTS] = { 0 };
+	enum lru_list l;
+
+	for (l = 0; l < NR_LRU_LISTS; l++)
+		pfn_list_init(&z->lru[l]);
+	for (pfn = z->zone_start_pfn; pfn < end && pfn < max_pfn; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (!PageLRU(page))
+			continue;
+		l = page_lru(page);
+		pfn_list_add_tail(&z->lru[l], pfn);
+		count[l]++;
+	}
+	for (l = 0; l < NR_LRU_LISTS; l++) {
+		enum zone_stat_item zi = l == LRU_ACTIVE_ANON ? NR_ZONE_ACTIVE_ANON :
+							       NR_ZONE_INACTIVE_ANON;
+		long delta = count[l] - (long)zone_page_state(z, zi);
+
+		lru_account(z, l, delta);
+	}
+	printk("lru: %s: lists rebuilt after their holder died (%ld active, %ld inactive)",
+	       z->name, count[LRU_ACTIVE_ANON], count[LRU_INACTIVE_ANON]);
+}
+
+static void lru_lock(struct zone *z)
+{
+	if (vm_lock_acquire(&z->lru_lock) == -EOWNERDEAD) {
+		lru_repair_locked(z);
+		vm_lock_consistent(&z->lru_lock);
+	}
+}
+
+static inline void lru_unlock(struct zone *z)
+{
+	vm_lock_release(&z->lru_lock);
+}
+
+/* lru_lock held. */
+static void add_page_to_lru_list(struct zone *z, struct page *page, enum lru_list l)
+{
+	if (l == LRU_ACTIVE_ANON)
+		SetPageActive(page);
+	else
+		ClearPageActive(page);
+	pfn_list_add(&z->lru[l], page_to_pfn(page));
+	SetPageLRU(page);
+	lru_account(z, l, 1);
+}
+
+static void del_page_from_lru_list(struct zone *z, struct page *page)
+{
+	enum lru_list l = page_lru(page);
+
+	pfn_list_del(&z->lru[l], page_to_pfn(page));
+	ClearPageLRU(page);
+	lru_account(z, l, -1);
+}
+
+void lru_cache_add(struct page *page, bool active)
+{
+	struct zone *z = page_zone(page);
+
+	lru_lock(z);
+	VM_BUG_ON(PageLRU(page));
+	if (!PageLRU(page))
+		add_page_to_lru_list(z, page, active ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON);
+	lru_unlock(z);
+}
+
+void lru_cache_del(struct page *page)
+{
+	struct zone *z = page_zone(page);
+
+	lru_lock(z);
+	if (PageLRU(page))
+		del_page_from_lru_list(z, page);
+	ClearPageActive(page);
+	lru_unlock(z);
+}
+
+/* Take a reference unless the page is on its way to the allocator. */
+static bool get_page_unless_zero(struct page *page)
+{
+	int ref = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	while (ref > 0)
+		if (__atomic_compare_exchange_n(&page->_refcount, &ref, ref + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* Up to nr pages from the tail of list l, each with a reference and off
+ * every list: what the caller holds now. Pages being freed stay for their
+ * freer to take off. Returns how many; *scanned how many were looked at. */
+static unsigned isolate_lru_pages(struct zone *z, enum lru_list l, unsigned nr,
+				  struct page **out, unsigned long *scanned)
+{
+	uint32_t pfn, prev;
+	unsigned n = 0, looked = 0;
+
+	lru_lock(z);
+	for (pfn = z->lru[l].prev; pfn != PFN_NIL && n < nr && looked < 4 * nr; pfn = prev) {
+		struct page *page = pfn_to_page(pfn);
+
+		prev = page->lru.prev;
+		looked++;
+		if (!get_page_unless_zero(page))
+			continue;
+		del_page_from_lru_list(z, page);
+		out[n++] = page;
+	}
+	lru_unlock(z);
+	*scanned += looked;
+	return n;
+}
+
+/* An isolated page goes back on a list and the isolation's reference
+ * goes (which may free it: put_page takes it off again). */
+static void putback_lru_page(struct page *page, bool active)
+{
+	struct zone *z = page_zone(page);
+
+	lru_lock(z);
+	add_page_to_lru_list(z, page, active ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON);
+	lru_unlock(z);
+	put_page(page);
+}
+
+/* ---- scanning -------------------------------------------------------------- */
+
+struct scan_control {
+	unsigned long nr_to_reclaim;
+	unsigned long nr_reclaimed;
+	unsigned long nr_scanned;
+	bool kswapd;
+	bool no_swap;			/* a page found no slot: swap is full */
+};
+
+static struct tlb_batch batch;	/* one pass's shootdowns (one pass at a time per process) */
+
+static bool page_mapped(const struct page *page)
+{
+	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) >= 0;
+}
+
+/* Age up to nr pages from the tail of the active list: used since the
+ * last look, back to its head; otherwise on to the inactive list. */
+static void shrink_active_list(struct zone *z, unsigned nr, struct scan_control *sc)
+{
+	struct page *pages[SWAP_CLUSTER_MAX];
+	bool keep[SWAP_CLUSTER_MAX];
+	unsigned long scanned = 0;
+	unsigned i, n;
+
+	n = isolate_lru_pages(z, LRU_ACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
+			      &scanned);
+	for (i = 0; i < n; i++)
+		keep[i] = page_mapped(pages[i]) && page_referenced_batch(pages[i], &batch) > 0;
+	/* the A bits are clear now: the next use must fault to set them */
+	tlb_batch_flush(&batch, TLB_SHOOTDOWN_TIMEOUT_NS);
+	for (i = 0; i < n; i++)
+		putback_lru_page(pages[i], keep[i]);
+	(void)sc;
+}
+
+/* What became of a page of the pass. */
+enum page_fate {
+	PAGE_ACTIVATE,			/* back to the active list */
+	PAGE_KEEP,			/* back to the inactive list */
+	PAGE_WRITE,			/* unmapped and dirty: write it */
+	PAGE_FREE,			/* unmapped and clean: free it */
+};
+
+/* Give up on a page of the pass: unlock, put back. */
+static void page_putback(struct page *page, enum page_fate fate)
+{
+	swap_unlock_page(page);
+	putback_lru_page(page, fate == PAGE_ACTIVATE);
+}
+
+/* The last step: out of the swap cache and back to the allocator, if
+ * nobody took a reference meanwhile (a fault that found it in the cache
+ * waits for the page lock with one): the isolation's and the cache's are
+ * all there may be. */
+static bool remove_mapping(struct page *page)
+{
+	bool freed = false;
+
+	swap_state_lock();
+	if (PageSwapCache(page) && page_ref_count(page) == 2 && !page_mapped(page) &&
+	    !PageDirty(page)) {
+		__delete_from_swap_cache(page);
+		freed = true;
+	}
+	swap_state_unlock();
+	if (!freed)
+		return false;
+	unlock_page(page);
+	put_page(page);			/* the cache's */
+	put_page(page);			/* the isolation's: the page goes */
+	return true;
+}
+
+static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_control *sc)
+{
+	struct page *pages[SWAP_CLUSTER_MAX], *io[SWAP_CLUSTER_MAX];
+	swp_entry_t entries[SWAP_CLUSTER_MAX];
+	enum page_fate fate[SWAP_CLUSTER_MAX];
+	int err[SWAP_CLUSTER_MAX];
+	unsigned long scanned = 0;
+	unsigned i, n, nio = 0;
+	bool flush_failed;
+
+	n = isolate_lru_pages(z, LRU_INACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
+			      &scanned);
+	sc->nr_scanned += scanned;
+	count_vm_events(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+
+	for (i = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		fate[i] = PAGE_KEEP;
+		if (!trylock_page(page)) {
+			fate[i] = PAGE_KEEP;
+			pages[i] = NULL;
+			putback_lru_page(page, false);
+			continue;
+		}
+		if (page_mapped(page) && page_referenced_batch(page, &batch) > 0) {
+			fate[i] = PAGE_ACTIVATE;
+			continue;
+		}
+		/* a slot a write failed on is let go while the page still
+		 * holds the data, and the page gets a new one */
+		if (PageSwapCache(page) && page_mapped(page) &&
+		    swap_slot_doomed((swp_entry_t){ page->private }))
+			try_to_free_swap(page);
+		if (!PageSwapCache(page)) {
+			if (!(page->mapping & PAGE_MAPPING_ANON) || add_to_swap(page) != 0) {
+				sc->no_swap = true;
+				fate[i] = PAGE_ACTIVATE;
+				continue;
+			}
+		}
+		if (page_mapped(page) && !try_to_unmap(page, &batch)) {
+			fate[i] = PAGE_ACTIVATE;	/* a mapper was busy */
+			continue;
+		}
+		fate[i] = PageDirty(page) ? PAGE_WRITE : PAGE_FREE;
+	}
+
+	/* Every PTE is a swap entry now: once the mappers' host mappings
+	 * are gone, nothing writes to the pages behind reclaim's back. A
+	 * mapper that did not answer may still write to them: they stay,
+	 * dirty. */
+	flush_failed = tlb_batch_flush(&batch, TLB_SHOOTDOWN_TIMEOUT_NS) != 0;
+	for (i = 0; i < n; i++) {
+		if (!pages[i])
+			continue;
+		if (flush_failed && (fate[i] == PAGE_WRITE || fate[i] == PAGE_FREE)) {
+			SetPageDirty(pages[i]);
+			fate[i] = PAGE_ACTIVATE;
+		}
+		if (fate[i] == PAGE_WRITE) {
+			ClearPageDirty(pages[i]);
+			io[nio] = pages[i];
+			entries[nio] = (swp_entry_t){ pages[i]->private };
+			nio++;
+		}
+	}
+	if (nio)
+		swap_writepages(io, entries, err, nio);
+	for (i = 0, nio = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		if (!page)
+			continue;
+		if (fate[i] == PAGE_WRITE) {
+			if (err[nio++]) {
+				/* the page keeps the only copy: it stays, and its
+				 * slot retires once its users are gone */
+				SetPageDirty(page);
+				swap_mark_doomed(entries[nio - 1]);
+				fate[i] = PAGE_ACTIVATE;
+			} else {
+				fate[i] = PAGE_FREE;
+			}
+		}
+		if (fate[i] == PAGE_FREE && remove_mapping(page)) {
+			sc->nr_reclaimed++;
+			count_vm_event(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+			continue;
+		}
+		page_putback(page, fate[i] == PAGE_FREE ? PAGE_KEEP : fate[i]);
+	}
+}
+
+static bool inactive_is_low(struct zone *z)
+{
+	return zone_page_state(z, NR_ZONE_INACTIVE_ANON) <
+	       zone_page_state(z, NR_ZONE_ACTIVE_ANON);
+}
+
+/* One zone at one priority: 1/2^priority of its lists (at least a pass). */
+static void shrink_zone(struct zone *z, int priority, struct scan_control *sc)
+{
+	unsigned long nr_inactive, nr_active, todo;
+
+	nr_active = zone_page_state(z, NR_ZONE_ACTIVE_ANON);
+	nr_inactive = zone_page_state(z, NR_ZONE_INACTIVE_ANON);
+	todo = (nr_active + nr_inactive) >> priority;
+	if (todo < SWAP_CLUSTER_MAX)
+		todo = SWAP_CLUSTER_MAX;
+	while (todo && sc->nr_reclaimed < sc->nr_to_reclaim) {
+		unsigned step = (unsigned)min(todo, (unsigned long)SWAP_CLUSTER_MAX);
+
+		if (inactive_is_low(z) && zone_page_state(z, NR_ZONE_ACTIVE_ANON))
+			shrink_active_list(z, step, sc);
+		if (!zone_page_state(z, NR_ZONE_INACTIVE_ANON))
+			break;
+		shrink_inactive_list(z, step, sc);
+		todo -= step;
+	}
+}
+
+static bool zone_populated(const struct zone *z)
+{
+	return z->managed_pages > 0;
+}
+
+/* Every zone from the highest down, priority by priority, until enough
+ * is reclaimed: the pages freed. */
+static unsigned long do_reclaim(struct scan_control *sc)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	int priority, zi;
+
+	for (priority = DEF_PRIORITY; priority >= 0; priority--) {
+		for (zi = (int)pgdat->nr_zones - 1; zi >= 0; zi--) {
+			struct zone *z = &pgdat->node_zones[zi];
+
+			if (zone_populated(z))
+				shrink_zone(z, priority, sc);
+			if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+				return sc->nr_reclaimed;
+		}
+	}
+	return sc->nr_reclaimed;
+}
+
+/* ---- direct reclaim ---------------------------------------------------------- */
+
+static bool in_reclaim;		/* this process is reclaiming: no recursion */
+
+unsigned long try_to_free_pages(gfp_t gfp_mask, unsigned order)
+{
+	struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX << order };
+	unsigned long got;
+
+	(void)gfp_mask;
+	if (in_reclaim)
+		return 0;
+	in_reclaim = true;
+	count_vm_event(ALLOCSTALL);
+	got = do_reclaim(&sc);
+	in_reclaim = false;
+	return got;
+}
+
+unsigned long shrink_all_memory(unsigned long nr)
+{
+	struct scan_control sc = { .nr_to_reclaim = nr };
+	unsigned long got;
+
+	if (in_reclaim)
+		return 0;
+	in_reclaim = true;
+	got = do_reclaim(&sc);
+	in_reclaim = false;
+	return got;
+}
+
+/* ---- kswapd -------------------------------------------------------------------- */
+
+static unsigned long zone_free(struct zone *z)
+{
+	return zone_page_state(z, NR_FREE_PAGES);
+}
+
+/* Is some zone below mark (WMARK_LOW to wake, WMARK_HIGH to go on)? */
+static bool pgdat_needs_reclaim(enum zone_watermarks mark)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	unsigned zi;
+
+	for (zi = 0; zi < pgdat->nr_zones; zi++) {
+		struct zone *z = &pgdat->node_zones[zi];
+
+		if (zone_populated(z) && zone_free(z) < z->_watermark[mark] &&
+		    zone_page_state(z, NR_ZONE_ACTIVE_ANON) + zone_page_state(z, NR_ZONE_INACTIVE_ANON))
+			return true;
+	}
+	return false;
+}
+
+void wakeup_kswapd(void)
+{
+	struct reclaim_state *rs = &vm_kdata->reclaim;
+
+	if (!__atomic_load_n(&rs->kswapd_pid, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&rs->kswapd_state, __ATOMIC_RELAXED))
+		return;
+	__atomic_add_fetch(&rs->kswapd_wait, 1, __ATOMIC_RELEASE);
+	host_futex_wake(&rs->kswapd_wait, 1);
+}
+
+static volatile sig_atomic_t kswapd_should_stop;
+
+static void kswapd_stop_handler(int sig)
+{
+	(void)sig;
+	kswapd_should_stop = 1;
+}
+
+/* Reclaim until every zone is above its high watermark, a pass at a
+ * time, giving up for now when a whole round freed nothing (the next
+ * wakeup tries again). */
+static void balance_pgdat(void)
+{
+	struct reclaim_state *rs = &vm_kdata->reclaim;
+	unsigned idle = 0;
+
+	rs->kswapd_runs++;
+	while (!kswapd_should_stop && pgdat_needs_reclaim(WMARK_HIGH)) {
+		struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX, .kswapd = true };
+
+		in_reclaim = true;
+		do_reclaim(&sc);
+		in_reclaim = false;
+		if (sc.nr_reclaimed)
+			idle = 0;
+		else if (++idle >= 3)
+			break;
+	}
+}
+
+void kswapd_main(void)
+{
+	struct reclaim_state *rs = &vm_kdata->reclaim;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kswapd_stop_handler;
+	sigaction(SIGTERM, &sa, NULL);
+	printk("kswapd0: started (pid %d)", (int)getpid());
+	while (!kswapd_should_stop) {
+		uint32_t seen = __atomic_load_n(&rs->kswapd_wait, __ATOMIC_ACQUIRE);
+
+		if (pgdat_needs_reclaim(WMARK_LOW)) {
+			__atomic_store_n(&rs->kswapd_state, 1, __ATOMIC_RELEASE);
+			balance_pgdat();
+			__atomic_store_n(&rs->kswapd_state, 0, __ATOMIC_RELEASE);
+			continue;
+		}
+		/* a wakeup between the look and the sleep changes the word:
+		 * the wait returns at once. The timeout bounds a lost one. */
+		host_futex_wait(&rs->kswapd_wait, seen, 100000000ull);
+	}
+}
+
+pid_t kswapd_run(void)
+{
+	struct reclaim_state *rs = &vm_kdata->reclaim;
+	pid_t parent = getpid(), pid;
+
+	if (rs->kswapd_pid)
+		return -EBUSY;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		setpgid(0, 0);
+		prctl(PR_SET_NAME, "kswapd0");
+		vm_lock_after_fork();
+		task_after_fork();
+		kswapd_main();
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	__atomic_store_n(&rs->kswapd_pid, pid, __ATOMIC_RELEASE);
+	return pid;
+}
+
+void kswapd_stop(void)
+{
+	struct reclaim_state *rs = &vm_kdata->reclaim;
+	pid_t pid = rs->kswapd_pid;
+	int status;
+
+	if (!pid)
+		return;
+	kill(pid, SIGTERM);
+	__atomic_add_fetch(&rs->kswapd_wait, 1, __ATOMIC_RELEASE);
+	host_futex_wake(&rs->kswapd_wait, 1);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	vm_lock_mark_dead_owner(pid);
+	rs->kswapd_pid = 0;
+	rs->kswapd_state = 0;
+}
