@@ -29,7 +29,7 @@
 
 #define USER_WINDOW	(1ULL << 32)
 #define KERNEL_WINDOW	(1ULL << 30)
-#define ALTSTACK_SIZE	(64 * 1024)
+#define ALTSTACK_SIZE	(256 * 1024)	/* a fault may reclaim, and read and write swap */
 
 static struct sigaction old_segv;
 static stack_t old_altstack;
@@ -240,9 +240,13 @@ int fault_handler_install(void)
 		return -errno;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = segv_handler;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	/* nothing interrupts a fault: its locks are held by this process */
+	/* SA_NODEFER: a fault's kernel work (reclaim) may itself take a
+	 * vmalloc_fault on the kernel window, which nests on this stack */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	/* nothing else interrupts a fault: its locks are held by this
+	 * process */
 	sigfillset(&sa.sa_mask);
+	sigdelset(&sa.sa_mask, SIGSEGV);
 	if (sigaction(SIGSEGV, &sa, &old_segv) < 0) {
 		int err = errno;
 		sigaltstack(&old_altstack, NULL);

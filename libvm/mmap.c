@@ -497,6 +497,7 @@ static int vm_enough_memory(uint32_t pages)
 
 	for (z = 0; z < MAX_NR_ZONES; z++)
 		total += NODE_DATA()->node_zones[z].managed_pages;
+	total += total_swap_pages();
 	return pages > total ? -ENOMEM : 0;
 }
 
