@@ -50,6 +50,10 @@ void swap_init(void)
 
 	memset(ss, 0, sizeof(*ss));
 	vm_lock_init(&ss->lock);
+	/* Linux's defaults: vm.page-cluster 3 (8 slots read at once),
+	 * vm.swappiness 60 */
+	vm_kdata->reclaim.page_cluster = 3;
+	vm_kdata->reclaim.swappiness = 60;
 }
 
 /* ---- the header ---------------------------------------------------------- */
