@@ -220,23 +220,27 @@ static bool page_mapped(const struct page *page)
 	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) >= 0;
 }
 
-/* Age up to nr pages from the tail of the active list: used since the
- * last look, back to its head; otherwise on to the inactive list. */
+/* Age up to nr pages from the tail of the active list onto the inactive
+ * list, clearing their A bits: a page used again before reclaim reaches
+ * it on the inactive list goes back to the active one from there. Linux
+ * has done this for anonymous pages since 2.6.28, rather than rotating
+ * referenced ones on the active list, which lets a list whose pages are
+ * all in use age no page at all. */
 static void shrink_active_list(struct zone *z, unsigned nr, struct scan_control *sc)
 {
 	struct page *pages[SWAP_CLUSTER_MAX];
-	bool keep[SWAP_CLUSTER_MAX];
 	unsigned long scanned = 0;
 	unsigned i, n;
 
 	n = isolate_lru_pages(z, LRU_ACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
 			      &scanned);
 	for (i = 0; i < n; i++)
-		keep[i] = page_mapped(pages[i]) && page_referenced_batch(pages[i], &batch) > 0;
+		if (page_mapped(pages[i]))
+			page_referenced_batch(pages[i], &batch);
 	/* the A bits are clear now: the next use must fault to set them */
 	tlb_batch_flush(&batch, TLB_SHOOTDOWN_TIMEOUT_NS);
 	for (i = 0; i < n; i++)
-		putback_lru_page(pages[i], keep[i]);
+		putback_lru_page(pages[i], false);
 	(void)sc;
 }
 
@@ -391,12 +395,15 @@ static void shrink_zone(struct zone *z, int priority, struct scan_control *sc)
 	while (todo && sc->nr_reclaimed < sc->nr_to_reclaim) {
 		unsigned step = (unsigned)min(todo, (unsigned long)SWAP_CLUSTER_MAX);
 
+		todo -= step;
 		if (inactive_is_low(z) && zone_page_state(z, NR_ZONE_ACTIVE_ANON))
 			shrink_active_list(z, step, sc);
-		if (!zone_page_state(z, NR_ZONE_INACTIVE_ANON))
-			break;
+		if (!zone_page_state(z, NR_ZONE_INACTIVE_ANON)) {
+			if (!zone_page_state(z, NR_ZONE_ACTIVE_ANON))
+				break;
+			continue;
+		}
 		shrink_inactive_list(z, step, sc);
-		todo -= step;
 	}
 }
 
