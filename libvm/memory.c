@@ -243,13 +243,23 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 		return VM_FAULT_OOM;
 	mm->inflight_old_pfn = zero ? 0 : (uint32_t)pte_pfn(e);
 	mm_inflight_prepare(mm, INFLIGHT_COW, 0, addr & (uint32_t)PAGE_MASK);
+	/* reclaim may take this mm's pages, this one too: checked below */
+	reclaim_own_mm = true;
 	new = alloc_page(GFP_HIGHUSER);
+	reclaim_own_mm = false;
 	if (!new) {
 		vm_claim_page = NULL;
 		mm_inflight_clear(mm);
 		return VM_FAULT_OOM;
 	}
 	mm_inflight_set(mm, INFLIGHT_COW, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
+	if (pt_read(pte) != e) {
+		/* the old page went to swap meanwhile: fault again */
+		__free_page(new);
+		mm->inflight_old_pfn = 0;
+		mm_inflight_clear(mm);
+		return VM_FAULT_RETRY;
+	}
 	if (flags & FAULT_FLAG_ZERO_IN_WINDOW) {
 		/* the fault handler fills the frame through its new host
 		 * mapping, which the host populates: the direct map would
@@ -437,7 +447,11 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 		return VM_FAULT_BADACCESS;
 	fill->exec = vma->vm_flags & VM_EXEC;
 
+	/* a new table fills a slot reclaim never touches: this mm's own
+	 * pages may go to make room for it */
+	reclaim_own_mm = true;
 	pte = pte_alloc_map(mm, addr);
+	reclaim_own_mm = false;
 	if (!pte)
 		return VM_FAULT_OOM;
 	e = pt_read(pte);

@@ -539,6 +539,18 @@ struct shootdown_wait {
  * is posting to it would otherwise take the target's lock in its handler
  * while the target holds its own.
  */
+/* Does t run a process that may map user pages: a running task, or a
+ * child fork has just made, which inherited its parent's host mappings
+ * (and its handler) before it marks itself running? The child's signal
+ * stays blocked until it leaves fork, by when it knows its task. */
+static bool shootdown_target(const struct task_struct *t)
+{
+	uint32_t state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+
+	return state == TASK_RUNNING ||
+	       (state == TASK_NEW && (__atomic_load_n(&t->flags, __ATOMIC_RELAXED) & PF_FORKNOEXEC));
+}
+
 static bool shootdown_post(struct task_struct *t, const struct tlb_range *r, unsigned n,
 			   pid_t self, struct shootdown_wait *sw)
 {
@@ -547,7 +559,7 @@ static bool shootdown_post(struct task_struct *t, const struct tlb_range *r, uns
 	unsigned i;
 	pid_t pid;
 
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != TASK_RUNNING)
+	if (!shootdown_target(t))
 		return false;
 	pid = __atomic_load_n(&t->host_pid, __ATOMIC_RELAXED);
 	if (pid <= 0)
@@ -591,7 +603,7 @@ static int shootdown_wait(const struct shootdown_wait *sw, uint64_t deadline)
 
 		if ((int32_t)(ack - sw->ticket) >= 0)
 			return 0;
-		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != TASK_RUNNING ||
+		if (!shootdown_target(t) ||
 		    __atomic_load_n(&t->host_pid, __ATOMIC_RELAXED) != sw->pid)
 			return 0;
 		now = host_now_ns();
