@@ -180,7 +180,7 @@ unsigned long validate_boot(const struct vm_view *v, struct vm_report *r)
 }
 
 /* Per-frame state while checking zones. */
-enum { F_ALLOCATED, F_RESERVED, F_FREE_HEAD, F_FREE_TAIL, F_PCP };
+enum { F_ALLOCATED, F_RESERVED, F_FREE_HEAD, F_FREE_TAIL, F_PCP, F_LRU };
 
 static bool in_region(const struct vm_boot_block *bb, uint32_t pfn)
 {
@@ -295,13 +295,96 @@ static void check_pcp_list(const struct vm_view *v, struct vm_report *r, uint8_t
 	*pcp_pages += (unsigned long)n;
 }
 
+static const char *const lru_names[NR_LRU_LISTS] = { "inactive_anon", "active_anon" };
+
+/* What no frame on an LRU list or in the swap cache may be: free, a
+ * kernel frame, a page table, or behind a compound head. */
+#define LRU_NEVER	((1u << PG_buddy) | (1u << PG_pcp) | (1u << PG_reserved) | \
+			 (1u << PG_slab) | (1u << PG_pgtable) | (1u << PG_tail))
+
+/*
+ * One LRU list of a zone (vmscan.c): a list that ends, links back, stays
+ * in the zone, holds no frame twice (or one also free or on the other
+ * list), and holds only pages whose flags say so: PG_lru, and PG_active
+ * exactly on the active list. The LRU holds no reference, so each page
+ * has one of its own (a page being freed leaves the list first). Returns
+ * how many pages it holds.
+ */
+static unsigned long check_lru_list(const struct vm_view *v, struct vm_report *r, uint8_t *state,
+				    const struct zone *z, unsigned zi, enum lru_list lru,
+				    bool *broken)
+{
+	const struct pfn_list *head = &z->lru[lru];
+	uint32_t end = z->zone_start_pfn + z->spanned_pages;
+	uint32_t pfn = head->next, prev = PFN_NIL;
+	uint32_t want = 1u << PG_lru | (lru == LRU_ACTIVE_ANON ? 1u << PG_active : 0);
+	unsigned long n = 0;
+
+	while (pfn != PFN_NIL) {
+		struct page page;
+
+		if (n >= v->nr_pages) {
+			vm_report(r, "zone %s %s: LRU list does not end (cycle)", zone_names[zi],
+				  lru_names[lru]);
+			*broken = true;
+			return n;
+		}
+		if (pfn >= v->nr_pages) {
+			vm_report(r, "zone %s %s: LRU list links to pfn %#x beyond RAM (%#x frames)",
+				  zone_names[zi], lru_names[lru], pfn, v->nr_pages);
+			*broken = true;
+			return n;
+		}
+		page = v->mem_map[pfn];
+		if (pfn < z->zone_start_pfn || pfn >= end)
+			vm_report(r, "zone %s %s: pfn %#x on the LRU list lies outside the zone",
+				  zone_names[zi], lru_names[lru], pfn);
+		else if (state[pfn] == F_LRU) {
+			/* a cycle, or two lists that merge: the walk cannot go on */
+			vm_report(r, "zone %s %s: pfn %#x is on the LRU lists twice (a cycle?)",
+				  zone_names[zi], lru_names[lru], pfn);
+			*broken = true;
+			return n;
+		} else if (state[pfn] != F_ALLOCATED)
+			vm_report(r, "zone %s %s: pfn %#x is on the LRU list and also free, per-CPU or reserved",
+				  zone_names[zi], lru_names[lru], pfn);
+		else
+			state[pfn] = F_LRU;
+		if ((page.flags & (1u << PG_lru | 1u << PG_active)) != want)
+			vm_report(r, "pfn %#x: on zone %s %s list but flags %#x (PG_lru %s, PG_active %s)",
+				  pfn, zone_names[zi], lru_names[lru], page.flags,
+				  page.flags & (1u << PG_lru) ? "set" : "clear",
+				  page.flags & (1u << PG_active) ? "set" : "clear");
+		if (page._refcount < 1 || (page.flags & LRU_NEVER))
+			vm_report(r, "pfn %#x: on zone %s %s list but not an allocated page (flags %#x refcount %d)",
+				  pfn, zone_names[zi], lru_names[lru], page.flags, page._refcount);
+		if (page.lru.prev != prev)
+			vm_report(r, "pfn %#x: LRU prev link %#x, expected %#x", pfn, page.lru.prev, prev);
+		n++;
+		prev = pfn;
+		pfn = page.lru.next;
+	}
+	if (head->prev != prev)
+		vm_report(r, "zone %s %s: LRU list tail %#x, the list ends at %#x", zone_names[zi],
+			  lru_names[lru], head->prev, prev);
+	return n;
+}
+
 unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 {
 	const struct vm_boot_block *bb = v->boot;
 	const struct pglist_data *pgdat = &v->kdata->pgdat;
 	unsigned long before = r->violations, managed = 0;
 	uint32_t pfn, expect_start = 0;
-	unsigned zi, order, cpu;
+	unsigned zi, order, cpu, lru;
+	unsigned long node_lru[NR_LRU_LISTS] = { 0 }, lru_unreached = 0;
+	bool lru_broken = false;
+	static const enum zone_stat_item zone_lru_item[NR_LRU_LISTS] = {
+		NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON
+	};
+	static const enum node_stat_item node_lru_item[NR_LRU_LISTS] = {
+		NR_INACTIVE_ANON, NR_ACTIVE_ANON
+	};
 	uint8_t *state;
 
 	state = calloc(v->nr_pages, 1);
@@ -343,6 +426,15 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 			if (cpu < bb->nr_cpus)
 				check_pcp_list(v, r, state, z, zi, cpu, &pcp_pages);
 		}
+		for (lru = 0; lru < NR_LRU_LISTS; lru++) {
+			unsigned long n = check_lru_list(v, r, state, z, zi, lru, &lru_broken);
+
+			if ((int64_t)n != z->vm_stat[zone_lru_item[lru]])
+				vm_report(r, "zone %s: %s %lld, its LRU list holds %lu", zone_names[zi],
+					  zone_stat_names[zone_lru_item[lru]],
+					  (long long)z->vm_stat[zone_lru_item[lru]], n);
+			node_lru[lru] += n;
+		}
 		if ((long)free_pages != z->vm_stat[NR_FREE_PAGES])
 			vm_report(r, "zone %s: nr_free_pages %lld, free lists hold %lu", zone_names[zi],
 				  (long long)z->vm_stat[NR_FREE_PAGES], free_pages);
@@ -371,6 +463,11 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 	}
 	if (expect_start != v->nr_pages)
 		vm_report(r, "zones span %#x frames, RAM has %#x", expect_start, v->nr_pages);
+	for (lru = 0; lru < NR_LRU_LISTS; lru++)
+		if ((int64_t)node_lru[lru] != pgdat->vm_stat[node_lru_item[lru]])
+			vm_report(r, "node: %s %lld, the zones' LRU lists hold %lu",
+				  node_stat_names[node_lru_item[lru]],
+				  (long long)pgdat->vm_stat[node_lru_item[lru]], node_lru[lru]);
 	if (managed + bb->reserved_pages != v->nr_pages)
 		vm_report(r, "managed %lu + reserved %u frames != %u frames of RAM", managed,
 			  bb->reserved_pages, v->nr_pages);
@@ -379,12 +476,27 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 	for (pfn = 0; pfn < v->nr_pages; pfn++) {
 		const struct page *page = &v->mem_map[pfn];
 
+		/* what only an allocated page may carry */
+		if (state[pfn] != F_ALLOCATED && state[pfn] != F_LRU &&
+		    (page->flags & (1u << PG_lru | 1u << PG_swapcache)))
+			vm_report(r, "pfn %#x: %s but %s (flags %#x)", pfn,
+				  page->flags & (1u << PG_lru) ? "PG_lru" : "PG_swapcache",
+				  state[pfn] == F_RESERVED ? "reserved" : "free", page->flags);
 		switch (state[pfn]) {
 		case F_RESERVED:
 			r->nr_reserved++;
 			break;
+		case F_LRU:
+			r->nr_allocated++;
+			break;
 		case F_ALLOCATED:
 			r->nr_allocated++;
+			/* once a list is broken, the pages behind the break
+			 * are one line, not one each */
+			if ((page->flags & (1u << PG_lru)) && lru_broken)
+				lru_unreached++;
+			else if (page->flags & (1u << PG_lru))
+				vm_report(r, "pfn %#x: PG_lru but on no LRU list", pfn);
 			if (page->flags & (1u << PG_buddy))
 				vm_report(r, "pfn %#x: PG_buddy but on no free list", pfn);
 			if (page->flags & (1u << PG_pcp))
@@ -392,6 +504,9 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 			break;
 		}
 	}
+	if (lru_unreached)
+		vm_report(r, "%lu pages with PG_lru lie on no LRU list the walks reached (a list is broken)",
+			  lru_unreached);
 	free(state);
 	return r->violations - before;
 }
@@ -430,6 +545,17 @@ struct vma_ref {
 	uint32_t listed;		/* the anon_vma whose list it was found on, 0 if none */
 };
 
+/* A swap PTE, noted by the walk for check_swap_counts. */
+struct swap_ref {
+	uint32_t val;			/* the swp_entry_t */
+	uint32_t va;			/* where, for messages */
+	uint32_t mm;
+	int32_t  pid;
+};
+
+static void check_swap_counts(const struct vm_view *v, struct vm_report *r, struct swap_ref *refs,
+			      uint32_t nr);
+
 /* A frame an mm holds in flight (mm.h): between two states, so its
  * mapcount may run one ahead of its PTEs, or its table be unlinked. */
 struct inflight_frames {
@@ -447,6 +573,9 @@ struct mm_walk {
 	struct vma_ref *refs;		/* every VMA found, of all mms */
 	uint32_t nr_refs, cap_refs;
 	bool refs_complete;		/* every VMA list was read to its end */
+	struct swap_ref *swap;		/* every swap PTE found, of all mms */
+	uint32_t nr_swap, cap_swap;
+	bool swap_complete;		/* none left out for want of memory */
 	/* what the mms hold in flight, at most one of each per mm */
 	struct inflight_frames inflight[2 * VM_MAX_TASKS];
 	uint32_t inflight_vma[VM_MAX_TASKS], inflight_anon_vma[VM_MAX_TASKS];
@@ -854,7 +983,29 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 	if (!vma && w->vmas_complete)
 		mm_report(w, "va %08x: PTE %#llx lies in no VMA", addr, (unsigned long long)e);
 	if (!pte_present(e)) {
+		swp_entry_t entry = pte_to_swp_entry(w->mode, e);
+
 		w->swapents++;
+		/* bits a swap entry leaves 0 (the layout in swap.h) are 0 */
+		if (swp_entry_to_pte(w->mode, entry) != e) {
+			mm_report(w, "va %08x: PTE %#llx is neither present nor a swap entry", addr,
+				  (unsigned long long)e);
+			return;
+		}
+		if (w->nr_swap == w->cap_swap) {
+			uint32_t ncap = w->cap_swap ? 2 * w->cap_swap : 1024;
+			struct swap_ref *n = realloc(w->swap, ncap * sizeof(*n));
+
+			if (!n) {
+				w->swap_complete = false;
+				return;
+			}
+			w->swap = n;
+			w->cap_swap = ncap;
+		}
+		w->swap[w->nr_swap++] = (struct swap_ref){
+			.val = entry.val, .va = addr, .mm = w->mm_pa, .pid = w->pid,
+		};
 		return;
 	}
 	/* a PTE never grants more than its VMA; after fork a private
@@ -1361,7 +1512,7 @@ static bool frame_in_flight(const struct mm_walk *w, uint32_t pfn)
 unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 {
 	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true,
-			     .refs_complete = true };
+			     .refs_complete = true, .swap_complete = true };
 	unsigned long before = r->violations;
 	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
 	int pids[VM_MAX_TASKS];
@@ -1416,6 +1567,11 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		if (ptes && (ref < 0 || ptes > (uint32_t)ref))
 			vm_report(r, "pfn %#x: refcount %d, fewer than the %u user PTEs that map it", pfn,
 				  ref, ptes);
+		/* the swap cache holds a reference of its own (others may
+		 * hold more for a while: I/O, reclaim, a kernel user) */
+		else if ((flags & (1u << PG_swapcache)) && ref < (int64_t)ptes + 1)
+			vm_report(r, "pfn %#x: in the swap cache with refcount %d, fewer than the %u user PTE%s that map it and the swap cache",
+				  pfn, ref, ptes, ptes == 1 ? "" : "s");
 		/* copy-on-write: a private page that more than one PTE maps
 		 * is read-only in all of them until a write fault copies it */
 		if (ptes > 1 && w.use[pfn].cow_writable)
@@ -1426,10 +1582,14 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 			vm_report(r, "pfn %#x: a user page table (mm %#x, va %08x) that no mm links", pfn,
 				  page->mapping, page->index << PAGE_SHIFT);
 	}
+	/* every swap PTE against the slot counts */
+	if (w.swap_complete)
+		check_swap_counts(v, r, w.swap, w.nr_swap);
 out:
 	free(w.use);
 	free(w.table_seen);
 	free(w.refs);
+	free(w.swap);
 	return r->violations - before;
 }
 
@@ -1447,76 +1607,204 @@ static const uint8_t *view_vmalloc_page(const struct vm_view *v, uint32_t kva)
 	return vm_view_ptr(v, w.pa, PAGE_SIZE);
 }
 
+/* Reads vmalloc'ed memory through the view a page at a time: a walk of
+ * swapper_pg_dir only when the page changes, so reading a swap_map of
+ * 65536 slots in order costs 16 walks. */
+struct vmalloc_reader {
+	const struct vm_view *v;
+	uint32_t page_kva;		/* the page read last; never page-aligned at first */
+	const uint8_t *page;		/* its contents, NULL if not mapped */
+};
+
+static void vmalloc_reader_init(struct vmalloc_reader *rd, const struct vm_view *v)
+{
+	rd->v = v;
+	rd->page_kva = 1;
+	rd->page = NULL;
+}
+
+/* The len bytes at kva (inside one page), or NULL when their page is not
+ * mapped. */
+static const void *vmalloc_at(struct vmalloc_reader *rd, uint32_t kva, uint32_t len)
+{
+	if ((kva & PAGE_MASK) != rd->page_kva) {
+		rd->page_kva = kva & PAGE_MASK;
+		rd->page = view_vmalloc_page(rd->v, kva);
+	}
+	if (!rd->page || (kva & ~PAGE_MASK) + len > PAGE_SIZE)
+		return NULL;
+	return rd->page + (kva & ~PAGE_MASK);
+}
+
+/*
+ * A swap_map byte other than SWAP_MAP_BAD: a count of users, with
+ * SWAP_MAP_DOOMED beside it for a slot whose write failed (it retires
+ * when the count reaches 0, so a doomed slot is never at 0). Returns the
+ * count; *odd tells a byte that is none of those.
+ */
+static unsigned slot_count(uint8_t c, bool *odd)
+{
+	unsigned n = c & (uint8_t)~SWAP_MAP_DOOMED;
+
+	*odd = n > SWAP_MAP_MAX || ((c & SWAP_MAP_DOOMED) && n == 0);
+	return *odd ? 0 : n;
+}
+
+/* Can the area's swap_map and swap_cache be read: both inside the vmalloc
+ * area, at most as many slots as a PTE of this mode can name? NULL if so,
+ * else what is wrong. */
+static const char *swap_area_bad(const struct vm_view *v, const struct swap_info_struct *si)
+{
+	const struct vm_boot_block *bb = v->boot;
+
+	if (si->max < 2 || si->max - 1 > swp_max_offset((int)bb->mode))
+		return "max out of range";
+	if (si->swap_map < bb->vmalloc_start || si->swap_map >= bb->vmalloc_end ||
+	    (uint64_t)si->swap_map + si->max > bb->vmalloc_end)
+		return "swap_map not inside the vmalloc area";
+	/* 0: an area from before the swap cache (no page is cached) */
+	if (si->swap_cache &&
+	    (si->swap_cache < bb->vmalloc_start || si->swap_cache >= bb->vmalloc_end ||
+	     (si->swap_cache & 3) ||
+	     (uint64_t)si->swap_cache + (uint64_t)si->max * sizeof(uint32_t) > bb->vmalloc_end))
+		return "swap_cache not inside the vmalloc area";
+	return NULL;
+}
+
+/* swap_cache[off] of an area swap_area_bad passed: the pfn (0: none), or
+ * false when its page is not mapped. */
+static bool swap_cache_at(struct vmalloc_reader *rd, const struct swap_info_struct *si,
+			  uint32_t off, uint32_t *pfn)
+{
+	const uint32_t *p;
+
+	*pfn = 0;
+	if (!si->swap_cache)
+		return true;
+	p = vmalloc_at(rd, si->swap_cache + off * 4, 4);
+	if (!p)
+		return false;
+	*pfn = __atomic_load_n(p, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void area_path(const struct swap_info_struct *si, char *path)
+{
+	memcpy(path, si->path, SWAP_PATH_MAX);
+	path[SWAP_PATH_MAX - 1] = '\0';
+}
+
+/* The page the swap cache holds for slot off: a frame in RAM, allocated,
+ * marked PG_swapcache, with the slot's entry in private. */
+static void check_swapcache_page(const struct vm_view *v, struct vm_report *r, unsigned type,
+				 const char *path, uint32_t off, uint32_t pfn)
+{
+	uint32_t want = swp_entry(type, off).val;
+	struct page page;
+
+	if (pfn >= v->nr_pages) {
+		vm_report(r, "swap %u (%s): swap_cache of slot %#x holds pfn %#x, beyond RAM", type,
+			  path, off, pfn);
+		return;
+	}
+	page = v->mem_map[pfn];
+	if (page._refcount < 1 || (page.flags & LRU_NEVER))
+		vm_report(r, "swap %u (%s): swap_cache of slot %#x holds pfn %#x, not an allocated page (flags %#x refcount %d)",
+			  type, path, off, pfn, page.flags, page._refcount);
+	if (!(page.flags & (1u << PG_swapcache)) || page.private != want)
+		vm_report(r, "pfn %#x: in the swap cache for %u:%#x (entry %#x) but PG_swapcache %s, private %#x",
+			  pfn, type, off, want, page.flags & (1u << PG_swapcache) ? "set" : "clear",
+			  page.private);
+}
+
 /* Each area against its swap_map: slot 0 the header, the header's bad
  * pages marked, inuse_pages the slots with a count, every used slot inside
- * [lowest_bit, highest_bit], the map in the vmalloc area; the globals
- * against the areas. Nothing maps a slot yet, so there is no PTE to count
- * against swap_map. */
+ * [lowest_bit, highest_bit], the map in the vmalloc area; its swap cache:
+ * pages only for used slots, each one PG_swapcache with the slot's entry,
+ * and every PG_swapcache page in RAM in the cache at its entry; the
+ * globals against the areas. The counts against the swap PTEs are
+ * validate_mm's (it walks the page tables). */
 unsigned long validate_swap(const struct vm_view *v, struct vm_report *r)
 {
 	const struct swap_state *ss = &v->kdata->swap;
-	const struct vm_boot_block *bb = v->boot;
+	const struct pglist_data *pgdat = &v->kdata->pgdat;
 	unsigned long before = r->violations;
-	uint64_t total = 0, nr_free = 0;
+	uint64_t total = 0, nr_free = 0, cached = 0;
+	bool readable[MAX_SWAPFILES] = { false }, cache_complete = true;
+	struct vmalloc_reader map_rd, cache_rd;
 	unsigned i, used = 0;
+	uint32_t pfn;
 
+	vmalloc_reader_init(&map_rd, v);
+	vmalloc_reader_init(&cache_rd, v);
 	for (i = 0; i < MAX_SWAPFILES; i++) {
 		const struct swap_info_struct *si = &ss->areas[i];
 		uint32_t off, inuse = 0, bad = 0, lo = UINT32_MAX, hi = 0;
-		const uint8_t *page = NULL;
-		uint32_t page_kva = 1;	/* never page-aligned: nothing read yet */
 		char path[SWAP_PATH_MAX];
+		const char *why;
 
 		if (!(si->flags & SWP_USED))
 			continue;
 		used++;
-		memcpy(path, si->path, sizeof(path));
-		path[sizeof(path) - 1] = '\0';
-		if (si->max < 2 || si->max - 1 > swp_max_offset((int)bb->mode)) {
-			vm_report(r, "swap %u (%s): max %u out of range", i, path, si->max);
-			continue;
-		}
-		if (si->swap_map < bb->vmalloc_start || si->swap_map >= bb->vmalloc_end ||
-		    (uint64_t)si->swap_map + si->max > bb->vmalloc_end) {
-			vm_report(r, "swap %u (%s): swap_map %#x not inside the vmalloc area", i, path,
-				  si->swap_map);
+		area_path(si, path);
+		why = swap_area_bad(v, si);
+		if (why) {
+			vm_report(r, "swap %u (%s): %s (max %u, swap_map %#x, swap_cache %#x)", i, path,
+				  why, si->max, si->swap_map, si->swap_cache);
+			cache_complete = false;
 			continue;
 		}
 		for (off = 0; off < si->max; off++) {
-			uint32_t kva = si->swap_map + off;
+			const uint8_t *cp = vmalloc_at(&map_rd, si->swap_map + off, 1);
+			uint32_t cpfn;
+			bool cache_ok = swap_cache_at(&cache_rd, si, off, &cpfn);
+			unsigned n;
+			bool odd;
 			uint8_t c;
 
-			if ((kva & PAGE_MASK) != page_kva) {
-				page_kva = kva & PAGE_MASK;
-				page = view_vmalloc_page(v, kva);
-				if (!page) {
-					vm_report(r, "swap %u (%s): swap_map page %#x not mapped", i,
-						  path, page_kva);
-					break;
-				}
+			if (!cp || !cache_ok) {
+				vm_report(r, "swap %u (%s): %s page %#x not mapped", i, path,
+					  cp ? "swap_cache" : "swap_map",
+					  (uint32_t)((cp ? si->swap_cache + off * 4 : si->swap_map + off) &
+						     PAGE_MASK));
+				break;
 			}
-			c = page[kva & ~PAGE_MASK];
+			c = *cp;
+			if (cpfn) {
+				cached++;
+				check_swapcache_page(v, r, i, path, off, cpfn);
+			}
 			if (c == SWAP_MAP_BAD) {
 				bad++;
+				if (cpfn)
+					vm_report(r, "swap %u (%s): slot %#x is marked bad, yet the swap cache holds pfn %#x for it",
+						  i, path, off, cpfn);
 				continue;
 			}
 			if (off == 0) {
 				vm_report(r, "swap %u (%s): slot 0 (the header) has count %u", i, path, c);
 				continue;
 			}
-			if (c > SWAP_MAP_MAX)
-				vm_report(r, "swap %u (%s): slot %u has count %#x", i, path, off, c);
-			if (c) {
+			n = slot_count(c, &odd);
+			if (odd)
+				vm_report(r, "swap %u (%s): slot %#x has count %#x", i, path, off, c);
+			if (n || odd) {
 				inuse++;
 				continue;
 			}
+			if (cpfn)
+				vm_report(r, "swap %u (%s): slot %#x is free, yet the swap cache holds pfn %#x for it",
+					  i, path, off, cpfn);
 			if (off < lo)
 				lo = off;
 			if (off > hi)
 				hi = off;
 		}
-		if (off < si->max)
+		if (off < si->max) {
+			cache_complete = false;
 			continue;
+		}
+		readable[i] = true;
 		if (bad != si->nr_badpages + 1)
 			vm_report(r, "swap %u (%s): %u slots marked bad, header and %u bad pages expected",
 				  i, path, bad, si->nr_badpages);
@@ -1541,7 +1829,145 @@ unsigned long validate_swap(const struct vm_view *v, struct vm_report *r)
 			  (unsigned long long)ss->total_swap_pages,
 			  (unsigned long long)ss->nr_swap_pages, (unsigned long long)total,
 			  (unsigned long long)nr_free);
+	if (cache_complete && cached != ss->nr_swapcache)
+		vm_report(r, "swap: nr_swapcache %u, the swap caches hold %llu pages", ss->nr_swapcache,
+			  (unsigned long long)cached);
+	if (cache_complete && (int64_t)cached != pgdat->vm_stat[NR_SWAPCACHE])
+		vm_report(r, "node: %s %lld, the swap caches hold %llu pages",
+			  node_stat_names[NR_SWAPCACHE], (long long)pgdat->vm_stat[NR_SWAPCACHE],
+			  (unsigned long long)cached);
+
+	/* The other way round: a page that says it is in the swap cache is
+	 * where its entry says. */
+	for (pfn = 0; pfn < v->nr_pages; pfn++) {
+		const struct page *page = &v->mem_map[pfn];
+		uint32_t flags = page->flags, val = page->private, off, held;
+		const struct swap_info_struct *si;
+		unsigned type;
+
+		if (!(flags & (1u << PG_swapcache)) || (flags & (1u << PG_buddy | 1u << PG_pcp)))
+			continue;	/* a free one is validate_zones' to report */
+		type = swp_type((swp_entry_t){ val });
+		off = swp_offset((swp_entry_t){ val });
+		si = type < MAX_SWAPFILES ? &ss->areas[type] : NULL;
+		if (!si || !(si->flags & SWP_USED) || off == 0 || off >= si->max) {
+			vm_report(r, "pfn %#x: PG_swapcache with entry %#x (%u:%#x), which is no slot of an area in use",
+				  pfn, val, type, off);
+			continue;
+		}
+		if (!readable[type])
+			continue;
+		if (swap_cache_at(&cache_rd, si, off, &held) && held != pfn)
+			vm_report(r, "pfn %#x: PG_swapcache with entry %u:%#x, but the swap cache holds %s%#x for that slot",
+				  pfn, type, off, held ? "pfn " : "", held);
+	}
+
+	/* kswapd and the OOM killer's state */
+	if (v->kdata->reclaim.kswapd_state > 1)
+		vm_report(r, "reclaim: kswapd_state %u (0 asleep, 1 reclaiming)",
+			  v->kdata->reclaim.kswapd_state);
+	if (v->kdata->reclaim.kswapd_pid < 0)
+		vm_report(r, "reclaim: kswapd_pid %d", v->kdata->reclaim.kswapd_pid);
+	if (v->kdata->reclaim.swappiness > 200)
+		vm_report(r, "reclaim: swappiness %u, above vm.swappiness's 200",
+			  v->kdata->reclaim.swappiness);
 	return r->violations - before;
+}
+
+/*
+ * The swap PTEs of all mms (sorted by entry) against the areas: each used
+ * slot's count is the PTEs that hold its entry plus one when the swap
+ * cache holds a page for it; a PTE names a used slot of an area in use.
+ * Areas validate_swap cannot read are left to its report.
+ */
+static int cmp_swap_ref(const void *a, const void *b)
+{
+	const struct swap_ref *x = a, *y = b;
+
+	if (x->val != y->val)
+		return x->val < y->val ? -1 : 1;
+	return x->pid != y->pid ? (x->pid < y->pid ? -1 : 1) : (x->va > y->va) - (x->va < y->va);
+}
+
+static void check_swap_counts(const struct vm_view *v, struct vm_report *r, struct swap_ref *refs,
+			      uint32_t nr)
+{
+	const struct swap_state *ss = &v->kdata->swap;
+	struct vmalloc_reader map_rd, cache_rd;
+	uint32_t k = 0;
+	unsigned type;
+
+	if (nr)
+		qsort(refs, nr, sizeof(*refs), cmp_swap_ref);
+	vmalloc_reader_init(&map_rd, v);
+	vmalloc_reader_init(&cache_rd, v);
+	/* entries sort by type, then offset: one pass over both */
+	for (type = 0; type < MAX_SWAPFILES; type++) {
+		const struct swap_info_struct *si = &ss->areas[type];
+		bool usable = (si->flags & SWP_USED) && !swap_area_bad(v, si);
+		char path[SWAP_PATH_MAX];
+		uint32_t off;
+
+		area_path(si, path);
+		if (!usable) {
+			/* PTEs naming an area not in use; an unreadable one
+			 * is validate_swap's to report */
+			for (; k < nr && swp_type((swp_entry_t){ refs[k].val }) == type; k++)
+				if (!(si->flags & SWP_USED))
+					vm_report(r, "mm %#x (pid %d): va %08x: swap PTE names area %u, which is not in use",
+						  refs[k].mm, refs[k].pid, refs[k].va, type);
+			continue;
+		}
+		for (off = 0; off < si->max; off++) {
+			const uint8_t *cp = vmalloc_at(&map_rd, si->swap_map + off, 1);
+			uint32_t ptes = 0, first = k, cpfn;
+			bool cache_ok = swap_cache_at(&cache_rd, si, off, &cpfn);
+			unsigned n, want;
+			bool odd;
+
+			for (; k < nr && refs[k].val == swp_entry(type, off).val; k++)
+				ptes++;
+			if (!cp || !cache_ok) {
+				/* validate_swap names the page; skip the rest */
+				while (k < nr && swp_type((swp_entry_t){ refs[k].val }) == type)
+					k++;
+				break;
+			}
+			if (*cp == SWAP_MAP_BAD) {
+				if (ptes)
+					vm_report(r, "mm %#x (pid %d): va %08x: swap PTE names slot %u:%#x, which is %s%s",
+						  refs[first].mm, refs[first].pid, refs[first].va, type, off,
+						  off ? "marked bad" : "the header",
+						  ptes > 1 ? " (and other PTEs too)" : "");
+				continue;
+			}
+			n = slot_count(*cp, &odd);
+			if (odd)
+				continue;	/* validate_swap reports the byte */
+			want = ptes + (cpfn != 0);
+			if (n == want)
+				continue;
+			if (n == 0 && !ptes)
+				continue;	/* a free slot with a cache page: validate_swap's */
+			if (n == 0)
+				vm_report(r, "mm %#x (pid %d): va %08x: swap PTE names slot %u:%#x, which is free%s",
+					  refs[first].mm, refs[first].pid, refs[first].va, type, off,
+					  ptes > 1 ? " (and other PTEs too)" : "");
+			else
+				vm_report(r, "swap %u (%s): slot %#x has count %u, but %u swap PTE%s and %s hold it",
+					  type, path, off, n, ptes, ptes == 1 ? "" : "s",
+					  cpfn ? "the swap cache" : "no swap-cache page");
+		}
+		/* offsets past max */
+		for (; k < nr && swp_type((swp_entry_t){ refs[k].val }) == type; k++)
+			vm_report(r, "mm %#x (pid %d): va %08x: swap PTE names slot %u:%#x, beyond the area's %u slots",
+				  refs[k].mm, refs[k].pid, refs[k].va, type,
+				  swp_offset((swp_entry_t){ refs[k].val }), si->max);
+	}
+	for (; k < nr; k++)
+		vm_report(r, "mm %#x (pid %d): va %08x: swap PTE names area %u, beyond the %d areas",
+			  refs[k].mm, refs[k].pid, refs[k].va, swp_type((swp_entry_t){ refs[k].val }),
+			  MAX_SWAPFILES);
 }
 
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)

@@ -68,6 +68,72 @@ static void segfault(uint32_t addr, unsigned err, const ucontext_t *uc)
 	die_by(SIGSEGV);
 }
 
+/*
+ * A fault whose allocation found no memory, its mm lock dropped: reclaim
+ * with nothing held (this mm's pages are anyone's now), and tell the
+ * caller to take the fault again. Only once nothing has been reclaimed
+ * anywhere for RECLAIM_PATIENCE_NS does the OOM killer choose, and this
+ * waits for its victim. false: give up (this task is the victim, or
+ * there is nobody to kill).
+ */
+#define RECLAIM_PATIENCE_NS	(1000ull * 1000000ull)
+#define OOM_VICTIM_WAIT_NS	(5ull * 1000000000ull)
+
+static uint64_t stuck_since;		/* this process's fault found no memory since */
+static unsigned long stuck_mark;
+
+static bool fault_oom_wait(void)
+{
+	unsigned long mark = reclaim_progress_mark();
+	uint64_t now = host_now_ns(), deadline;
+
+	if (current->flags & PF_MEMDIE)
+		return false;
+	if (!stuck_since || mark != stuck_mark) {
+		stuck_since = now;
+		stuck_mark = mark;
+	}
+	wakeup_kswapd();
+	if (try_to_free_pages(GFP_HIGHUSER, 0))
+		return true;
+	if (now - stuck_since < RECLAIM_PATIENCE_NS) {
+		sleep_answering_shootdowns(1000000);
+		return true;
+	}
+	if (!out_of_memory(GFP_HIGHUSER, 0))
+		return false;
+	deadline = host_now_ns() + OOM_VICTIM_WAIT_NS;
+	while (vm_kdata->reclaim.oom_victim && !(current->flags & PF_MEMDIE) &&
+	       host_now_ns() < deadline)
+		sleep_answering_shootdowns(1000000);
+	stuck_since = 0;
+	return !(current->flags & PF_MEMDIE);
+}
+
+/* The swap read a fault left to this, holding no lock: the page goes
+ * into the swap cache (with its readahead) and the fault is taken again,
+ * this time mapping it. One such read per fault: the retry maps whatever
+ * it finds, reading itself if the page went again meanwhile. */
+static bool swapin_done, swapin_major;
+
+static int swapin_unlocked(swp_entry_t entry)
+{
+	struct page *page;
+	int err;
+
+	page = read_swap_page(entry, GFP_HIGHUSER, &swapin_major, &err);
+	swapin_done = true;
+	if (page) {
+		swap_unlock_page(page);
+		return 0;
+	}
+	if (err == -EIO)
+		return VM_FAULT_SIGBUS;
+	if (err == -EAGAIN)
+		sleep_answering_shootdowns(20000);
+	return 0;	/* -ENOMEM, -ENOENT: the retry decides */
+}
+
 int do_user_fault(uint32_t addr, unsigned error_code)
 {
 	struct task_struct *t = current;
@@ -78,7 +144,11 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 
 	if (vm_lock_acquire(&mm->mmap_lock) == -EOWNERDEAD)
 		vm_lock_consistent(&mm->mmap_lock);	/* only this process uses it */
-	r = handle_mm_fault(mm, addr, error_code | FAULT_FLAG_ZERO_IN_WINDOW, &fill);
+	alloc_fault_retry = true;
+	alloc_failed_retry = false;
+	r = handle_mm_fault(mm, addr, error_code | FAULT_FLAG_ZERO_IN_WINDOW |
+			    (swapin_done ? 0 : FAULT_FLAG_ALLOW_RETRY), &fill);
+	alloc_fault_retry = false;
 	if (r == VM_FAULT_OK) {
 		/* still under the lock: nobody sees the frames before they are
 		 * zeroed or copied */
@@ -91,13 +161,22 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 	rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_FILEPAGES] +
 			 mm->rss_stat[MM_SHMEMPAGES]);
 	vm_lock_release(&mm->mmap_lock);
+	if (r == VM_FAULT_RETRY && fill.swapin)
+		return swapin_unlocked((swp_entry_t){ fill.swapin });
 	if (r == VM_FAULT_RETRY) {
 		/* the page's lock holder (its I/O) runs meanwhile */
-		host_sleep_ns(20000);
+		sleep_answering_shootdowns(20000);
 		return 0;
 	}
+	if (r == VM_FAULT_OOM && alloc_failed_retry)
+		return fault_oom_wait() ? 0 : VM_FAULT_OOM;
 	if (r != VM_FAULT_OK)
 		return r;
+	stuck_since = 0;
+	if (swapin_done) {
+		fill.major = swapin_major;
+		swapin_done = swapin_major = false;
+	}
 	if (fill.tlb_miss) {
 		t->tlb_miss++;
 		return 0;

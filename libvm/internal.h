@@ -303,6 +303,7 @@ void tlb_batch_add(struct tlb_batch *b, int32_t pid, uint32_t va);
 /* Send the batch and wait (no lock held but the caller's own mm's):
  * 0, or -ETIMEDOUT when a task did not answer. Empties the batch. */
 int tlb_batch_flush(struct tlb_batch *b, uint64_t timeout_ns);
+void sleep_answering_shootdowns(uint64_t ns);
 /* The signal the OOM killer sends (reserved, like VM_SIG_SHOOTDOWN). */
 #define VM_SIG_OOM_KILL		(SIGRTMIN + 5)
 int oom_signal_install(void);
@@ -334,12 +335,23 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
  * lock it holds)? Only a fault path that re-checks its PTE after the
  * allocation sets it. */
 extern bool reclaim_own_mm;
-/* rmap.c: unmap page from every PTE, putting its swap entry there (page
- * locked and in the swap cache); the shootdowns go into b. true when no
- * PTE maps it any more. */
+/* page_alloc.c: a fault's allocation that direct reclaim cannot satisfy
+ * at once fails (alloc_failed_retry set) instead of waiting or calling
+ * the OOM killer while the fault holds its mm lock: the fault drops the
+ * lock and tries again (fault_oom_wait). */
+extern bool alloc_fault_retry;
+extern bool alloc_failed_retry;
+/* Pages reclaim freed so far, and OOM kills: it moves while memory comes
+ * free. */
+unsigned long reclaim_progress_mark(void);
+/* rmap.c: unmap page from every PTE it can, putting its swap entry there
+ * (page locked and in the swap cache); the shootdowns go into b. true
+ * when no PTE maps it any more: a busy mapper keeps its PTE until the
+ * next try. */
 bool try_to_unmap(struct page *page, struct tlb_batch *b);
-/* page_referenced that leaves its shootdowns in b. */
-int page_referenced_batch(struct page *page, struct tlb_batch *b);
+/* page_referenced that leaves its shootdowns in b: the PTEs found young;
+ * the mms it could not look at (busy) in *busy. */
+int page_referenced_batch(struct page *page, struct tlb_batch *b, unsigned *busy);
 
 /* memory.c */
 /* Unmap [start, end) of mm's user pages: clear the PTEs, flush, free the

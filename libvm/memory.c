@@ -386,6 +386,19 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 
 	if (anon_vma_prepare(mm, vma))
 		return VM_FAULT_OOM;
+	if (flags & FAULT_FLAG_ALLOW_RETRY) {
+		/* not in the swap cache: the read (and the allocation, which
+		 * may reclaim) had better not hold this mm's lock, which every
+		 * reclaimer needs to unmap this mm's pages. The caller reads
+		 * the page into the cache unlocked and faults again
+		 * (Linux drops mmap_lock for the I/O the same way). */
+		page = lookup_swap_cache(entry);
+		if (!page) {
+			fill->swapin = entry.val;
+			return VM_FAULT_RETRY;
+		}
+		put_page(page);
+	}
 	/* a swap PTE is nothing reclaim changes: this mm's pages may go */
 	reclaim_own_mm = true;
 	page = read_swap_page(entry, GFP_HIGHUSER, &major, &err);

@@ -443,7 +443,7 @@ static uint32_t calc_vm_flags(int prot, int flags)
  * a write fault where the VMA allows one, so a private page is ready to
  * write, and the host mapping too when the mm is this process's. */
 static int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
-			  uint32_t end)
+			  uint32_t end, bool untouched_only)
 {
 	unsigned err = X86_PF_USER | ((vma->vm_flags & VM_WRITE) ? X86_PF_WRITE : 0);
 	struct tlb_fill fill;
@@ -452,6 +452,12 @@ static int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint
 	if (!(vma->vm_flags & VM_ACCESS_FLAGS))
 		return 0;
 	for (a = start; a < end && a >= start;) {
+		uint64_t pte = untouched_only ? pte_lookup(mm, a) : 0;
+
+		if (pte && !pte_none(pt_read(pte))) {
+			a += PAGE_SIZE;		/* present, or in swap: it has its page */
+			continue;
+		}
 		if (handle_mm_fault(mm, a, err, &fill) != VM_FAULT_OK)
 			return -ENOMEM;
 		if (mm_is_current(mm))
@@ -533,7 +539,7 @@ static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot,
 	if (!vma)
 		return -ENOMEM;
 	if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
-		populate_range(mm, vma, addr, addr + len);
+		populate_range(mm, vma, addr, addr + len, false);
 	return addr;
 }
 
@@ -834,8 +840,16 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src,
 
 		if (pte_none(e))
 			continue;
-		if (!dpte && !(dpte = pte_alloc_map(dst, addr)))
-			return -ENOMEM;
+		if (!dpte) {
+			/* reclaim may evict the parent's pages (and the child's
+			 * copies so far) for the table: this entry is read again */
+			reclaim_own_mm = true;
+			dpte = pte_alloc_map(dst, addr);
+			reclaim_own_mm = false;
+			if (!dpte)
+				return -ENOMEM;
+			e = pt_read(spte);
+		}
 		if (!pte_present(e)) {
 			/* a swap entry: the slot gains a user, the page in swap
 			 * is shared as the frame would be */
@@ -895,7 +909,7 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		/* (a PROT_NONE one cannot be populated: it shares only what
 		 * it had) */
 		if ((vma->vm_flags & VM_SHARED) && !vma->vm_file &&
-		    populate_range(oldmm, vma, vma->vm_start, vma->vm_end))
+		    populate_range(oldmm, vma, vma->vm_start, vma->vm_end, true))
 			return -ENOMEM;
 		vm_claim_obj = &mm->inflight_vma;
 		tmp = kmem_cache_alloc(vma_cachep(), GFP_KERNEL);

@@ -730,8 +730,23 @@ static void warn_alloc(gfp_t gfp_mask, unsigned order)
 uint32_t *vm_claim_page;
 uint32_t *vm_claim_obj;
 
+bool alloc_fault_retry;
+bool alloc_failed_retry;
+
+unsigned long reclaim_progress_mark(void)
+{
+	unsigned long sum = 0;
+	unsigned c;
+
+	for (c = 0; c < VM_NR_CPUS; c++)
+		sum += vm_kdata->events[c].event[PGSTEAL_KSWAPD] +
+		       vm_kdata->events[c].event[PGSTEAL_DIRECT];
+	return sum + (unsigned long)vm_kdata->reclaim.oom_kills;
+}
+
 #define MAX_RECLAIM_RETRIES	16		/* Linux's: rounds without progress before OOM */
 #define OOM_WAIT_NS		(5ull * 1000000000ull)	/* for a victim to give its memory back */
+#define RECLAIM_PATIENCE_NS	(500ull * 1000000ull)	/* of rounds freeing nothing, before OOM */
 
 static bool current_dying(void)
 {
@@ -752,6 +767,7 @@ static struct page *alloc_pages_direct_reclaim(gfp_t gfp_mask, unsigned order,
 {
 	uint32_t *claim = vm_claim_page;
 	unsigned no_progress = 0;
+	uint64_t stuck_since = 0;
 	struct page *page = NULL;
 
 	for (;;) {
@@ -770,14 +786,22 @@ static struct page *alloc_pages_direct_reclaim(gfp_t gfp_mask, unsigned order,
 			no_progress = 0;
 			continue;
 		}
-		if (nr_free_frames() > (1ul << order) && ++no_progress < MAX_RECLAIM_RETRIES) {
-			/* frames sit in per-CPU lists or kswapd is mid-pass */
-			drain_all_pages();
-			host_sleep_ns(1000000);
-			continue;
+		if (alloc_fault_retry) {
+			/* a fault: it drops its mm lock and comes back, letting
+			 * kswapd and the others at its pages meanwhile */
+			alloc_failed_retry = true;
+			break;
 		}
-		if (++no_progress < MAX_RECLAIM_RETRIES) {
-			host_sleep_ns(1000000);
+		/* Nothing freed: the pages left may be other processes' that
+		 * are busy in the kernel right now, or kswapd is mid-pass.
+		 * Give them time, in rounds and in time both, before calling
+		 * it out of memory. */
+		if (!no_progress++)
+			stuck_since = host_now_ns();
+		if (no_progress < MAX_RECLAIM_RETRIES ||
+		    host_now_ns() - stuck_since < RECLAIM_PATIENCE_NS) {
+			drain_all_pages();
+			sleep_answering_shootdowns(1000000);
 			continue;
 		}
 		if (!out_of_memory(gfp_mask, order))
@@ -789,7 +813,7 @@ static struct page *alloc_pages_direct_reclaim(gfp_t gfp_mask, unsigned order,
 			page = get_page_from_freelist(gfp_mask, order, alloc_flags, highest);
 			if (page)
 				goto out;
-			host_sleep_ns(1000000);
+			sleep_answering_shootdowns(1000000);
 		}
 	}
 out:
@@ -833,7 +857,8 @@ struct page *alloc_pages(gfp_t gfp_mask, unsigned order)
 			return page;
 	}
 	count_vm_event(ALLOC_FAIL);
-	if (!(gfp_mask & __GFP_NOWARN))
+	/* a fault that will retry with its lock dropped has not failed */
+	if (!(gfp_mask & __GFP_NOWARN) && !alloc_failed_retry)
 		warn_alloc(gfp_mask, order);
 	return NULL;
 }

@@ -1,19 +1,34 @@
-/* page_io.c - a page to and from its swap slot: one synchronous pwrite or
- * pread of the frame (through kmap, so HighMem frames too) at the slot's
- * offset in its area's file. Slot n of an area lies at byte n * 4096 of
- * the file, as in Linux's swap files; slot 0 is the header.
+/* page_io.c - pages to and from their swap slots, one at a time or a batch
+ * at once (a reclaim pass, a readahead window): by pread/pwrite of each
+ * frame, or submitted together to io_uring and waited for together. Slot
+ * n of an area lies at byte n * 4096 of the file, as in Linux's swap
+ * files; slot 0 is the header. Slots, the swap cache and who calls this
+ * live in swapfile.c, swap_state.c and vmscan.c.
  *
- * File descriptors are per process, and the area in RAM names only the
- * path: each process opens an area's file the first time it needs it and
- * keeps it, and opens it again if the area was swapped off and another
- * file took its place (the header's uuid tells the two apart).
+ * Everything here is per process: the open files and the ring are host
+ * state, and any process of the machine (vmrun, kswapd, a guest in its
+ * fault handler) may run this at the same time as the others. Nothing
+ * here takes a lock or allocates from the heap, so the fault handler may
+ * call it.
  *
- * A failed or short write leaves the page as it was and returns -EIO
- * (the caller keeps the page and marks the slot bad); a failed read
- * returns -EIO (the caller fails only the guest that needed the page).
- * Batched and asynchronous I/O come with reclaim.
+ * File descriptors: the area in RAM names only the path, so each process
+ * opens an area's file the first time it needs it and keeps it, and opens
+ * it again if the area was swapped off and another file took its place
+ * (the header's uuid tells the two apart).
+ *
+ * Errors, page by page: a failed or short write leaves the page as it was
+ * and gives -EIO (the caller keeps the page and marks the slot bad). A
+ * failed read gives -EIO (the caller fails only the guest that needed the
+ * page); a read refused before any I/O (an injected error, an entry no
+ * area holds) leaves the page as it was, but one the file cut short may
+ * have filled part of it, so the caller must treat the contents as lost.
  */
 #include <string.h>
+
+#ifdef VM_HAVE_URING
+#include <sys/uio.h>
+#include <liburing.h>
+#endif
 
 #include "internal.h"
 #include <vm/swap.h>
@@ -51,35 +66,380 @@ static int swap_file(swp_entry_t entry, uint64_t *off)
 	return fd;
 }
 
-/* One page between its frame and its slot, either way. */
-static int swap_rw(struct page *page, swp_entry_t entry, bool write)
+/* Linux's line for a failed page, and the -EIO every failure becomes. r
+ * is what the transfer returned: -errno, or the bytes of a short one. */
+static int swap_io_error(swp_entry_t entry, bool write, long r, bool injected)
 {
-	uint64_t off;
-	int fd = swap_file(entry, &off);
-	void *addr;
-	long r;
+	printk("%s-error on swap-device (%u:%#x): %s%s", write ? "Write" : "Read",
+	       swp_type(entry), swp_offset(entry),
+	       r < 0 ? strerror((int)-r) : write ? "short write" : "short read",
+	       injected ? " (injected)" : "");
+	return -EIO;
+}
 
-	if (fd < 0)
-		return fd;
-	addr = kmap_atomic(page);
-	r = write ? host_pwrite(fd, addr, PAGE_SIZE, off) : host_pread(fd, addr, PAGE_SIZE, off);
-	kunmap_atomic(addr);
-	if (r != PAGE_SIZE) {
-		printk("%s-error on swap-device (%u:%#x): %s", write ? "Write" : "Read",
-		       swp_type(entry), swp_offset(entry),
-		       r < 0 ? strerror((int)-r) : write ? "short write" : "short read");
-		return -EIO;
-	}
-	count_vm_event(write ? PSWPOUT : PSWPIN);
+/* Take one from an injection budget (swap_state.fail_writes or
+ * fail_reads) if any is left: several processes may race for the last. */
+static bool take_injected(uint32_t *budget)
+{
+	uint32_t v = __atomic_load_n(budget, __ATOMIC_RELAXED);
+
+	while (v)
+		if (__atomic_compare_exchange_n(budget, &v, v - 1, false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* What every page goes through before its I/O, in either mode: the file
+ * and offset of its slot, or the error that fails it with no I/O done
+ * (-EINVAL for an entry no area holds; -EIO, logged, when an injected
+ * failure is due: a refused entry does not use one up). */
+static int swap_io_prep(swp_entry_t entry, bool write, int *fd, uint64_t *off)
+{
+	*fd = swap_file(entry, off);
+	if (*fd < 0)
+		return *fd;
+	if (take_injected(write ? &vm_kdata->swap.fail_writes : &vm_kdata->swap.fail_reads))
+		return swap_io_error(entry, write, -EIO, true);
 	return 0;
 }
 
+/* One page, by pread or pwrite: a single kmap_atomic slot at a time, so a
+ * batch of any size fits (the fixmap has only KM_MAX_IDX of them). */
+static int swap_rw_transfer(struct page *page, swp_entry_t entry, int fd, uint64_t off,
+			    bool write)
+{
+	void *addr = kmap_atomic(page);
+	long r = write ? host_pwrite(fd, addr, PAGE_SIZE, off) : host_pread(fd, addr, PAGE_SIZE, off);
+
+	kunmap_atomic(addr);
+	return r == PAGE_SIZE ? 0 : swap_io_error(entry, write, r, false);
+}
+
+static int swap_rw_sync(struct page *page, swp_entry_t entry, bool write)
+{
+	uint64_t off;
+	int fd, err = swap_io_prep(entry, write, &fd, &off);
+
+	return err ? err : swap_rw_transfer(page, entry, fd, off, write);
+}
+
+static unsigned swap_rw_pages_sync(struct page *const *pages, const swp_entry_t *entries,
+				   int *err, unsigned n, bool write)
+{
+	unsigned i, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		err[i] = swap_rw_sync(pages[i], entries[i], write);
+		failed += err[i] != 0;
+	}
+	return failed;
+}
+
+#ifdef VM_HAVE_URING
+/*
+ * The ring. One per process, set up at its first batch: a ring is a host
+ * object whose submission queue a forked child would share with its
+ * parent (the two would fill the same slots), so a process that finds a
+ * ring set up by another pid drops its inherited copy and makes its own.
+ *
+ * A batch goes in chunks of SWAP_RING_ENTRIES pages: every page of a
+ * chunk stays kmapped until its completion comes back, and HighMem frames
+ * take a pkmap slot each (512 in pae, 1024 in i386), so a chunk leaves
+ * plenty for callers that hold some; kmap_atomic's 16 would not do.
+ */
+#define SWAP_RING_ENTRIES	64
+_Static_assert(SWAP_RING_ENTRIES <= LAST_PKMAP_PAE / 4, "a chunk's kmaps leave pkmap room");
+
+static struct io_uring swap_ring;
+static pid_t swap_ring_pid;	/* the process that set swap_ring up; 0: none */
+static bool swap_ring_warned;	/* this process logged that it cannot have one */
+static int uring_probed;	/* 1 works here, -ENOSYS not, 0 not yet asked */
+
+/*
+ * Forget a ring this process inherited: its mappings and descriptor are
+ * the child's own copies, so dropping them leaves the parent's ring alone.
+ * Tried io_uring_queue_exit: it reads the entry count from the ring's
+ * shared memory to size the unmap, which it need not find mapped in a
+ * forked child; the sizes kept in struct io_uring need nothing.
+ */
+static void swap_ring_forget(void)
+{
+	struct io_uring_sq *sq = &swap_ring.sq;
+	struct io_uring_cq *cq = &swap_ring.cq;
+
+	host_unmap(sq->sqes, (size_t)sq->ring_entries * sizeof(struct io_uring_sqe));
+	host_unmap(sq->ring_ptr, sq->ring_sz);
+	if (cq->ring_ptr && cq->ring_ptr != sq->ring_ptr)
+		host_unmap(cq->ring_ptr, cq->ring_sz);
+	host_close(swap_ring.ring_fd);
+	memset(&swap_ring, 0, sizeof(swap_ring));
+	swap_ring_pid = 0;
+}
+
+/* Give up this process's ring (after the host refused a submission):
+ * the next batch sets up a fresh one. Nothing is in flight. */
+static void swap_ring_drop(void)
+{
+	io_uring_queue_exit(&swap_ring);
+	memset(&swap_ring, 0, sizeof(swap_ring));
+	swap_ring_pid = 0;
+}
+
+/* This process's ring, set up if needed; NULL (logged once per process)
+ * when the host will not give it one. */
+static struct io_uring *swap_ring_get(void)
+{
+	pid_t self = host_getpid();
+	int err;
+
+	if (swap_ring_pid == self)
+		return &swap_ring;
+	if (swap_ring_pid)
+		swap_ring_forget();
+	err = io_uring_queue_init(SWAP_RING_ENTRIES, &swap_ring, 0);
+	if (err < 0) {
+		memset(&swap_ring, 0, sizeof(swap_ring));
+		if (!swap_ring_warned)
+			printk("swap: process %d cannot set up io_uring (%s): using pread/pwrite",
+			       (int)self, strerror(-err));
+		swap_ring_warned = true;
+		return NULL;
+	}
+	swap_ring_pid = self;
+	return &swap_ring;
+}
+
+/*
+ * One chunk (n <= SWAP_RING_ENTRIES) through the ring. Pages whose slots
+ * follow one another in one file, in the order given, go as one request
+ * (a readv/writev of the run), as Linux merges them into one bio: reclaim
+ * takes slots a cluster at a time and readahead reads a window, so a
+ * chunk is mostly a run or three. Every request is submitted, and waited
+ * for, in one system call; completions come in any order, each naming
+ * its run's first page.
+ *
+ *   pages   0 1 2 3 4 5        slots  7 8 9 3 4 12
+ *   runs    [0 1 2] [3 4] [5]  one SQE each: writev 3 pages at 7 * 4096, ...
+ *
+ * A run that failed or came back short is done again a page at a time by
+ * pread/pwrite, which tells which pages fail and logs each as Linux does;
+ * so is a run the ring would not take (the host refused a submission
+ * with nothing in flight to wait for), after which the next chunk gets a
+ * fresh ring. A single page that failed is just failed.
+ */
+static unsigned swap_rw_chunk_uring(struct io_uring *ring, struct page *const *pages,
+				    const swp_entry_t *entries, int *err, unsigned n, bool write)
+{
+	struct iovec iov[SWAP_RING_ENTRIES];	/* page i's mapping is iov[i] */
+	uint8_t run_len[SWAP_RING_ENTRIES];	/* at a run's first page: its pages */
+	uint8_t runs[SWAP_RING_ENTRIES];	/* first pages, in submission order */
+	bool redo[SWAP_RING_ENTRIES];		/* at a run's first page */
+	unsigned i, k, nr_runs = 0, submitted = 0, done = 0, failed = 0;
+	int fd[SWAP_RING_ENTRIES];
+	uint64_t off[SWAP_RING_ENTRIES];
+	struct io_uring_cqe *cqe;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = NULL;
+		err[i] = swap_io_prep(entries[i], write, &fd[i], &off[i]);
+		if (err[i])
+			continue;
+		iov[i].iov_base = kmap(pages[i]);
+		iov[i].iov_len = PAGE_SIZE;
+		if (nr_runs) {
+			unsigned f = runs[nr_runs - 1];
+
+			if (f + run_len[f] == i && fd[f] == fd[i] &&
+			    off[f] + (uint64_t)run_len[f] * PAGE_SIZE == off[i]) {
+				run_len[f]++;
+				continue;
+			}
+		}
+		runs[nr_runs++] = (uint8_t)i;
+		run_len[i] = 1;
+		redo[i] = false;
+	}
+	for (k = 0; k < nr_runs; k++) {
+		/* never NULL: the queue is empty on entry and n fits in it */
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		BUG_ON(!sqe);
+		i = runs[k];
+		if (run_len[i] == 1 && write)
+			io_uring_prep_write(sqe, fd[i], iov[i].iov_base, PAGE_SIZE, off[i]);
+		else if (run_len[i] == 1)
+			io_uring_prep_read(sqe, fd[i], iov[i].iov_base, PAGE_SIZE, off[i]);
+		else if (write)
+			io_uring_prep_writev(sqe, fd[i], &iov[i], run_len[i], off[i]);
+		else
+			io_uring_prep_readv(sqe, fd[i], &iov[i], run_len[i], off[i]);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	while (done < nr_runs) {
+		if (submitted < nr_runs) {
+			/* waits only once all are in: then for every one */
+			r = io_uring_submit_and_wait(ring, nr_runs - done);
+			if (r > 0) {
+				submitted += (unsigned)r;
+				continue;
+			}
+			if (r == -EINTR)
+				continue;
+			/* refused, and no completion to take to make room */
+			if ((r != -EAGAIN && r != -EBUSY) || done == submitted)
+				break;
+		}
+		r = io_uring_wait_cqe(ring, &cqe);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		/* I/O into frames we are about to let go of is still running */
+		if (r < 0)
+			vm_panic("swap: io_uring lost %u requests: error %d", submitted - done, r);
+		i = (unsigned)io_uring_cqe_get_data64(cqe);
+		if (cqe->res != (int)(run_len[i] * PAGE_SIZE)) {
+			if (run_len[i] == 1)
+				err[i] = swap_io_error(entries[i], write, cqe->res, false);
+			else
+				redo[i] = true;
+		}
+		io_uring_cqe_seen(ring, cqe);
+		done++;
+	}
+	if (done < nr_runs) {
+		/* nothing in flight; what is left in the queue dies with the ring */
+		swap_ring_drop();
+		for (k = submitted; k < nr_runs; k++)
+			redo[runs[k]] = true;
+	}
+	for (i = 0; i < n; i++)
+		if (iov[i].iov_base)
+			kunmap(pages[i]);
+	for (k = 0; k < nr_runs; k++) {
+		unsigned f = runs[k];
+
+		if (!redo[f])
+			continue;
+		for (i = f; i < f + run_len[f]; i++)
+			err[i] = swap_rw_transfer(pages[i], entries[i], fd[i], off[i], write);
+	}
+	for (i = 0; i < n; i++)
+		failed += err[i] != 0;
+	return failed;
+}
+
+static unsigned swap_rw_pages_uring(struct page *const *pages, const swp_entry_t *entries,
+				    int *err, unsigned n, bool write)
+{
+	unsigned i, chunk, failed = 0;
+	struct io_uring *ring;
+
+	for (i = 0; i < n; i += chunk) {
+		chunk = n - i < SWAP_RING_ENTRIES ? n - i : SWAP_RING_ENTRIES;
+		ring = swap_ring_get();
+		if (ring)
+			failed += swap_rw_chunk_uring(ring, pages + i, entries + i, err + i, chunk,
+						      write);
+		else
+			failed += swap_rw_pages_sync(pages + i, entries + i, err + i, chunk, write);
+	}
+	return failed;
+}
+
+/* Does io_uring work here, read and write included (5.6 and later)?
+ * Asked once per process, by the one that chooses the mode. */
+static int uring_probe(void)
+{
+	struct io_uring_probe *p;
+	struct io_uring *ring;
+
+	if (uring_probed)
+		return uring_probed;
+	uring_probed = -ENOSYS;
+	ring = swap_ring_get();
+	if (!ring)
+		return uring_probed;
+	p = io_uring_get_probe_ring(ring);
+	if (p && io_uring_opcode_supported(p, IORING_OP_READ) &&
+	    io_uring_opcode_supported(p, IORING_OP_WRITE))
+		uring_probed = 1;
+	if (p)
+		io_uring_free_probe(p);
+	return uring_probed;
+}
+#endif /* VM_HAVE_URING */
+
+static unsigned swap_rw_pages(struct page *const *pages, const swp_entry_t *entries, int *err,
+			      unsigned n, bool write)
+{
+	unsigned failed;
+
+#ifdef VM_HAVE_URING
+	if (__atomic_load_n(&vm_kdata->swap.io_mode, __ATOMIC_RELAXED) == SWAP_IO_URING)
+		failed = swap_rw_pages_uring(pages, entries, err, n, write);
+	else
+#endif
+		failed = swap_rw_pages_sync(pages, entries, err, n, write);
+	if (n > failed)
+		count_vm_events(write ? PSWPOUT : PSWPIN, (long)(n - failed));
+	return failed;
+}
+
+unsigned swap_writepages(struct page *const *pages, const swp_entry_t *entries, int *err,
+			 unsigned n)
+{
+	return swap_rw_pages(pages, entries, err, n, true);
+}
+
+unsigned swap_readpages(struct page *const *pages, const swp_entry_t *entries, int *err,
+			unsigned n)
+{
+	return swap_rw_pages(pages, entries, err, n, false);
+}
+
+/* One page is a batch of one: the fast path of either mode. */
 int swap_writepage(struct page *page, swp_entry_t entry)
 {
-	return swap_rw(page, entry, true);
+	int err;
+
+	swap_rw_pages(&page, &entry, &err, 1, true);
+	return err;
 }
 
 int swap_readpage(struct page *page, swp_entry_t entry)
 {
-	return swap_rw(page, entry, false);
+	int err;
+
+	swap_rw_pages(&page, &entry, &err, 1, false);
+	return err;
+}
+
+int swap_set_io_mode(enum swap_io_mode mode)
+{
+	switch (mode) {
+	case SWAP_IO_SYNC:
+		break;
+	case SWAP_IO_URING:
+#ifdef VM_HAVE_URING
+		if (uring_probe() < 0)
+			return -ENOSYS;
+		break;
+#else
+		return -ENOSYS;
+#endif
+	default:
+		return -EINVAL;
+	}
+	__atomic_store_n(&vm_kdata->swap.io_mode, (uint32_t)mode, __ATOMIC_RELAXED);
+	return 0;
+}
+
+bool swap_uring_built(void)
+{
+#ifdef VM_HAVE_URING
+	return true;
+#else
+	return false;
+#endif
 }

@@ -240,22 +240,22 @@ static int referenced_one(const struct rmap_hit *h, void *arg)
  * fault). The shootdowns go into b, sent after every lock is dropped. A
  * busy mm counts as a reference: it is using its memory right now.
  */
-int page_referenced_batch(struct page *page, struct tlb_batch *b)
+int page_referenced_batch(struct page *page, struct tlb_batch *b, unsigned *busy)
 {
 	struct referenced r = { 0, b };
-	unsigned busy;
 
-	rmap_walk_anon(page, referenced_one, &r, &busy);
-	return r.young + (int)busy;
+	rmap_walk_anon(page, referenced_one, &r, busy);
+	return r.young;
 }
 
 int page_referenced(struct page *page)
 {
 	static __thread struct tlb_batch b;
-	int young = page_referenced_batch(page, &b);
+	unsigned busy;
+	int young = page_referenced_batch(page, &b, &busy);
 
 	tlb_batch_flush(&b, TLB_SHOOTDOWN_TIMEOUT_NS);
-	return young;
+	return young + (int)busy;
 }
 
 /* ---- unmapping for reclaim ------------------------------------------------ */

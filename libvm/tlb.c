@@ -811,3 +811,21 @@ int oom_signal_install(void)
 {
 	return host_signal_install(VM_SIG_OOM_KILL, oom_kill_handler);
 }
+
+/* Sleep inside the kernel holding no lock another process could need to
+ * answer us (the caller's own mm lock at most), answering the shootdowns
+ * sent meanwhile: a reclaimer waiting for this process's ack would
+ * otherwise wait out its timeout. */
+void sleep_answering_shootdowns(uint64_t ns)
+{
+	bool was_blocked;
+
+	if (!shootdown_installed) {
+		host_sleep_ns(ns);
+		return;
+	}
+	was_blocked = host_signal_block(VM_SIG_SHOOTDOWN);
+	host_signal_unblock(VM_SIG_SHOOTDOWN);
+	host_sleep_ns(ns);
+	shootdown_restore(was_blocked);
+}

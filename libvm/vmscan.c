@@ -230,13 +230,13 @@ static void shrink_active_list(struct zone *z, unsigned nr, struct scan_control 
 {
 	struct page *pages[SWAP_CLUSTER_MAX];
 	unsigned long scanned = 0;
-	unsigned i, n;
+	unsigned i, n, busy;
 
 	n = isolate_lru_pages(z, LRU_ACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
 			      &scanned);
 	for (i = 0; i < n; i++)
 		if (page_mapped(pages[i]))
-			page_referenced_batch(pages[i], &batch);
+			page_referenced_batch(pages[i], &batch, &busy);
 	/* the A bits are clear now: the next use must fault to set them */
 	tlb_batch_flush(&batch, TLB_SHOOTDOWN_TIMEOUT_NS);
 	for (i = 0; i < n; i++)
@@ -289,7 +289,7 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 	enum page_fate fate[SWAP_CLUSTER_MAX];
 	int err[SWAP_CLUSTER_MAX];
 	unsigned long scanned = 0;
-	unsigned i, n, nio = 0;
+	unsigned i, n, nio = 0, busy;
 	bool flush_failed;
 
 	n = isolate_lru_pages(z, LRU_INACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
@@ -307,7 +307,11 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 			putback_lru_page(page, false);
 			continue;
 		}
-		if (page_mapped(page) && page_referenced_batch(page, &batch) > 0) {
+		/* used since the last look: keep it. A mapper too busy to
+		 * look at says nothing (Linux's rmap never has to skip one):
+		 * those that can be unmapped are, the page stays for the rest
+		 * and the next pass */
+		if (page_mapped(page) && page_referenced_batch(page, &batch, &busy) > 0) {
 			fate[i] = PAGE_ACTIVATE;
 			continue;
 		}
@@ -324,7 +328,7 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 			}
 		}
 		if (page_mapped(page) && !try_to_unmap(page, &batch)) {
-			fate[i] = PAGE_ACTIVATE;	/* a mapper was busy */
+			fate[i] = PAGE_KEEP;	/* a mapper was busy */
 			continue;
 		}
 		fate[i] = PageDirty(page) ? PAGE_WRITE : PAGE_FREE;

@@ -300,6 +300,9 @@ long get_unmapped_area(struct mm_struct *mm, uint32_t addr, uint32_t len, int fl
 /* Not hardware's: the caller will zero new anonymous frames through its
  * own host mapping of them (fill.zero), which spares the direct map. */
 #define FAULT_FLAG_ZERO_IN_WINDOW 0x80000000u
+/* Not hardware's: the caller can drop mm->mmap_lock and retry, so a swap
+ * read may be left to it (fill.swapin, VM_FAULT_RETRY). */
+#define FAULT_FLAG_ALLOW_RETRY	0x40000000u
 
 /* What a fault decided (handle_mm_fault's result). */
 enum vm_fault_result {
@@ -324,6 +327,8 @@ struct tlb_fill {
 	bool     zero;		/* FAULT_FLAG_ZERO_IN_WINDOW: the frames still need zeroing */
 	uint64_t cow_src;	/* FAULT_FLAG_ZERO_IN_WINDOW: the frame a copy on write copies
 				 * once the new one is mapped (cow_finish); 0 if none */
+	uint32_t swapin;	/* FAULT_FLAG_ALLOW_RETRY: the swap entry to read into the swap
+				 * cache with no lock held before the retry; 0 if none */
 };
 
 /* The second half of a copy on write the fault handler makes through its

@@ -54,17 +54,27 @@ void vm_report(struct vm_report *r, const char *fmt, ...)
  * number of violations it reported. */
 /* The boot block's memblock regions, and the zero page still all zero. */
 unsigned long validate_boot(const struct vm_view *v, struct vm_report *r);
+/* Zones: the buddy free lists and per-CPU lists, and each zone's LRU
+ * lists (well formed, inside the zone, PG_lru and PG_active as the list
+ * says, each page allocated, their lengths against nr_zone_*_anon and
+ * the node's nr_*_anon); the census of frames in the report. */
 unsigned long validate_zones(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_slab(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
 /* Swap areas: each swap_map's counts against inuse_pages, slot 0 and the
- * bad pages marked SWAP_MAP_BAD, the map inside the vmalloc area. */
+ * bad pages marked SWAP_MAP_BAD, the map inside the vmalloc area; each
+ * swap cache: a page only for a used slot, PG_swapcache with the slot's
+ * entry in private, every PG_swapcache page where its entry says, the
+ * pages against nr_swapcache and NR_SWAPCACHE; kswapd's state. */
 unsigned long validate_swap(const struct vm_view *v, struct vm_report *r);
 /* Tasks and their parents, their mms' VMA lists and trees, their user
  * page tables, every frame's mapcount and refcount against the PTEs that
- * map it (the zero page never counted, never writable), copy-on-write
- * pages read-only while shared, and the reverse map: each anonymous
- * page's anon_vma, each anon_vma's list of VMAs. */
+ * map it (the zero page never counted, never writable; a swap-cache page
+ * holds one reference more), copy-on-write pages read-only while shared,
+ * and the reverse map: each anonymous page's anon_vma, each anon_vma's
+ * list of VMAs. Swap PTEs: each a well-formed entry, MM_SWAPENTS of each
+ * mm, and every used slot's swap_map count equal to the PTEs holding its
+ * entry plus one for a swap-cache page. */
 unsigned long validate_mm(const struct vm_view *v, struct vm_report *r);
 /* All of the above. */
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r);
