@@ -298,8 +298,12 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
  * between: the note has it recounted). */
 static void cow_release_old(struct page *old)
 {
-	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
 		mod_node_page_state(NR_ANON_MAPPED, -1);
+		/* its copy in swap, if no swap PTE wants it, goes with it */
+		if (PageSwapCache(old) && trylock_page(old))
+			swap_unlock_page(old);
+	}
 	put_page(old);
 }
 
@@ -414,8 +418,6 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 		swap_unlock_page(page);
 		return VM_FAULT_RETRY;
 	}
-	if (major)
-		lru_cache_add(page, true);	/* a new page: on no list yet */
 	get_page(page);
 	if (__atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0) {
 		page->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
@@ -559,6 +561,11 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 			}
 			page = pfn_to_page(pte_pfn(e));
 			mm_inflight_set(mm, INFLIGHT_UNMAP, pte_pfn(e), 0, a);
+			/* a shared page written here may still be wanted from
+			 * the swap cache by another mapper's swap PTE: its D
+			 * bit must not go with the PTE */
+			if (pte_dirty(e))
+				SetPageDirty(page);
 			pte_clear(pte);
 			cleared++;
 			pages++;

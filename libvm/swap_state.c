@@ -211,7 +211,8 @@ unsigned long total_swapcache_pages(void)
  * with *err: -EAGAIN when the cached page is locked (its I/O is under
  * way: the fault retries), -ENOMEM, -EIO when the read failed, -ENOENT
  * when the slot is no longer used (the PTE changed under the caller).
- * *major is set when this read the file. Readahead: the neighbours of
+ * *major is set when this read the file (the new page is then on the
+ * active list, the cached one was on a list already). Readahead: the neighbours of
  * the slot in its aligned window of 2^page_cluster slots that are in use
  * and not cached are read in the same batch and left in the cache,
  * unlocked, on the inactive list.
@@ -234,7 +235,7 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 			return NULL;
 		}
 		if (!PageSwapCache(page) || page->private != entry.val) {
-			unlock_page(page);	/* it left the cache meanwhile */
+			swap_unlock_page(page);	/* it left the cache meanwhile */
 			put_page(page);
 			*err = -EAGAIN;
 			return NULL;
@@ -304,6 +305,8 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 		swap_unlock_page(pages[i]);
 	}
 	page = pages[0];
+	if (!res[0])
+		lru_cache_add(page, true);	/* about to be mapped */
 	if (res[0]) {
 		swap_state_lock();
 		__delete_from_swap_cache(page);
