@@ -32,6 +32,11 @@ static void show(const char *what, const char *p)
 	if (e & PM_PRESENT)
 		printf("  %-8s %#010llx -> pfn %#llx%s\n", what, (unsigned long long)vm_gva(p),
 		       (unsigned long long)(e & PM_PFRAME_MASK), (e & PM_SOFT_DIRTY) ? " dirty" : "");
+	else if (e & PM_SWAP)
+		/* pagemap's swap entry: the area in bits 0-4, the slot above */
+		printf("  %-8s %#010llx -> in swap, area %llu slot %#llx\n", what,
+		       (unsigned long long)vm_gva(p), (unsigned long long)(e & 0x1f),
+		       (unsigned long long)((e & PM_PFRAME_MASK) >> 5));
 	else
 		printf("  %-8s %#010llx -> not present\n", what, (unsigned long long)vm_gva(p));
 }

@@ -416,6 +416,11 @@ static bool zone_populated(const struct zone *z)
 	return z->managed_pages > 0;
 }
 
+static unsigned long zone_free(struct zone *z)
+{
+	return zone_page_state(z, NR_FREE_PAGES);
+}
+
 /* Every zone from the highest down, priority by priority, until enough
  * is reclaimed: the pages freed. */
 static unsigned long do_reclaim(struct scan_control *sc)
@@ -427,8 +432,14 @@ static unsigned long do_reclaim(struct scan_control *sc)
 		for (zi = (int)pgdat->nr_zones - 1; zi >= 0; zi--) {
 			struct zone *z = &pgdat->node_zones[zi];
 
-			if (zone_populated(z))
-				shrink_zone(z, priority, sc);
+			if (!zone_populated(z))
+				continue;
+			/* kswapd balances: a zone above high is left alone,
+			 * or allocations, which take the highest zone first,
+			 * would see it emptied while a lower one stays low */
+			if (sc->kswapd && zone_free(z) >= z->_watermark[WMARK_HIGH])
+				continue;
+			shrink_zone(z, priority, sc);
 			if (sc->nr_reclaimed >= sc->nr_to_reclaim)
 				return sc->nr_reclaimed;
 		}
@@ -469,11 +480,6 @@ unsigned long shrink_all_memory(unsigned long nr)
 }
 
 /* ---- kswapd -------------------------------------------------------------------- */
-
-static unsigned long zone_free(struct zone *z)
-{
-	return zone_page_state(z, NR_FREE_PAGES);
-}
 
 /* Is some zone below mark (WMARK_LOW to wake, WMARK_HIGH to go on)? */
 static bool pgdat_needs_reclaim(enum zone_watermarks mark)
@@ -548,6 +554,10 @@ void kswapd_main(void)
 			__atomic_store_n(&rs->kswapd_state, 1, __ATOMIC_RELEASE);
 			balance_pgdat();
 			__atomic_store_n(&rs->kswapd_state, 0, __ATOMIC_RELEASE);
+			/* still low: it gave up for now (the pages left are in
+			 * use); a while, or the next wakeup, before it tries */
+			if (pgdat_needs_reclaim(WMARK_LOW))
+				host_futex_wait(&rs->kswapd_wait, seen, 10000000ull);
 			continue;
 		}
 		/* a wakeup between the look and the sleep changes the word:

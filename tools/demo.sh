@@ -81,6 +81,33 @@ echo go >&"${FGUEST[1]}"
 cat <&"${FGUEST[0]}"
 wait "$fpid"
 
+# swap: a guest touches half again as much memory as the machine has, and
+# stays up while we look at where its pages went.
+say "vmrun --ram 32M --swap 64M --name $name-swap -- guests/hello 12288 --wait &   (48 MiB on 32 MiB)"
+swp=/dev/shm/vm-$name-swap.ram
+trap 'rm -f "$ram" "$live" "$fork" "$swp"' EXIT
+coproc SGUEST { ./vmrun/vmrun --ram 32M --swap 64M --name "$name-swap" -- guests/hello 12288 --wait 2>&1; }
+spid=$SGUEST_PID
+while read -r -t 120 -u "${SGUEST[0]}" line; do
+	[ "$line" = ready ] && break
+	echo "$line"
+done
+[ "$line" = ready ] || { echo "the swapping guest did not start"; exit 1; }
+say "vmdump $name-swap swaps   (/proc/swaps)"
+./tools/vmdump "$name-swap" swaps
+say "vmdump $name-swap meminfo | grep -E 'Swap|Active|Inactive'"
+./tools/vmdump "$name-swap" meminfo | grep -E '^(MemFree|Swap|Active|Inactive)'
+say "vmdump $name-swap vmstat | grep -E 'pswp|pgscan|pgsteal|majfault'   (kswapd and direct reclaim at work)"
+./tools/vmdump "$name-swap" vmstat | grep -E '^(pswp|pgscan|pgsteal|pgmajfault|allocstall)'
+say "vmdump $name-swap ps   (the guest and kswapd)"
+./tools/vmdump "$name-swap" ps
+addr=$(./tools/vmdump "$name-swap" maps 1 | awk '$2 ~ /^rw/ && NR > 1 {split($1, a, "-"); print "0x" a[1]; exit}')
+say "vmdump $name-swap pagemap 1 $addr 4   (its first pages are in swap now)"
+./tools/vmdump "$name-swap" pagemap 1 "$addr" 4
+echo go >&"${SGUEST[1]}"
+cat <&"${SGUEST[0]}"
+wait "$spid"
+
 say "vmrun -- guests/pt bad-addr   (a bad pointer: SIGSEGV, as Linux would)"
 ./vmrun/vmrun --ram 64M --name "$name-segv" --keep -- guests/pt bad-addr
 echo "exit status $?"
