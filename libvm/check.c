@@ -106,6 +106,7 @@ int vm_view_init(struct vm_view *v, const void *base, uint64_t size, char *err, 
 	v->mem_map = (const struct page *)((const uint8_t *)base + ((uint64_t)bb->mem_map_pfn << PAGE_SHIFT));
 	v->kdata = (const struct vm_kernel_data *)((const uint8_t *)base + bb->kdata_pa);
 	v->nr_pages = bb->nr_pages;
+	v->fd = -1;
 	return 0;
 }
 
@@ -115,8 +116,11 @@ int vm_self_view(struct vm_view *v)
 
 	if (!vm_boot_block)
 		return -1;
-	return vm_view_init(v, (const void *)vm_kernel_base,
-			    (uint64_t)vm_boot_block->max_low_pfn << PAGE_SHIFT, err, sizeof(err));
+	if (vm_view_init(v, (const void *)vm_kernel_base,
+			 (uint64_t)vm_boot_block->max_low_pfn << PAGE_SHIFT, err, sizeof(err)))
+		return -1;
+	v->fd = vm_ram_fd;
+	return 0;
 }
 
 /* The zero page: a lowmem frame boot reserved on its own, which every
@@ -1513,6 +1517,7 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 {
 	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true,
 			     .refs_complete = true, .swap_complete = true };
+	bool reclaiming = __atomic_load_n(&v->kdata->reclaim.kswapd_state, __ATOMIC_RELAXED) != 0;
 	unsigned long before = r->violations;
 	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
 	int pids[VM_MAX_TASKS];
@@ -1567,6 +1572,14 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		if (ptes && (ref < 0 || ptes > (uint32_t)ref))
 			vm_report(r, "pfn %#x: refcount %d, fewer than the %u user PTEs that map it", pfn,
 				  ref, ptes);
+		/* every mapped anonymous page is on an LRU list, or reclaim
+		 * could never take it; off it only while reclaim holds it
+		 * (kswapd at work, or locked for I/O) */
+		if (ptes && (page->mapping & PAGE_MAPPING_ANON) && !(flags & (1u << PG_lru)) &&
+		    !(flags & (USER_FRAME_NEVER | 1u << PG_locked | 1u << PG_writeback)) &&
+		    !inflight && !reclaiming)
+			vm_report(r, "pfn %#x: anonymous page mapped by %u PTE%s, on no LRU list", pfn,
+				  ptes, ptes == 1 ? "" : "s");
 		/* the swap cache holds a reference of its own (others may
 		 * hold more for a while: I/O, reclaim, a kernel user) */
 		else if ((flags & (1u << PG_swapcache)) && ref < (int64_t)ptes + 1)
@@ -1595,16 +1608,22 @@ out:
 
 /* ---- swap areas ------------------------------------------------------------ */
 
-/* The host pointer to the page of kva (in the vmalloc area) through
- * swapper_pg_dir, or NULL when it does not map a frame the view holds. */
-static const uint8_t *view_vmalloc_page(const struct vm_view *v, uint32_t kva)
+/* The page of kva (in the vmalloc area) through swapper_pg_dir: a host
+ * pointer into the view, or for a HighMem frame a process's view lacks, a
+ * copy read into buf; NULL when it does not map a frame of RAM. */
+static const uint8_t *view_vmalloc_page(const struct vm_view *v, uint32_t kva, uint8_t *buf)
 {
+	const uint8_t *p;
 	struct pt_walk w;
 
 	if (pt_walk_view(v, (int)v->boot->mode, v->boot->swapper_pg_dir, kva & PAGE_MASK, &w) !=
 	    PT_WALK_MAPPED)
 		return NULL;
-	return vm_view_ptr(v, w.pa, PAGE_SIZE);
+	p = vm_view_ptr(v, w.pa, PAGE_SIZE);
+	if (p || v->fd < 0 || w.pa >= v->boot->ram_bytes ||
+	    host_pread(v->fd, buf, PAGE_SIZE, w.pa) != (long)PAGE_SIZE)
+		return p;
+	return buf;
 }
 
 /* Reads vmalloc'ed memory through the view a page at a time: a walk of
@@ -1614,6 +1633,7 @@ struct vmalloc_reader {
 	const struct vm_view *v;
 	uint32_t page_kva;		/* the page read last; never page-aligned at first */
 	const uint8_t *page;		/* its contents, NULL if not mapped */
+	uint8_t buf[PAGE_SIZE];		/* a HighMem page's copy (view_vmalloc_page) */
 };
 
 static void vmalloc_reader_init(struct vmalloc_reader *rd, const struct vm_view *v)
@@ -1629,7 +1649,7 @@ static const void *vmalloc_at(struct vmalloc_reader *rd, uint32_t kva, uint32_t 
 {
 	if ((kva & PAGE_MASK) != rd->page_kva) {
 		rd->page_kva = kva & PAGE_MASK;
-		rd->page = view_vmalloc_page(rd->v, kva);
+		rd->page = view_vmalloc_page(rd->v, kva, rd->buf);
 	}
 	if (!rd->page || (kva & ~PAGE_MASK) + len > PAGE_SIZE)
 		return NULL;
@@ -1746,6 +1766,12 @@ unsigned long validate_swap(const struct vm_view *v, struct vm_report *r)
 		if (!(si->flags & SWP_USED))
 			continue;
 		used++;
+		/* the globals against the areas' own counts, whether or not
+		 * the maps can be read */
+		if (si->flags & SWP_WRITEOK) {
+			total += si->pages;
+			nr_free += si->pages - min(si->inuse_pages, si->pages);
+		}
 		area_path(si, path);
 		why = swap_area_bad(v, si);
 		if (why) {
@@ -1817,10 +1843,6 @@ unsigned long validate_swap(const struct vm_view *v, struct vm_report *r)
 		if (hi && (lo < si->lowest_bit || hi > si->highest_bit))
 			vm_report(r, "swap %u (%s): free slots %u..%u outside lowest_bit..highest_bit %u..%u",
 				  i, path, lo, hi, si->lowest_bit, si->highest_bit);
-		if (si->flags & SWP_WRITEOK) {
-			total += si->pages;
-			nr_free += si->pages - min(si->inuse_pages, si->pages);
-		}
 	}
 	if (used != ss->nr_swapfiles)
 		vm_report(r, "swap: nr_swapfiles %u, %u areas in use", ss->nr_swapfiles, used);

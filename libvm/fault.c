@@ -116,11 +116,23 @@ static bool fault_oom_wait(void)
  * it finds, reading itself if the page went again meanwhile. */
 static bool swapin_done, swapin_major;
 
-static int swapin_unlocked(swp_entry_t entry)
+static int swapin_unlocked(const struct tlb_fill *fill)
 {
+
+	swp_entry_t entry = { fill->swapin };
 	struct page *page;
 	int err;
 
+	if (fill->swapin_run > 1) {
+		/* the run went out together: back together, contiguous */
+		err = read_swap_folio((swp_entry_t){ fill->swapin_first }, fill->swapin_run,
+				      fill->swapin - fill->swapin_first, &swapin_major);
+		swapin_done = true;
+		if (err == -EIO)
+			return VM_FAULT_SIGBUS;
+		if (err == 0)
+			return 0;
+	}
 	page = read_swap_page(entry, GFP_HIGHUSER, &swapin_major, &err);
 	swapin_done = true;
 	if (page) {
@@ -162,7 +174,7 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 			 mm->rss_stat[MM_SHMEMPAGES]);
 	vm_lock_release(&mm->mmap_lock);
 	if (r == VM_FAULT_RETRY && fill.swapin)
-		return swapin_unlocked((swp_entry_t){ fill.swapin });
+		return swapin_unlocked(&fill);
 	if (r == VM_FAULT_RETRY) {
 		/* the page's lock holder (its I/O) runs meanwhile */
 		sleep_answering_shootdowns(20000);

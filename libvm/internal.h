@@ -324,12 +324,20 @@ int __swap_free(swp_entry_t entry);
 void swap_mark_doomed(swp_entry_t entry);
 bool swap_slot_doomed(swp_entry_t entry);
 int __add_to_swap_cache(struct page *page, swp_entry_t entry);
+/* add_to_swap with a slot the caller took (get_swap_pages): on failure
+ * the slot is freed. */
+int add_to_swap_entry(struct page *page, swp_entry_t entry);
+/* Up to n free slots at once, consecutive where the area allows, each
+ * with count 1: how many. */
+unsigned get_swap_pages(unsigned n, swp_entry_t *out);
 void __delete_from_swap_cache(struct page *page);
 /* Unlock a page that may be in the swap cache, dropping it from the cache
  * when nothing wants it any more. */
 void swap_unlock_page(struct page *page);
 /* Swap-in: see swap_state.c. */
 struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err);
+#define VM_FOLIO_MAX_PAGES	(1u << VM_FOLIO_ORDER_MAX)
+int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major);
 
 /* vmscan.c: may direct reclaim in this process touch its own mm (whose
  * lock it holds)? Only a fault path that re-checks its PTE after the

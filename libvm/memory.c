@@ -369,24 +369,120 @@ static void fill_from_pte(struct vm_area_struct *vma, uint32_t addr, uint64_t pt
 	fill->pfn = pfn0;
 }
 
+/* Map page (locked, in the swap cache, holding entry's data) at the swap
+ * PTE pte of addr, dropping the PTE's slot count; unlocks the page. A
+ * write to a private page nobody else wants drops its copy in swap (it
+ * is stale from now on) and maps it writable; any other private write
+ * maps it read-only for do_wp_page to copy. */
+static void swap_map_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			  uint64_t pte, swp_entry_t entry, struct page *page, bool write)
+{
+	int mode = (int)vm_boot_block->mode;
+	bool shared = vma->vm_flags & VM_SHARED;
+	pgprot_t prot;
+
+	get_page(page);
+	if (__atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0) {
+		page->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
+		page->index = addr >> PAGE_SHIFT;
+	}
+	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		mod_node_page_state(NR_ANON_MAPPED, 1);
+	prot = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
+	swap_free(entry);
+	if (write && !shared && page->_mapcount == 0 && try_to_free_swap(page))
+		prot |= _PAGE_RW;
+	if (write && (prot & _PAGE_RW))
+		prot |= _PAGE_DIRTY;
+	set_pte(pte, pfn_pte(mode, page_to_pfn(page), prot));
+	mm_rss_add(mm, anon_rss_member(vma), 1);
+	mm->rss_stat[MM_SWAPENTS]--;
+	swap_unlock_page(page);
+}
+
+/* The folio run around addr holds swap entries of one area at
+ * consecutive slots, in order (as reclaim wrote the run out): the run's
+ * first entry, and its length in *n; entry 0 when it does not. */
+static swp_entry_t swap_run(struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
+			    swp_entry_t entry, unsigned *n)
+{
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode), i;
+	swp_entry_t none = { 0 }, first;
+	uint64_t p0;
+	uint32_t base, idx;
+
+	*n = folio_run(vma, addr, pte, &base, &p0);
+	if (!*n)
+		return none;
+	idx = (addr - base) >> PAGE_SHIFT;
+	if (swp_offset(entry) < idx)
+		return none;
+	first = swp_entry(swp_type(entry), swp_offset(entry) - idx);
+	for (i = 0; i < *n; i++) {
+		pteval_t x = pt_read(p0 + (uint64_t)i * esz);
+
+		if (pte_none(x) || pte_present(x) ||
+		    pte_to_swp_entry((int)vm_boot_block->mode, x).val != first.val + i)
+			return none;
+	}
+	return first;
+}
+
+/* Map the other pages of addr's folio run that are in the swap cache
+ * (Linux maps a large folio it swaps in whole): with the fault's
+ * pages around it mapped alike, one host mapping covers the run when
+ * their frames are contiguous, as a folio read makes them. */
+static void swap_fault_around(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			      uint64_t pte, bool write)
+{
+	int mode = (int)vm_boot_block->mode;
+	unsigned esz = pt_entry_size(mode), i, n;
+	uint32_t base;
+	uint64_t p0;
+
+	n = folio_run(vma, addr, pte, &base, &p0);
+	for (i = 0; i < n; i++) {
+		uint32_t va = base + i * PAGE_SIZE;
+		uint64_t p = p0 + (uint64_t)i * esz;
+		pteval_t x = pt_read(p);
+		swp_entry_t entry;
+		struct page *page;
+
+		if (va == addr || pte_none(x) || pte_present(x))
+			continue;
+		entry = pte_to_swp_entry(mode, x);
+		page = lookup_swap_cache(entry);
+		if (!page)
+			continue;
+		if (!trylock_page(page)) {
+			put_page(page);
+			continue;
+		}
+		if (PageSwapCache(page) && page->private == entry.val)
+			swap_map_page(mm, vma, va, p, entry, page, write);
+		else
+			swap_unlock_page(page);
+		put_page(page);
+	}
+}
+
 /*
  * A fault on a swap PTE (Linux's do_swap_page): the page from the swap
  * cache, or read from its slot with its neighbours (read_swap_page), is
  * mapped again and the PTE's slot count dropped. The page stays in the
  * swap cache with its copy in swap, so that reclaim can drop it again
- * without a write as long as it stays clean; a write to a private page
- * nobody else wants drops the copy instead (it is stale from now on) and
- * maps the page writable, and any other private write maps it read-only
- * for do_wp_page to copy.
+ * without a write as long as it stays clean. When the caller can retry
+ * with its lock dropped, a page not in the cache is left for it to read
+ * (fill->swapin), the whole folio run at once when the run went out
+ * together (fill->swapin_run).
  */
 static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
 			uint64_t pte, pteval_t e, unsigned flags, struct tlb_fill *fill)
 {
 	int mode = (int)vm_boot_block->mode, err;
 	swp_entry_t entry = pte_to_swp_entry(mode, e);
-	bool write = flags & X86_PF_WRITE, shared = vma->vm_flags & VM_SHARED, major;
+	bool write = flags & X86_PF_WRITE, major;
 	struct page *page;
-	pgprot_t prot;
 
 	if (anon_vma_prepare(mm, vma))
 		return VM_FAULT_OOM;
@@ -398,7 +494,14 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 		 * (Linux drops mmap_lock for the I/O the same way). */
 		page = lookup_swap_cache(entry);
 		if (!page) {
+			swp_entry_t first = swap_run(vma, addr, pte, entry, &fill->swapin_run);
+
 			fill->swapin = entry.val;
+			if (first.val) {
+				fill->swapin_first = first.val;
+			} else {
+				fill->swapin_run = 0;
+			}
 			return VM_FAULT_RETRY;
 		}
 		put_page(page);
@@ -418,23 +521,8 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 		swap_unlock_page(page);
 		return VM_FAULT_RETRY;
 	}
-	get_page(page);
-	if (__atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0) {
-		page->mapping = vma->anon_vma | PAGE_MAPPING_ANON;
-		page->index = addr >> PAGE_SHIFT;
-	}
-	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
-		mod_node_page_state(NR_ANON_MAPPED, 1);
-	prot = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
-	swap_free(entry);
-	if (write && !shared && page->_mapcount == 0 && try_to_free_swap(page))
-		prot |= _PAGE_RW;
-	if (write && (prot & _PAGE_RW))
-		prot |= _PAGE_DIRTY;
-	set_pte(pte, pfn_pte(mode, page_to_pfn(page), prot));
-	mm_rss_add(mm, anon_rss_member(vma), 1);
-	mm->rss_stat[MM_SWAPENTS]--;
-	swap_unlock_page(page);
+	swap_map_page(mm, vma, addr, pte, entry, page, write);
+	swap_fault_around(mm, vma, addr, pte, write);
 	fill->major = major;
 	return VM_FAULT_OK;
 }

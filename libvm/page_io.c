@@ -1,15 +1,16 @@
 /* page_io.c - pages to and from their swap slots, one at a time or a batch
  * at once (a reclaim pass, a readahead window): by pread/pwrite of each
- * frame, or submitted together to io_uring and waited for together. Slot
- * n of an area lies at byte n * 4096 of the file, as in Linux's swap
- * files; slot 0 is the header. Slots, the swap cache and who calls this
- * live in swapfile.c, swap_state.c and vmscan.c.
+ * frame (SWAP_IO_SYNC), or submitted together to io_uring, runs of
+ * consecutive slots as one request, and waited for together
+ * (SWAP_IO_URING). Slot n of an area lies at byte n * 4096 of the file,
+ * as in Linux's swap files; slot 0 is the header. Slots, the swap cache
+ * and who calls this live in swapfile.c, swap_state.c and vmscan.c.
  *
  * Everything here is per process: the open files and the ring are host
  * state, and any process of the machine (vmrun, kswapd, a guest in its
- * fault handler) may run this at the same time as the others. Nothing
- * here takes a lock or allocates from the heap, so the fault handler may
- * call it.
+ * fault handler) may run this at the same time as the others. The I/O
+ * path takes no lock but printk's and allocates nothing from the heap
+ * (only swap_set_io_mode's probe does), so the fault handler may call it.
  *
  * File descriptors: the area in RAM names only the path, so each process
  * opens an area's file the first time it needs it and keeps it, and opens
@@ -104,24 +105,28 @@ static int swap_io_prep(swp_entry_t entry, bool write, int *fd, uint64_t *off)
 	return 0;
 }
 
-/* One page, by pread or pwrite: a single kmap_atomic slot at a time, so a
- * batch of any size fits (the fixmap has only KM_MAX_IDX of them). */
-static int swap_rw_transfer(struct page *page, swp_entry_t entry, int fd, uint64_t off,
-			    bool write)
+/* One page's bytes, mapped at addr, by pread or pwrite. */
+static int swap_rw_addr(void *addr, swp_entry_t entry, int fd, uint64_t off, bool write)
 {
-	void *addr = kmap_atomic(page);
 	long r = write ? host_pwrite(fd, addr, PAGE_SIZE, off) : host_pread(fd, addr, PAGE_SIZE, off);
 
-	kunmap_atomic(addr);
 	return r == PAGE_SIZE ? 0 : swap_io_error(entry, write, r, false);
 }
 
+/* One page: a single kmap_atomic slot at a time, so a batch of any size
+ * fits (the fixmap has only KM_MAX_IDX of them). */
 static int swap_rw_sync(struct page *page, swp_entry_t entry, bool write)
 {
 	uint64_t off;
+	void *addr;
 	int fd, err = swap_io_prep(entry, write, &fd, &off);
 
-	return err ? err : swap_rw_transfer(page, entry, fd, off, write);
+	if (err)
+		return err;
+	addr = kmap_atomic(page);
+	err = swap_rw_addr(addr, entry, fd, off, write);
+	kunmap_atomic(addr);
+	return err;
 }
 
 static unsigned swap_rw_pages_sync(struct page *const *pages, const swp_entry_t *entries,
@@ -153,41 +158,21 @@ _Static_assert(SWAP_RING_ENTRIES <= LAST_PKMAP_PAE / 4, "a chunk's kmaps leave p
 
 static struct io_uring swap_ring;
 static pid_t swap_ring_pid;	/* the process that set swap_ring up; 0: none */
-static bool swap_ring_warned;	/* this process logged that it cannot have one */
+static pid_t swap_ring_refused;	/* the process the host refused one (logged) */
 static int uring_probed;	/* 1 works here, -ENOSYS not, 0 not yet asked */
 
-/*
- * Forget a ring this process inherited: its mappings and descriptor are
- * the child's own copies, so dropping them leaves the parent's ring alone.
- * Tried io_uring_queue_exit: it reads the entry count from the ring's
- * shared memory to size the unmap, which it need not find mapped in a
- * forked child; the sizes kept in struct io_uring need nothing.
- */
-static void swap_ring_forget(void)
-{
-	struct io_uring_sq *sq = &swap_ring.sq;
-	struct io_uring_cq *cq = &swap_ring.cq;
-
-	host_unmap(sq->sqes, (size_t)sq->ring_entries * sizeof(struct io_uring_sqe));
-	host_unmap(sq->ring_ptr, sq->ring_sz);
-	if (cq->ring_ptr && cq->ring_ptr != sq->ring_ptr)
-		host_unmap(cq->ring_ptr, cq->ring_sz);
-	host_close(swap_ring.ring_fd);
-	memset(&swap_ring, 0, sizeof(swap_ring));
-	swap_ring_pid = 0;
-}
-
-/* Give up this process's ring (after the host refused a submission):
- * the next batch sets up a fresh one. Nothing is in flight. */
-static void swap_ring_drop(void)
+/* Let go of swap_ring: after the host refused a submission (nothing in
+ * flight), or in a forked child, whose mappings and descriptor of the
+ * parent's ring are copies of its own, so the parent's ring goes on. */
+static void swap_ring_release(void)
 {
 	io_uring_queue_exit(&swap_ring);
 	memset(&swap_ring, 0, sizeof(swap_ring));
 	swap_ring_pid = 0;
 }
 
-/* This process's ring, set up if needed; NULL (logged once per process)
- * when the host will not give it one. */
+/* This process's ring, set up if needed; NULL (logged once, and not
+ * asked again by this process) when the host will not give it one. */
 static struct io_uring *swap_ring_get(void)
 {
 	pid_t self = host_getpid();
@@ -195,15 +180,16 @@ static struct io_uring *swap_ring_get(void)
 
 	if (swap_ring_pid == self)
 		return &swap_ring;
+	if (swap_ring_refused == self)
+		return NULL;
 	if (swap_ring_pid)
-		swap_ring_forget();
+		swap_ring_release();	/* the parent's */
 	err = io_uring_queue_init(SWAP_RING_ENTRIES, &swap_ring, 0);
 	if (err < 0) {
 		memset(&swap_ring, 0, sizeof(swap_ring));
-		if (!swap_ring_warned)
-			printk("swap: process %d cannot set up io_uring (%s): using pread/pwrite",
-			       (int)self, strerror(-err));
-		swap_ring_warned = true;
+		printk("swap: process %d cannot set up io_uring (%s): using pread/pwrite",
+		       (int)self, strerror(-err));
+		swap_ring_refused = self;
 		return NULL;
 	}
 	swap_ring_pid = self;
@@ -228,9 +214,10 @@ static struct io_uring *swap_ring_get(void)
  * with nothing in flight to wait for), after which the next chunk gets a
  * fresh ring. A single page that failed is just failed.
  */
-static unsigned swap_rw_chunk_uring(struct io_uring *ring, struct page *const *pages,
-				    const swp_entry_t *entries, int *err, unsigned n, bool write)
+static unsigned swap_rw_chunk_uring(struct page *const *pages, const swp_entry_t *entries,
+				    int *err, unsigned n, bool write)
 {
+	struct io_uring *ring = NULL;
 	struct iovec iov[SWAP_RING_ENTRIES];	/* page i's mapping is iov[i] */
 	uint8_t run_len[SWAP_RING_ENTRIES];	/* at a run's first page: its pages */
 	uint8_t runs[SWAP_RING_ENTRIES];	/* first pages, in submission order */
@@ -261,7 +248,15 @@ static unsigned swap_rw_chunk_uring(struct io_uring *ring, struct page *const *p
 		run_len[i] = 1;
 		redo[i] = false;
 	}
-	for (k = 0; k < nr_runs; k++) {
+	/* A lone page has nothing to overlap with, and a ring round trip for
+	 * one request costs several preads (measured on tmpfs: 7 us against
+	 * 1 us): it goes by pread/pwrite, as a run the ring failed does, and
+	 * so does everything when this process can have no ring (logged). */
+	if (nr_runs > 1 || (nr_runs == 1 && run_len[runs[0]] > 1))
+		ring = swap_ring_get();
+	for (k = 0; k < nr_runs && !ring; k++)
+		redo[runs[k]] = true;
+	for (k = 0; k < nr_runs && ring; k++) {
 		/* never NULL: the queue is empty on entry and n fits in it */
 		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
@@ -275,9 +270,9 @@ static unsigned swap_rw_chunk_uring(struct io_uring *ring, struct page *const *p
 			io_uring_prep_writev(sqe, fd[i], &iov[i], run_len[i], off[i]);
 		else
 			io_uring_prep_readv(sqe, fd[i], &iov[i], run_len[i], off[i]);
-		io_uring_sqe_set_data64(sqe, i);
+		io_uring_sqe_set_data(sqe, (void *)(uintptr_t)i);
 	}
-	while (done < nr_runs) {
+	while (ring && done < nr_runs) {
 		if (submitted < nr_runs) {
 			/* waits only once all are in: then for every one */
 			r = io_uring_submit_and_wait(ring, nr_runs - done);
@@ -297,7 +292,7 @@ static unsigned swap_rw_chunk_uring(struct io_uring *ring, struct page *const *p
 		/* I/O into frames we are about to let go of is still running */
 		if (r < 0)
 			vm_panic("swap: io_uring lost %u requests: error %d", submitted - done, r);
-		i = (unsigned)io_uring_cqe_get_data64(cqe);
+		i = (unsigned)(uintptr_t)io_uring_cqe_get_data(cqe);
 		if (cqe->res != (int)(run_len[i] * PAGE_SIZE)) {
 			if (run_len[i] == 1)
 				err[i] = swap_io_error(entries[i], write, cqe->res, false);
@@ -307,25 +302,23 @@ static unsigned swap_rw_chunk_uring(struct io_uring *ring, struct page *const *p
 		io_uring_cqe_seen(ring, cqe);
 		done++;
 	}
-	if (done < nr_runs) {
+	if (ring && done < nr_runs) {
 		/* nothing in flight; what is left in the queue dies with the ring */
-		swap_ring_drop();
+		swap_ring_release();
 		for (k = submitted; k < nr_runs; k++)
 			redo[runs[k]] = true;
 	}
-	for (i = 0; i < n; i++)
-		if (iov[i].iov_base)
-			kunmap(pages[i]);
 	for (k = 0; k < nr_runs; k++) {
 		unsigned f = runs[k];
 
-		if (!redo[f])
-			continue;
-		for (i = f; i < f + run_len[f]; i++)
-			err[i] = swap_rw_transfer(pages[i], entries[i], fd[i], off[i], write);
+		for (i = f; redo[f] && i < f + run_len[f]; i++)
+			err[i] = swap_rw_addr(iov[i].iov_base, entries[i], fd[i], off[i], write);
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (iov[i].iov_base)
+			kunmap(pages[i]);
 		failed += err[i] != 0;
+	}
 	return failed;
 }
 
@@ -333,22 +326,17 @@ static unsigned swap_rw_pages_uring(struct page *const *pages, const swp_entry_t
 				    int *err, unsigned n, bool write)
 {
 	unsigned i, chunk, failed = 0;
-	struct io_uring *ring;
 
 	for (i = 0; i < n; i += chunk) {
 		chunk = n - i < SWAP_RING_ENTRIES ? n - i : SWAP_RING_ENTRIES;
-		ring = swap_ring_get();
-		if (ring)
-			failed += swap_rw_chunk_uring(ring, pages + i, entries + i, err + i, chunk,
-						      write);
-		else
-			failed += swap_rw_pages_sync(pages + i, entries + i, err + i, chunk, write);
+		failed += swap_rw_chunk_uring(pages + i, entries + i, err + i, chunk, write);
 	}
 	return failed;
 }
 
-/* Does io_uring work here, read and write included (5.6 and later)?
- * Asked once per process, by the one that chooses the mode. */
+/* Does io_uring work here, with every operation used above (read and
+ * write came in 5.6)? Asked once per process, by the one that chooses
+ * the mode. */
 static int uring_probe(void)
 {
 	struct io_uring_probe *p;
@@ -362,7 +350,9 @@ static int uring_probe(void)
 		return uring_probed;
 	p = io_uring_get_probe_ring(ring);
 	if (p && io_uring_opcode_supported(p, IORING_OP_READ) &&
-	    io_uring_opcode_supported(p, IORING_OP_WRITE))
+	    io_uring_opcode_supported(p, IORING_OP_WRITE) &&
+	    io_uring_opcode_supported(p, IORING_OP_READV) &&
+	    io_uring_opcode_supported(p, IORING_OP_WRITEV))
 		uring_probed = 1;
 	if (p)
 		io_uring_free_probe(p);

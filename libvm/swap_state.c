@@ -76,10 +76,16 @@ int __add_to_swap_cache(struct page *page, swp_entry_t entry)
 int add_to_swap(struct page *page)
 {
 	swp_entry_t entry = get_swap_page();
-	int err;
 
 	if (!entry.val)
 		return -ENOSPC;
+	return add_to_swap_entry(page, entry);
+}
+
+int add_to_swap_entry(struct page *page, swp_entry_t entry)
+{
+	int err;
+
 	swap_state_lock();
 	err = __add_to_swap_cache(page, entry);
 	swap_state_unlock();
@@ -89,6 +95,7 @@ int add_to_swap(struct page *page)
 	}
 	/* nothing is in the slot yet: the page must be written */
 	SetPageDirty(page);
+	SetPageUptodate(page);
 	return 0;
 }
 
@@ -318,4 +325,79 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 	}
 	SetPageUptodate(page);
 	return page;
+}
+
+/*
+ * A folio run's worth of consecutive slots read at once into physically
+ * contiguous frames (an order-log2(n) block, split), all put in the swap
+ * cache and on the active list: the fault then maps the run with one host
+ * mapping (swap_fault_around). The slots must all be in use and none
+ * cached; otherwise, or with no block free, -EAGAIN and the caller reads
+ * the single page. A failed read drops that page; -EIO when it is the
+ * one at index want, the page the fault is for.
+ */
+int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major)
+{
+	struct page *pages[VM_FOLIO_MAX_PAGES], *block;
+	swp_entry_t entries[VM_FOLIO_MAX_PAGES];
+	int res[VM_FOLIO_MAX_PAGES], err = 0;
+	unsigned order = 0, i;
+
+	*major = false;
+	while ((1u << order) < n)
+		order++;
+	if ((1u << order) != n || n > VM_FOLIO_MAX_PAGES || want >= n)
+		return -EINVAL;
+	/* no reclaim for it: the single page's read will, if it must */
+	block = alloc_pages((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN, order);
+	if (!block)
+		return -EAGAIN;
+	split_page(block, order);
+	for (i = 0; i < n; i++) {
+		pages[i] = block + i;
+		entries[i] = swp_entry(swp_type(first), swp_offset(first) + i);
+		trylock_page(pages[i]);		/* new: nobody else sees it yet */
+	}
+	swap_state_lock();
+	for (i = 0; i < n; i++) {
+		struct swap_info_struct *si;
+		uint8_t *count = swap_map_slot(entries[i], &si);
+
+		if (!count || *count == SWAP_MAP_BAD || !swap_map_count(*count) ||
+		    swap_map_count(*count) >= SWAP_MAP_MAX || __lookup_swap_cache(entries[i]))
+			break;
+	}
+	if (i < n) {
+		swap_state_unlock();
+		for (i = 0; i < n; i++) {
+			unlock_page(pages[i]);
+			__free_page(pages[i]);
+		}
+		return -EAGAIN;
+	}
+	for (i = 0; i < n; i++) {
+		__swap_duplicate(entries[i]);
+		__add_to_swap_cache(pages[i], entries[i]);
+	}
+	swap_state_unlock();
+	for (i = 0; i < n; i++)
+		put_page(pages[i]);		/* the cache holds them now */
+	swap_readpages(pages, entries, res, n);
+	*major = true;
+	for (i = 0; i < n; i++) {
+		if (res[i]) {
+			swap_state_lock();
+			__delete_from_swap_cache(pages[i]);
+			unlock_page(pages[i]);
+			swap_state_unlock();
+			put_page(pages[i]);
+			if (i == want)
+				err = -EIO;
+			continue;
+		}
+		SetPageUptodate(pages[i]);
+		lru_cache_add(pages[i], true);
+		swap_unlock_page(pages[i]);
+	}
+	return err;
 }

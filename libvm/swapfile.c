@@ -434,47 +434,80 @@ static bool area_has_room(const struct swap_info_struct *si)
  * past it, so equal priorities take turns as Linux's swap_list.next made
  * them: areas 0 and 1 both at -1 give 0, 1, 0, 1, ...
  */
-swp_entry_t get_swap_page(void)
+/* One slot as get_swap_page gives it, the lock held; prefer (an area's
+ * index, or -1) is taken first when it is of the best priority with room,
+ * which keeps a batch's slots in one area, side by side. */
+static swp_entry_t __get_swap_page(struct swap_state *ss, int prefer)
 {
-	struct swap_state *ss = swap_state();
 	swp_entry_t entry = { 0 };
-	int32_t best;
+	int32_t best = INT32_MIN;
 	unsigned i, type;
 	bool found = false;
 
-	swap_lock(ss);
-	for (;;) {
-		best = INT32_MIN;
-		found = false;
-		for (i = 0; i < MAX_SWAPFILES; i++) {
-			if (area_has_room(&ss->areas[i]) && (!found || ss->areas[i].prio > best)) {
-				best = ss->areas[i].prio;
-				found = true;
-			}
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		if (area_has_room(&ss->areas[i]) && (!found || ss->areas[i].prio > best)) {
+			best = ss->areas[i].prio;
+			found = true;
 		}
-		if (!found)
-			break;
-		for (i = 0; i < MAX_SWAPFILES; i++) {
-			uint32_t offset;
-
-			type = (ss->rr_next + i) % MAX_SWAPFILES;
-			if (!area_has_room(&ss->areas[type]) || ss->areas[type].prio != best)
-				continue;
-			offset = scan_swap_map(&ss->areas[type]);
-			if (!offset)
-				continue;	/* counts said room, map disagreed: next */
-			ss->rr_next = (type + 1) % MAX_SWAPFILES;
-			ss->nr_swap_pages--;
-			entry = swp_entry(type, offset);
-			goto out;
-		}
-		/* every area of that priority lied about its room: give up
-		 * rather than loop (check will name the broken count) */
-		break;
 	}
-out:
+	if (!found)
+		return entry;
+	if (prefer >= 0 && area_has_room(&ss->areas[prefer]) && ss->areas[prefer].prio == best) {
+		uint32_t offset = scan_swap_map(&ss->areas[prefer]);
+
+		if (offset) {
+			ss->nr_swap_pages--;
+			return swp_entry((unsigned)prefer, offset);
+		}
+	}
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		uint32_t offset;
+
+		type = (ss->rr_next + i) % MAX_SWAPFILES;
+		if (!area_has_room(&ss->areas[type]) || ss->areas[type].prio != best)
+			continue;
+		offset = scan_swap_map(&ss->areas[type]);
+		if (!offset)
+			continue;	/* counts said room, map disagreed: next */
+		ss->rr_next = (type + 1) % MAX_SWAPFILES;
+		ss->nr_swap_pages--;
+		return swp_entry(type, offset);
+	}
+	/* every area of that priority lied about its room: give up rather
+	 * than loop (check will name the broken count) */
+	return entry;
+}
+
+swp_entry_t get_swap_page(void)
+{
+	struct swap_state *ss = swap_state();
+	swp_entry_t entry;
+
+	swap_lock(ss);
+	entry = __get_swap_page(ss, -1);
 	swap_unlock(ss);
 	return entry;
+}
+
+/* Linux hands slots to each CPU in batches (swap_slots.c) for the same
+ * reason: one reclaimer's pages side by side in the file. */
+unsigned get_swap_pages(unsigned n, swp_entry_t *out)
+{
+	struct swap_state *ss = swap_state();
+	unsigned got = 0;
+	int prefer = -1;
+
+	swap_lock(ss);
+	while (got < n) {
+		swp_entry_t e = __get_swap_page(ss, prefer);
+
+		if (!e.val)
+			break;
+		prefer = (int)swp_type(e);
+		out[got++] = e;
+	}
+	swap_unlock(ss);
+	return got;
 }
 
 /* The area and map byte of entry, or NULL. swap_state.lock held. */

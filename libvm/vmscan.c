@@ -41,6 +41,7 @@
  * page flags by the next locker.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -282,6 +283,45 @@ static bool remove_mapping(struct page *page)
 	return true;
 }
 
+/* Give the pages of a pass that are going out and have no slot yet their
+ * slots, in one run of the swap file taken at once, in the order of
+ * their addresses: the pages of a folio run go out side by side, and can
+ * come back as one (read_swap_folio). A page left without a slot stays. */
+static int page_order_cmp(const void *a, const void *b)
+{
+	const struct page *x = *(struct page *const *)a, *y = *(struct page *const *)b;
+
+	if (x->mapping != y->mapping)
+		return x->mapping < y->mapping ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void add_to_swap_batch(struct page **pages, enum page_fate *fate, unsigned n,
+			      struct scan_control *sc)
+{
+	struct page *want[SWAP_CLUSTER_MAX];
+	swp_entry_t slots[SWAP_CLUSTER_MAX];
+	unsigned i, k = 0, got;
+
+	for (i = 0; i < n; i++)
+		if (pages[i] && fate[i] == PAGE_WRITE && !PageSwapCache(pages[i]))
+			want[k++] = pages[i];
+	if (!k)
+		return;
+	qsort(want, k, sizeof(want[0]), page_order_cmp);
+	got = get_swap_pages(k, slots);
+	for (i = 0; i < k; i++) {
+		if (i >= got || add_to_swap_entry(want[i], slots[i]) != 0) {
+			if (i < got)
+				swap_free(slots[i]);
+			sc->no_swap = true;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (pages[i] && fate[i] == PAGE_WRITE && !PageSwapCache(pages[i]))
+			fate[i] = PAGE_ACTIVATE;
+}
+
 static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_control *sc)
 {
 	struct page *pages[SWAP_CLUSTER_MAX], *io[SWAP_CLUSTER_MAX];
@@ -302,7 +342,6 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 
 		fate[i] = PAGE_KEEP;
 		if (!trylock_page(page)) {
-			fate[i] = PAGE_KEEP;
 			pages[i] = NULL;
 			putback_lru_page(page, false);
 			continue;
@@ -320,13 +359,18 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 		if (PageSwapCache(page) && page_mapped(page) &&
 		    swap_slot_doomed((swp_entry_t){ page->private }))
 			try_to_free_swap(page);
-		if (!PageSwapCache(page)) {
-			if (!(page->mapping & PAGE_MAPPING_ANON) || add_to_swap(page) != 0) {
-				sc->no_swap = true;
-				fate[i] = PAGE_ACTIVATE;
-				continue;
-			}
+		if (!PageSwapCache(page) && !(page->mapping & PAGE_MAPPING_ANON)) {
+			fate[i] = PAGE_ACTIVATE;
+			continue;
 		}
+		fate[i] = PAGE_WRITE;		/* for now: going out */
+	}
+	add_to_swap_batch(pages, fate, n, sc);
+	for (i = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		if (!page || fate[i] != PAGE_WRITE)
+			continue;
 		if (page_mapped(page) && !try_to_unmap(page, &batch)) {
 			fate[i] = PAGE_KEEP;	/* a mapper was busy */
 			continue;

@@ -329,6 +329,8 @@ struct tlb_fill {
 				 * once the new one is mapped (cow_finish); 0 if none */
 	uint32_t swapin;	/* FAULT_FLAG_ALLOW_RETRY: the swap entry to read into the swap
 				 * cache with no lock held before the retry; 0 if none */
+	uint32_t swapin_first;	/* and when its folio run went out together: the run's first */
+	unsigned swapin_run;	/* entry and length, to read as one contiguous folio */
 };
 
 /* The second half of a copy on write the fault handler makes through its

@@ -22,6 +22,10 @@ struct vm_view {
 	const struct page *mem_map;
 	const struct vm_kernel_data *kdata;
 	uint32_t nr_pages;		/* frames in the machine */
+	/* The RAM file, for the frames beyond size that a process's own
+	 * view lacks (HighMem: vmalloc'ed swap maps may live there), read
+	 * a page at a time; -1 when the view maps all of RAM. */
+	int fd;
 };
 
 /* Check the boot block and the reserved areas it points to against the
