@@ -1502,6 +1502,41 @@ static void check_rmap(struct mm_walk *w, unsigned nr_mms)
 	free(avs);
 }
 
+#ifdef RECLAIM_NOTE_PAGES
+/*
+ * The reclaim notes (vmscan.c): the pages each guest's process holds off
+ * the LRU or locked, by task slot. A page named there may be off its list
+ * with a reference more, as one in flight; a dead slot's note is empty
+ * (the supervisor gives back what a dying process held before the slot
+ * is freed). Sets a bit per noted frame in noted.
+ */
+static void check_reclaim_notes(const struct vm_view *v, struct vm_report *r, uint8_t *noted)
+{
+	const struct task_table *tt = &v->kdata->tasks;
+	unsigned slot, i;
+
+	for (slot = 0; slot < VM_MAX_TASKS; slot++) {
+		const struct reclaim_note *n = &v->kdata->reclaim.note[slot];
+		uint32_t state = __atomic_load_n(&tt->task[slot].state, __ATOMIC_RELAXED);
+
+		for (i = 0; i < RECLAIM_NOTE_PAGES; i++) {
+			uint32_t e = __atomic_load_n(&n->page[i], __ATOMIC_RELAXED), pfn = e & RNOTE_PFN;
+
+			if (!e)
+				continue;
+			if (state == TASK_DEAD)
+				vm_report(r, "task slot %u: free, yet its reclaim note holds pfn %#x (%s%s)",
+					  slot, pfn, e & RNOTE_ISOLATED ? "isolated" : "",
+					  e & RNOTE_LOCKED ? (e & RNOTE_ISOLATED ? ", locked" : "locked") : "");
+			if (pfn >= v->nr_pages)
+				vm_report(r, "task slot %u: reclaim note names pfn %#x, beyond RAM", slot, pfn);
+			else
+				noted[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+		}
+	}
+}
+#endif
+
 /* Does an mm hold pfn in flight? */
 static bool frame_in_flight(const struct mm_walk *w, uint32_t pfn)
 {
@@ -1518,6 +1553,7 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true,
 			     .refs_complete = true, .swap_complete = true };
 	bool reclaiming = __atomic_load_n(&v->kdata->reclaim.kswapd_state, __ATOMIC_RELAXED) != 0;
+	uint8_t *noted;			/* a bit per frame a reclaim note names */
 	unsigned long before = r->violations;
 	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
 	int pids[VM_MAX_TASKS];
@@ -1531,10 +1567,14 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		vm_report(r, "task table: tasks hold mms but there is no mm_struct cache");
 	w.use = calloc(v->nr_pages, sizeof(*w.use));
 	w.table_seen = calloc(((uint64_t)v->nr_pages + 7) / 8, 1);
-	if (!w.use || !w.table_seen) {
+	noted = calloc(((uint64_t)v->nr_pages + 7) / 8, 1);
+	if (!w.use || !w.table_seen || !noted) {
 		vm_report(r, "mm: check: out of memory for %u frames", v->nr_pages);
 		goto out;
 	}
+#ifdef RECLAIM_NOTE_PAGES
+	check_reclaim_notes(v, r, noted);
+#endif
 	for (i = 0; i < nr_mms; i++) {
 		const struct mm_struct *mm = lowmem_obj(v, mms[i], sizeof(*mm), 4);
 
@@ -1572,19 +1612,19 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		if (ptes && (ref < 0 || ptes > (uint32_t)ref))
 			vm_report(r, "pfn %#x: refcount %d, fewer than the %u user PTEs that map it", pfn,
 				  ref, ptes);
-		/* every mapped anonymous page is on an LRU list, or reclaim
-		 * could never take it; off it only while reclaim holds it
-		 * (kswapd at work, or locked for I/O) */
-		if (ptes && (page->mapping & PAGE_MAPPING_ANON) && !(flags & (1u << PG_lru)) &&
-		    !(flags & (USER_FRAME_NEVER | 1u << PG_locked | 1u << PG_writeback)) &&
-		    !inflight && !reclaiming)
-			vm_report(r, "pfn %#x: anonymous page mapped by %u PTE%s, on no LRU list", pfn,
-				  ptes, ptes == 1 ? "" : "s");
 		/* the swap cache holds a reference of its own (others may
 		 * hold more for a while: I/O, reclaim, a kernel user) */
 		else if ((flags & (1u << PG_swapcache)) && ref < (int64_t)ptes + 1)
 			vm_report(r, "pfn %#x: in the swap cache with refcount %d, fewer than the %u user PTE%s that map it and the swap cache",
 				  pfn, ref, ptes, ptes == 1 ? "" : "s");
+		/* every mapped anonymous page is on an LRU list, or reclaim
+		 * could never take it; off it only while reclaim holds it
+		 * (kswapd at work, or locked for I/O) */
+		if (ptes && (page->mapping & PAGE_MAPPING_ANON) && !(flags & (1u << PG_lru)) &&
+		    !(flags & (USER_FRAME_NEVER | 1u << PG_locked | 1u << PG_writeback)) &&
+		    !inflight && !reclaiming && !(noted[pfn >> 3] & (1u << (pfn & 7))))
+			vm_report(r, "pfn %#x: anonymous page mapped by %u PTE%s, but PG_lru clear (on no LRU list)",
+				  pfn, ptes, ptes == 1 ? "" : "s");
 		/* copy-on-write: a private page that more than one PTE maps
 		 * is read-only in all of them until a write fault copies it */
 		if (ptes > 1 && w.use[pfn].cow_writable)
@@ -1603,6 +1643,7 @@ out:
 	free(w.table_seen);
 	free(w.refs);
 	free(w.swap);
+	free(noted);
 	return r->violations - before;
 }
 

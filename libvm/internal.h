@@ -339,6 +339,23 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 #define VM_FOLIO_MAX_PAGES	(1u << VM_FOLIO_ORDER_MAX)
 int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major);
 
+/* vmscan.c: this process's reclaim note (struct reclaim_note), when it
+ * runs a task: a page is noted once taken (isolated: after the reference,
+ * before it leaves the list; locked: right after the lock) and forgotten
+ * once given back. */
+void rnote_set(struct page *page, uint32_t flag);
+void rnote_clear(struct page *page, uint32_t flag);
+static inline bool trylock_page_noted(struct page *page)
+{
+	if (!trylock_page(page))
+		return false;
+	rnote_set(page, RNOTE_LOCKED);
+	return true;
+}
+/* The supervisor, for a task whose process died: unlock and put back
+ * what its note names. */
+void reclaim_note_release(struct task_struct *t);
+
 /* vmscan.c: may direct reclaim in this process touch its own mm (whose
  * lock it holds)? Only a fault path that re-checks its PTE after the
  * allocation sets it. */

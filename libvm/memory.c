@@ -229,7 +229,7 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	struct page *old = pfn_to_page(pte_pfn(e)), *new;
 
 	if (!zero && old->_mapcount == 0 && PageSwapCache(old) && page_ref_count(old) == 2 &&
-	    trylock_page(old)) {
+	    trylock_page_noted(old)) {
 		/* its copy in swap is wanted by no swap PTE: drop it, and the
 		 * page is this mm's alone (Linux's reuse_swap_page) */
 		try_to_free_swap(old);
@@ -301,7 +301,7 @@ static void cow_release_old(struct page *old)
 	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
 		mod_node_page_state(NR_ANON_MAPPED, -1);
 		/* its copy in swap, if no swap PTE wants it, goes with it */
-		if (PageSwapCache(old) && trylock_page(old))
+		if (PageSwapCache(old) && trylock_page_noted(old))
 			swap_unlock_page(old);
 	}
 	put_page(old);
@@ -454,7 +454,7 @@ static void swap_fault_around(struct mm_struct *mm, struct vm_area_struct *vma, 
 		page = lookup_swap_cache(entry);
 		if (!page)
 			continue;
-		if (!trylock_page(page)) {
+		if (!trylock_page_noted(page)) {
 			put_page(page);
 			continue;
 		}
@@ -664,7 +664,7 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 				 * goes with the last mapping (Linux's
 				 * free_swap_cache); a locked page is its
 				 * locker's to drop */
-				if (PageSwapCache(page) && trylock_page(page))
+				if (PageSwapCache(page) && trylock_page_noted(page))
 					swap_unlock_page(page);
 			}
 			mm_inflight_stage(mm, INFLIGHT_UNMAPPED);

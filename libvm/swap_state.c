@@ -177,6 +177,7 @@ void swap_unlock_page(struct page *page)
 	}
 	unlock_page(page);
 	swap_state_unlock();
+	rnote_clear(page, RNOTE_LOCKED);
 	if (drop)
 		put_page(page);
 }
@@ -236,7 +237,7 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 	*major = false;
 	page = lookup_swap_cache(entry);
 	if (page) {
-		if (!trylock_page(page)) {
+		if (!trylock_page_noted(page)) {
 			put_page(page);
 			*err = -EAGAIN;
 			return NULL;
@@ -271,7 +272,7 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 			}
 			break;
 		}
-		trylock_page(p);		/* new: nobody else sees it yet */
+		trylock_page_noted(p);		/* new: nobody else sees it yet */
 		swap_state_lock();
 		count = swap_map_slot(e, &si);
 		if (!count || !swap_map_count(*count) || *count == SWAP_MAP_BAD ||
@@ -279,6 +280,7 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 		    __swap_duplicate(e) != 0) {
 			swap_state_unlock();
 			unlock_page(p);
+			rnote_clear(p, RNOTE_LOCKED);
 			__free_page(p);
 			if (!i) {
 				/* raced: another fault or readahead got it in, or the
@@ -304,6 +306,7 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 			__delete_from_swap_cache(pages[i]);
 			unlock_page(pages[i]);
 			swap_state_unlock();
+			rnote_clear(pages[i], RNOTE_LOCKED);
 			put_page(pages[i]);
 			continue;
 		}
@@ -319,6 +322,7 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 		__delete_from_swap_cache(page);
 		unlock_page(page);
 		swap_state_unlock();
+		rnote_clear(page, RNOTE_LOCKED);
 		put_page(page);
 		*err = -EIO;
 		return NULL;
@@ -356,7 +360,7 @@ int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major)
 	for (i = 0; i < n; i++) {
 		pages[i] = block + i;
 		entries[i] = swp_entry(swp_type(first), swp_offset(first) + i);
-		trylock_page(pages[i]);		/* new: nobody else sees it yet */
+		trylock_page_noted(pages[i]);	/* new: nobody else sees it yet */
 	}
 	swap_state_lock();
 	for (i = 0; i < n; i++) {
@@ -371,6 +375,7 @@ int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major)
 		swap_state_unlock();
 		for (i = 0; i < n; i++) {
 			unlock_page(pages[i]);
+			rnote_clear(pages[i], RNOTE_LOCKED);
 			__free_page(pages[i]);
 		}
 		return -EAGAIN;
@@ -390,6 +395,7 @@ int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major)
 			__delete_from_swap_cache(pages[i]);
 			unlock_page(pages[i]);
 			swap_state_unlock();
+			rnote_clear(pages[i], RNOTE_LOCKED);
 			put_page(pages[i]);
 			if (i == want)
 				err = -EIO;

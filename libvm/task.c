@@ -177,6 +177,7 @@ static struct task_struct *task_alloc(const char *comm, int ppid, uint32_t flags
 		pid = tt->last_pid = tt->last_pid % (PID_MAX - 1) + 1;
 	} while (find_task_by_pid(pid));
 	memset(t, 0, sizeof(*t));
+	memset(&vm_kdata->reclaim.note[t - tt->task], 0, sizeof(struct reclaim_note));
 	t->pid = pid;
 	t->ppid = ppid;
 	t->flags = flags;
@@ -402,6 +403,7 @@ struct task_struct *vm_task_died(pid_t host_pid, int wait_status)
 	}
 	free_transit_release(__atomic_exchange_n(&t->free_transit, 0, __ATOMIC_RELAXED));
 	slab_transit_release(__atomic_exchange_n(&t->alloc_transit, 0, __ATOMIC_RELAXED));
+	reclaim_note_release(t);
 	if (WIFSIGNALED(wait_status))
 		t->flags |= PF_SIGNALED;
 	vm_task_exit(t, wait_status);

@@ -184,6 +184,7 @@ static unsigned isolate_lru_pages(struct zone *z, enum lru_list l, unsigned nr,
 		looked++;
 		if (!get_page_unless_zero(page))
 			continue;
+		rnote_set(page, RNOTE_ISOLATED);
 		del_page_from_lru_list(z, page);
 		out[n++] = page;
 	}
@@ -201,7 +202,113 @@ static void putback_lru_page(struct page *page, bool active)
 	lru_lock(z);
 	add_page_to_lru_list(z, page, active ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON);
 	lru_unlock(z);
+	rnote_clear(page, RNOTE_ISOLATED);
 	put_page(page);
+}
+
+/* ---- the reclaim note --------------------------------------------------------- */
+
+static struct reclaim_note *my_note(void)
+{
+	return current ? &vm_kdata->reclaim.note[current - vm_kdata->tasks.task] : NULL;
+}
+
+void rnote_set(struct page *page, uint32_t flag)
+{
+	struct reclaim_note *n = my_note();
+	uint32_t pfn = (uint32_t)page_to_pfn(page);
+	int i, empty = -1;
+
+	if (!n)
+		return;
+	for (i = 0; i < RECLAIM_NOTE_PAGES; i++) {
+		uint32_t v = n->page[i];
+
+		if (v && (v & RNOTE_PFN) == pfn) {
+			__atomic_store_n(&n->page[i], v | flag, __ATOMIC_RELAXED);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			return;
+		}
+		if (!v && empty < 0)
+			empty = i;
+	}
+	/* a pass holds at most SWAP_CLUSTER_MAX pages and a swap-in a
+	 * run's worth, well within the note: a full note is a bug */
+	if (empty < 0)
+		BUG();
+	__atomic_store_n(&n->page[empty], pfn | flag, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+void rnote_clear(struct page *page, uint32_t flag)
+{
+	struct reclaim_note *n = my_note();
+	uint32_t pfn = (uint32_t)page_to_pfn(page);
+	int i;
+
+	if (!n)
+		return;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < RECLAIM_NOTE_PAGES; i++) {
+		uint32_t v = n->page[i];
+
+		if (v && (v & RNOTE_PFN) == pfn) {
+			v &= ~flag;
+			__atomic_store_n(&n->page[i], (v & (RNOTE_ISOLATED | RNOTE_LOCKED)) ? v : 0,
+					 __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+static void putback_lru_page(struct page *page, bool active);
+
+/*
+ * The process of t died (SIGKILL) holding pages for reclaim or swap-in:
+ * a page it had locked is unlocked, dropped from the swap cache first if
+ * its read never finished (its data is not there); a fresh page not yet
+ * in the cache goes back; a page it had taken off the LRU goes back on
+ * with its reference dropped. The supervisor runs this before the exit
+ * of t, which unmaps the rest.
+ */
+void reclaim_note_release(struct task_struct *t)
+{
+	struct reclaim_note *n = &vm_kdata->reclaim.note[t - vm_kdata->tasks.task];
+	unsigned i, released = 0;
+
+	for (i = 0; i < RECLAIM_NOTE_PAGES; i++) {
+		uint32_t v = __atomic_exchange_n(&n->page[i], 0, __ATOMIC_RELAXED);
+		struct page *page;
+
+		if (!v || !pfn_valid(v & RNOTE_PFN))
+			continue;
+		page = pfn_to_page(v & RNOTE_PFN);
+		released++;
+		if ((v & RNOTE_LOCKED) && PageLocked(page)) {
+			if (PageSwapCache(page) && !PageUptodate(page)) {
+				swap_state_lock();
+				__delete_from_swap_cache(page);
+				unlock_page(page);
+				swap_state_unlock();
+				put_page(page);
+			} else if (!PageSwapCache(page) && !PageLRU(page) && !page->mapping &&
+				   page_ref_count(page) == 1 && !(v & RNOTE_ISOLATED)) {
+				unlock_page(page);	/* a swap-in's new page, not yet cached */
+				__free_page(page);
+			} else {
+				swap_unlock_page(page);
+			}
+		}
+		if (v & RNOTE_ISOLATED) {
+			if (PageLRU(page))
+				put_page(page);		/* killed before it left the list */
+			else
+				putback_lru_page(page, false);
+		}
+	}
+	if (released)
+		printk("%s[%d]: killed holding %u page(s) for reclaim or swap-in: given back", t->comm,
+		       t->pid, released);
 }
 
 /* ---- scanning -------------------------------------------------------------- */
@@ -278,6 +385,7 @@ static bool remove_mapping(struct page *page)
 	if (!freed)
 		return false;
 	unlock_page(page);
+	rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
 	put_page(page);			/* the cache's */
 	put_page(page);			/* the isolation's: the page goes */
 	return true;
@@ -341,7 +449,7 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 		struct page *page = pages[i];
 
 		fate[i] = PAGE_KEEP;
-		if (!trylock_page(page)) {
+		if (!trylock_page_noted(page)) {
 			pages[i] = NULL;
 			putback_lru_page(page, false);
 			continue;

@@ -166,6 +166,18 @@ struct pglist_data {
 	int64_t  vm_stat[NR_VM_NODE_STAT_ITEMS];
 };
 
+/* The pages a guest's process holds for reclaim or swap-in, so that its
+ * death (SIGKILL, anywhere) gives them back: taken off the LRU
+ * (RNOTE_ISOLATED, with a reference) and page-locked (RNOTE_LOCKED), by
+ * pfn, 0 for an empty entry. Written only by the task's own process. */
+#define RECLAIM_NOTE_PAGES	48
+#define RNOTE_ISOLATED		0x80000000u
+#define RNOTE_LOCKED		0x40000000u
+#define RNOTE_PFN		0x3fffffffu
+struct reclaim_note {
+	uint32_t page[RECLAIM_NOTE_PAGES];
+};
+
 /* Reclaim (vmscan.c, oom_kill.c). kswapd is a host process of its own
  * (vmrun starts it): it sleeps on kswapd_wait and an allocation that finds
  * a zone below its low watermark bumps the word and wakes it. */
@@ -178,6 +190,7 @@ struct reclaim_state {
 	uint32_t oom_victim;		/* guest pid being killed by the OOM killer, 0 none */
 	uint64_t kswapd_runs;		/* times kswapd woke and reclaimed */
 	uint64_t oom_kills;		/* victims so far */
+	struct reclaim_note note[VM_MAX_TASKS];	/* by task slot */
 };
 
 /* Everything the kernel keeps in its reserved data area. */

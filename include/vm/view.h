@@ -74,7 +74,8 @@ unsigned long validate_swap(const struct vm_view *v, struct vm_report *r);
 /* Tasks and their parents, their mms' VMA lists and trees, their user
  * page tables, every frame's mapcount and refcount against the PTEs that
  * map it (the zero page never counted, never writable; a swap-cache page
- * holds one reference more), copy-on-write pages read-only while shared,
+ * holds one reference more; a mapped anonymous page is on an LRU list
+ * unless reclaim holds it), copy-on-write pages read-only while shared,
  * and the reverse map: each anonymous page's anon_vma, each anon_vma's
  * list of VMAs. Swap PTEs: each a well-formed entry, MM_SWAPENTS of each
  * mm, and every used slot's swap_map count equal to the PTEs holding its
