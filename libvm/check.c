@@ -1502,7 +1502,6 @@ static void check_rmap(struct mm_walk *w, unsigned nr_mms)
 	free(avs);
 }
 
-#ifdef RECLAIM_NOTE_PAGES
 /*
  * The reclaim notes (vmscan.c): the pages each guest's process holds off
  * the LRU or locked, by task slot. A page named there may be off its list
@@ -1535,7 +1534,6 @@ static void check_reclaim_notes(const struct vm_view *v, struct vm_report *r, ui
 		}
 	}
 }
-#endif
 
 /* Does an mm hold pfn in flight? */
 static bool frame_in_flight(const struct mm_walk *w, uint32_t pfn)
@@ -1553,7 +1551,7 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 	struct mm_walk w = { .v = v, .r = r, .mode = (int)v->boot->mode, .complete = true,
 			     .refs_complete = true, .swap_complete = true };
 	bool reclaiming = __atomic_load_n(&v->kdata->reclaim.kswapd_state, __ATOMIC_RELAXED) != 0;
-	uint8_t *noted;			/* a bit per frame a reclaim note names */
+	uint8_t *noted = NULL;		/* a bit per frame a reclaim note names */
 	unsigned long before = r->violations;
 	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
 	int pids[VM_MAX_TASKS];
@@ -1572,9 +1570,7 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		vm_report(r, "mm: check: out of memory for %u frames", v->nr_pages);
 		goto out;
 	}
-#ifdef RECLAIM_NOTE_PAGES
 	check_reclaim_notes(v, r, noted);
-#endif
 	for (i = 0; i < nr_mms; i++) {
 		const struct mm_struct *mm = lowmem_obj(v, mms[i], sizeof(*mm), 4);
 

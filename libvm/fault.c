@@ -123,6 +123,7 @@ static int swapin_unlocked(const struct tlb_fill *fill)
 	struct page *page;
 	int err;
 
+	reclaim_for_swapin(fill->swapin_run > 1 ? fill->swapin_run : fill->swapin_nra + 1);
 	if (fill->swapin_run > 1) {
 		/* the run went out together: back together, contiguous */
 		err = read_swap_folio((swp_entry_t){ fill->swapin_first }, fill->swapin_run,
@@ -133,7 +134,8 @@ static int swapin_unlocked(const struct tlb_fill *fill)
 		if (err == 0)
 			return 0;
 	}
-	page = read_swap_page(entry, GFP_HIGHUSER, &swapin_major, &err);
+	page = read_swap_page(entry, (const swp_entry_t *)fill->swapin_ra, fill->swapin_nra,
+			      GFP_HIGHUSER, &swapin_major, &err);
 	swapin_done = true;
 	if (page) {
 		swap_unlock_page(page);

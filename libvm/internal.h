@@ -335,7 +335,8 @@ void __delete_from_swap_cache(struct page *page);
  * when nothing wants it any more. */
 void swap_unlock_page(struct page *page);
 /* Swap-in: see swap_state.c. */
-struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err);
+struct page *read_swap_page(swp_entry_t entry, const swp_entry_t *ra, unsigned nra, gfp_t gfp,
+			    bool *major, int *err);
 #define VM_FOLIO_MAX_PAGES	(1u << VM_FOLIO_ORDER_MAX)
 int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major);
 
@@ -356,6 +357,7 @@ static inline bool trylock_page_noted(struct page *page)
  * what its note names. */
 void reclaim_note_release(struct task_struct *t);
 
+void reclaim_for_swapin(unsigned n);
 /* vmscan.c: may direct reclaim in this process touch its own mm (whose
  * lock it holds)? Only a fault path that re-checks its PTE after the
  * allocation sets it. */

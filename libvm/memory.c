@@ -428,6 +428,28 @@ static swp_entry_t swap_run(struct vm_area_struct *vma, uint32_t addr, uint64_t 
 	return first;
 }
 
+/* The swap entries of the other PTEs of addr's folio run, at most max:
+ * what swap-in reads along with addr's page (Linux's VMA-based swap
+ * readahead), so that it never takes the slots of the next run, which
+ * may come back whole. */
+static unsigned swap_ra_entries(struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
+				uint32_t *out, unsigned max)
+{
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode), i, n, k = 0;
+	uint32_t base;
+	uint64_t p0;
+
+	n = folio_run(vma, addr, pte, &base, &p0);
+	for (i = 0; i < n && k < max; i++) {
+		pteval_t x = pt_read(p0 + (uint64_t)i * esz);
+
+		if (base + i * PAGE_SIZE == addr || pte_none(x) || pte_present(x))
+			continue;
+		out[k++] = pte_to_swp_entry((int)vm_boot_block->mode, x).val;
+	}
+	return k;
+}
+
 /* Map the other pages of addr's folio run that are in the swap cache
  * (Linux maps a large folio it swaps in whole): with the fault's
  * pages around it mapped alike, one host mapping covers the run when
@@ -501,6 +523,8 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 				fill->swapin_first = first.val;
 			} else {
 				fill->swapin_run = 0;
+				fill->swapin_nra = swap_ra_entries(vma, addr, pte, fill->swapin_ra,
+								   ARRAY_SIZE(fill->swapin_ra));
 			}
 			return VM_FAULT_RETRY;
 		}
@@ -508,7 +532,12 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 	}
 	/* a swap PTE is nothing reclaim changes: this mm's pages may go */
 	reclaim_own_mm = true;
-	page = read_swap_page(entry, GFP_HIGHUSER, &major, &err);
+	{
+		swp_entry_t ra[16];
+		unsigned nra = swap_ra_entries(vma, addr, pte, (uint32_t *)ra, ARRAY_SIZE(ra));
+
+		page = read_swap_page(entry, ra, nra, GFP_HIGHUSER, &major, &err);
+	}
 	reclaim_own_mm = false;
 	if (!page) {
 		if (err == -EAGAIN || err == -ENOENT)

@@ -197,16 +197,19 @@ static struct io_uring *swap_ring_get(void)
 }
 
 /*
- * One chunk (n <= SWAP_RING_ENTRIES) through the ring. Pages whose slots
- * follow one another in one file, in the order given, go as one request
- * (a readv/writev of the run), as Linux merges them into one bio: reclaim
- * takes slots a cluster at a time and readahead reads a window, so a
- * chunk is mostly a run or three. Every request is submitted, and waited
- * for, in one system call; completions come in any order, each naming
- * its run's first page.
+ * One chunk (n <= SWAP_RING_ENTRIES) through the ring. The pages go in
+ * file order, and pages whose slots follow one another in one file go as
+ * one request (a readv/writev of the run), as Linux merges them into one
+ * bio: reclaim takes slots a cluster at a time, and readahead reads a
+ * window whose faulting slot comes first, so a chunk is mostly one run.
+ * Every request is submitted, and waited for, in one system call;
+ * completions come in any order, each naming its run.
  *
- *   pages   0 1 2 3 4 5        slots  7 8 9 3 4 12
- *   runs    [0 1 2] [3 4] [5]  one SQE each: writev 3 pages at 7 * 4096, ...
+ *   page        0  1  2  3  4  5
+ *   slot        9  7  8  3  4 12
+ *   file order  3  4  1  2  0  5   runs: slots [3 4] [7 8 9] [12], three
+ *                                  requests, a readv/writev of two pages,
+ *                                  one of three, a read/write of one
  *
  * A run that failed or came back short is done again a page at a time by
  * pread/pwrite, which tells which pages fail and logs each as Linux does;
@@ -218,41 +221,51 @@ static unsigned swap_rw_chunk_uring(struct page *const *pages, const swp_entry_t
 				    int *err, unsigned n, bool write)
 {
 	struct io_uring *ring = NULL;
-	struct iovec iov[SWAP_RING_ENTRIES];	/* page i's mapping is iov[i] */
-	uint8_t run_len[SWAP_RING_ENTRIES];	/* at a run's first page: its pages */
-	uint8_t runs[SWAP_RING_ENTRIES];	/* first pages, in submission order */
-	bool redo[SWAP_RING_ENTRIES];		/* at a run's first page */
-	unsigned i, k, nr_runs = 0, submitted = 0, done = 0, failed = 0;
-	int fd[SWAP_RING_ENTRIES];
-	uint64_t off[SWAP_RING_ENTRIES];
+	/* by position in file order: */
+	uint8_t ord[SWAP_RING_ENTRIES];		/* the page at it */
+	struct iovec iov[SWAP_RING_ENTRIES];	/* its page's mapping */
+	uint8_t run_len[SWAP_RING_ENTRIES];	/* at a run's first: its pages */
+	bool redo[SWAP_RING_ENTRIES];		/* at a run's first */
+	uint8_t runs[SWAP_RING_ENTRIES];	/* the runs' first positions */
+	unsigned i, j, k, nr = 0, nr_runs = 0, submitted = 0, done = 0, failed = 0;
+	int fd[SWAP_RING_ENTRIES];		/* by page */
+	uint64_t off[SWAP_RING_ENTRIES];	/* by page */
 	struct io_uring_cqe *cqe;
 	int r;
 
+	/* Insertion sort, as pages come: a chunk is already in order, or
+	 * a window with one page out of place. */
 	for (i = 0; i < n; i++) {
-		iov[i].iov_base = NULL;
 		err[i] = swap_io_prep(entries[i], write, &fd[i], &off[i]);
 		if (err[i])
 			continue;
-		iov[i].iov_base = kmap(pages[i]);
-		iov[i].iov_len = PAGE_SIZE;
+		for (j = nr++; j > 0 && (fd[ord[j - 1]] > fd[i] ||
+					 (fd[ord[j - 1]] == fd[i] && off[ord[j - 1]] > off[i])); j--)
+			ord[j] = ord[j - 1];
+		ord[j] = (uint8_t)i;
+	}
+	for (j = 0; j < nr; j++) {
+		i = ord[j];
+		iov[j].iov_base = kmap(pages[i]);
+		iov[j].iov_len = PAGE_SIZE;
 		if (nr_runs) {
 			unsigned f = runs[nr_runs - 1];
 
-			if (f + run_len[f] == i && fd[f] == fd[i] &&
-			    off[f] + (uint64_t)run_len[f] * PAGE_SIZE == off[i]) {
+			if (fd[ord[f]] == fd[i] &&
+			    off[ord[f]] + (uint64_t)run_len[f] * PAGE_SIZE == off[i]) {
 				run_len[f]++;
 				continue;
 			}
 		}
-		runs[nr_runs++] = (uint8_t)i;
-		run_len[i] = 1;
-		redo[i] = false;
+		runs[nr_runs++] = (uint8_t)j;
+		run_len[j] = 1;
+		redo[j] = false;
 	}
 	/* A lone page has nothing to overlap with, and a ring round trip for
 	 * one request costs several preads (measured on tmpfs: 7 us against
 	 * 1 us): it goes by pread/pwrite, as a run the ring failed does, and
 	 * so does everything when this process can have no ring (logged). */
-	if (nr_runs > 1 || (nr_runs == 1 && run_len[runs[0]] > 1))
+	if (nr > 1)
 		ring = swap_ring_get();
 	for (k = 0; k < nr_runs && !ring; k++)
 		redo[runs[k]] = true;
@@ -261,16 +274,17 @@ static unsigned swap_rw_chunk_uring(struct page *const *pages, const swp_entry_t
 		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
 		BUG_ON(!sqe);
-		i = runs[k];
-		if (run_len[i] == 1 && write)
-			io_uring_prep_write(sqe, fd[i], iov[i].iov_base, PAGE_SIZE, off[i]);
-		else if (run_len[i] == 1)
-			io_uring_prep_read(sqe, fd[i], iov[i].iov_base, PAGE_SIZE, off[i]);
+		j = runs[k];
+		i = ord[j];
+		if (run_len[j] == 1 && write)
+			io_uring_prep_write(sqe, fd[i], iov[j].iov_base, PAGE_SIZE, off[i]);
+		else if (run_len[j] == 1)
+			io_uring_prep_read(sqe, fd[i], iov[j].iov_base, PAGE_SIZE, off[i]);
 		else if (write)
-			io_uring_prep_writev(sqe, fd[i], &iov[i], run_len[i], off[i]);
+			io_uring_prep_writev(sqe, fd[i], &iov[j], run_len[j], off[i]);
 		else
-			io_uring_prep_readv(sqe, fd[i], &iov[i], run_len[i], off[i]);
-		io_uring_sqe_set_data(sqe, (void *)(uintptr_t)i);
+			io_uring_prep_readv(sqe, fd[i], &iov[j], run_len[j], off[i]);
+		io_uring_sqe_set_data(sqe, (void *)(uintptr_t)j);
 	}
 	while (ring && done < nr_runs) {
 		if (submitted < nr_runs) {
@@ -292,12 +306,12 @@ static unsigned swap_rw_chunk_uring(struct page *const *pages, const swp_entry_t
 		/* I/O into frames we are about to let go of is still running */
 		if (r < 0)
 			vm_panic("swap: io_uring lost %u requests: error %d", submitted - done, r);
-		i = (unsigned)(uintptr_t)io_uring_cqe_get_data(cqe);
-		if (cqe->res != (int)(run_len[i] * PAGE_SIZE)) {
-			if (run_len[i] == 1)
-				err[i] = swap_io_error(entries[i], write, cqe->res, false);
+		j = (unsigned)(uintptr_t)io_uring_cqe_get_data(cqe);
+		if (cqe->res != (int)(run_len[j] * PAGE_SIZE)) {
+			if (run_len[j] == 1)
+				err[ord[j]] = swap_io_error(entries[ord[j]], write, cqe->res, false);
 			else
-				redo[i] = true;
+				redo[j] = true;
 		}
 		io_uring_cqe_seen(ring, cqe);
 		done++;
@@ -311,14 +325,15 @@ static unsigned swap_rw_chunk_uring(struct page *const *pages, const swp_entry_t
 	for (k = 0; k < nr_runs; k++) {
 		unsigned f = runs[k];
 
-		for (i = f; redo[f] && i < f + run_len[f]; i++)
-			err[i] = swap_rw_addr(iov[i].iov_base, entries[i], fd[i], off[i], write);
+		for (j = f; redo[f] && j < f + run_len[f]; j++) {
+			i = ord[j];
+			err[i] = swap_rw_addr(iov[j].iov_base, entries[i], fd[i], off[i], write);
+		}
 	}
-	for (i = 0; i < n; i++) {
-		if (iov[i].iov_base)
-			kunmap(pages[i]);
+	for (j = 0; j < nr; j++)
+		kunmap(pages[ord[j]]);
+	for (i = 0; i < n; i++)
 		failed += err[i] != 0;
-	}
 	return failed;
 }
 

@@ -220,12 +220,15 @@ unsigned long total_swapcache_pages(void)
  * way: the fault retries), -ENOMEM, -EIO when the read failed, -ENOENT
  * when the slot is no longer used (the PTE changed under the caller).
  * *major is set when this read the file (the new page is then on the
- * active list, the cached one was on a list already). Readahead: the neighbours of
- * the slot in its aligned window of 2^page_cluster slots that are in use
- * and not cached are read in the same batch and left in the cache,
- * unlocked, on the inactive list.
+ * active list, the cached one was on a list already). Readahead: the
+ * entries ra[0..nra) when the caller gives them (the swap PTEs of the
+ * fault's folio run: Linux's VMA-based swap readahead), else the
+ * neighbours of the slot in its aligned window of 2^page_cluster slots;
+ * those in use and not cached are read in the same batch and left in the
+ * cache, unlocked, on the inactive list.
  */
-struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
+struct page *read_swap_page(swp_entry_t entry, const swp_entry_t *ra, unsigned nra, gfp_t gfp,
+			    bool *major, int *err)
 {
 	unsigned cluster = vm_kdata->reclaim.page_cluster, window = 1u << cluster, i, n = 0;
 	struct page *pages[1u << 5];
@@ -251,14 +254,18 @@ struct page *read_swap_page(swp_entry_t entry, gfp_t gfp, bool *major, int *err)
 		put_page(page);			/* the cache's reference holds it */
 		return page;
 	}
-	if (window > ARRAY_SIZE(pages))
+	if (ra && nra) {
+		/* the caller's window: the swap PTEs around the fault */
+		window = min(nra + 1, (unsigned)ARRAY_SIZE(pages));
+	} else if (window > ARRAY_SIZE(pages)) {
 		window = ARRAY_SIZE(pages);
+	}
 	base = off & ~(window - 1);
 	/* the faulting slot first: it is the one the batch must hold; then
 	 * the others of its window, in file order */
 	for (i = 0; i < window; i++) {
 		uint32_t o = i == 0 ? off : base + i - 1 + (base + i - 1 >= off);
-		swp_entry_t e = swp_entry(swp_type(entry), o);
+		swp_entry_t e = ra && nra && i ? ra[i - 1] : swp_entry(swp_type(entry), o);
 		struct swap_info_struct *si;
 		uint8_t *count;
 		struct page *p;

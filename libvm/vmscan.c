@@ -618,6 +618,22 @@ unsigned long try_to_free_pages(gfp_t gfp_mask, unsigned order)
 	return got;
 }
 
+/* Room for n pages above the low watermarks before a swap-in allocates
+ * them, so that its readahead and its contiguous run find free frames
+ * (they do not reclaim themselves): reclaim here, with no lock held. */
+void reclaim_for_swapin(unsigned n)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	unsigned long want = n, zi;
+
+	for (zi = 0; zi < pgdat->nr_zones; zi++)
+		want += pgdat->node_zones[zi]._watermark[WMARK_LOW];
+	if (nr_free_pages() >= want)
+		return;
+	wakeup_kswapd();
+	try_to_free_pages(GFP_HIGHUSER, 0);
+}
+
 unsigned long shrink_all_memory(unsigned long nr)
 {
 	struct scan_control sc = { .nr_to_reclaim = nr };

@@ -330,7 +330,9 @@ struct tlb_fill {
 	uint32_t swapin;	/* FAULT_FLAG_ALLOW_RETRY: the swap entry to read into the swap
 				 * cache with no lock held before the retry; 0 if none */
 	uint32_t swapin_first;	/* and when its folio run went out together: the run's first */
-	unsigned swapin_run;	/* entry and length, to read as one contiguous folio */
+	unsigned swapin_run;	/* entry and length, to read as one contiguous folio; */
+	unsigned swapin_nra;	/* else the other swap entries of the run, to read with it */
+	uint32_t swapin_ra[16];
 };
 
 /* The second half of a copy on write the fault handler makes through its
