@@ -581,6 +581,8 @@ static unsigned long do_reclaim(struct scan_control *sc)
 	int priority, zi;
 
 	for (priority = DEF_PRIORITY; priority >= 0; priority--) {
+		unsigned long before = sc->nr_reclaimed;
+
 		for (zi = (int)pgdat->nr_zones - 1; zi >= 0; zi--) {
 			struct zone *z = &pgdat->node_zones[zi];
 
@@ -595,6 +597,12 @@ static unsigned long do_reclaim(struct scan_control *sc)
 			if (sc->nr_reclaimed >= sc->nr_to_reclaim)
 				return sc->nr_reclaimed;
 		}
+		/* kswapd: a whole priority freed nothing, so the pages left
+		 * are in use right now (their mms busy, their A bits set);
+		 * scanning more of them at once will not change that, time
+		 * will (balance_pgdat waits) */
+		if (sc->kswapd && sc->nr_reclaimed == before && priority < DEF_PRIORITY - 2)
+			break;
 	}
 	return sc->nr_reclaimed;
 }
@@ -699,10 +707,13 @@ static void balance_pgdat(void)
 		in_reclaim = true;
 		do_reclaim(&sc);
 		in_reclaim = false;
-		if (sc.nr_reclaimed)
+		if (sc.nr_reclaimed) {
 			idle = 0;
-		else if (++idle >= 3)
+			continue;
+		}
+		if (++idle >= 3)
 			break;
+		host_sleep_ns(1000000);
 	}
 }
 
