@@ -91,10 +91,13 @@ static void lru_repair_locked(struct zone *z)
 	for (l = 0; l < NR_LRU_LISTS; l++) {
 		enum zone_stat_item zi = l == LRU_ACTIVE_ANON ? NR_ZONE_ACTIVE_ANON :
 							       NR_ZONE_INACTIVE_ANON;
-		long delta = count[l] - (long)zone_page_state(z, zi);
+		int64_t raw = __atomic_load_n(&z->vm_stat[zi], __ATOMIC_RELAXED);
 
-		lru_account(z, l, delta);
+		mod_zone_page_state(z, zi, count[l] - raw);
 	}
+	/* the node's counts may be off too (the holder died between the
+	 * zone's add and the node's): recounted once every zone is quiet */
+	__atomic_store_n(&vm_kdata->reclaim.lru_node_recount, 1, __ATOMIC_RELEASE);
 	printk("lru: %s: lists rebuilt after their holder died (%ld active, %ld inactive)",
 	       z->name, count[LRU_ACTIVE_ANON], count[LRU_INACTIVE_ANON]);
 }
@@ -107,9 +110,44 @@ static void lru_lock(struct zone *z)
 	}
 }
 
+static void node_lru_recount(void);
+
 static inline void lru_unlock(struct zone *z)
 {
 	vm_lock_release(&z->lru_lock);
+	if (unlikely(__atomic_load_n(&vm_kdata->reclaim.lru_node_recount, __ATOMIC_ACQUIRE)))
+		node_lru_recount();
+}
+
+/* The node's LRU counts as the sum of the zones', with every zone's
+ * lru_lock held (in zone order): each change of a zone's lists and of
+ * both counts happens under that zone's lock, so with all of them held
+ * nothing is half counted. */
+static void node_lru_recount(void)
+{
+	struct pglist_data *pgdat = NODE_DATA();
+	int64_t sum[NR_LRU_LISTS] = { 0 };
+	unsigned zi, l;
+
+	for (zi = 0; zi < pgdat->nr_zones; zi++)
+		if (vm_lock_acquire(&pgdat->node_zones[zi].lru_lock) == -EOWNERDEAD) {
+			lru_repair_locked(&pgdat->node_zones[zi]);
+			vm_lock_consistent(&pgdat->node_zones[zi].lru_lock);
+		}
+	for (zi = 0; zi < pgdat->nr_zones; zi++) {
+		sum[LRU_ACTIVE_ANON] += __atomic_load_n(&pgdat->node_zones[zi].vm_stat[NR_ZONE_ACTIVE_ANON],
+							__ATOMIC_RELAXED);
+		sum[LRU_INACTIVE_ANON] += __atomic_load_n(
+			&pgdat->node_zones[zi].vm_stat[NR_ZONE_INACTIVE_ANON], __ATOMIC_RELAXED);
+	}
+	for (l = 0; l < NR_LRU_LISTS; l++) {
+		enum node_stat_item ni = l == LRU_ACTIVE_ANON ? NR_ACTIVE_ANON : NR_INACTIVE_ANON;
+
+		mod_node_page_state(ni, sum[l] - __atomic_load_n(&pgdat->vm_stat[ni], __ATOMIC_RELAXED));
+	}
+	__atomic_store_n(&vm_kdata->reclaim.lru_node_recount, 0, __ATOMIC_RELEASE);
+	for (zi = 0; zi < pgdat->nr_zones; zi++)
+		vm_lock_release(&pgdat->node_zones[zi].lru_lock);
 }
 
 /* lru_lock held. */

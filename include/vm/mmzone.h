@@ -188,6 +188,8 @@ struct reclaim_state {
 	uint32_t swappiness;		/* vm.swappiness (kept for the views) */
 	uint32_t page_cluster;		/* vm.page-cluster: readahead of 2^n slots */
 	uint32_t oom_victim;		/* guest pid being killed by the OOM killer, 0 none */
+	uint32_t lru_node_recount;	/* an LRU repair left the node's counts to recount */
+	uint32_t _pad;
 	uint64_t kswapd_runs;		/* times kswapd woke and reclaimed */
 	uint64_t oom_kills;		/* victims so far */
 	struct reclaim_note note[VM_MAX_TASKS];	/* by task slot */
