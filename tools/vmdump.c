@@ -205,6 +205,12 @@ static const char *zone_name(unsigned zi)
 	return zi < MAX_NR_ZONES ? zone_names[zi] : "?";
 }
 
+/* kswapd's STAT: S asleep, R reclaiming. */
+static const char *kswapd_stat(uint32_t state)
+{
+	return state == 0 ? "S" : state == 1 ? "R" : "?";
+}
+
 /* Linux's populated_zone(): a zone with frames at all, reserved or not. */
 static bool populated(const struct zone *z)
 {
@@ -595,7 +601,7 @@ static int show_meminfo(struct dump *d)
 	reclaimable = (int64_t)NODE(NR_SLAB_RECLAIMABLE);
 	reclaimable -= reclaimable / 2 < (int64_t)wmark_low ? reclaimable / 2 : (int64_t)wmark_low;
 	available += reclaimable;
-	cached = (int64_t)NODE(NR_FILE_PAGES) - (int64_t)NODE(NR_SWAPCACHE);
+	cached = (int64_t)NODE(NR_FILE_PAGES) - (int64_t)READ_ONCE(d->kd->swap.nr_swapcache);
 
 	lowmem_kb = (uint64_t)d->bb->max_low_pfn << (PAGE_SHIFT - 10);
 	vmalloc_kb = (d->bb->vmalloc_end > d->bb->vmalloc_start ?
@@ -610,7 +616,8 @@ static int show_meminfo(struct dump *d)
 		PG("MemAvailable", clamp0(available)),
 		PG("Buffers", 0),
 		PG("Cached", clamp0(cached)),
-		PG("SwapCached", NODE(NR_SWAPCACHE)),
+		/* total_swapcache_pages(): the swap caches' own count */
+		PG("SwapCached", READ_ONCE(d->kd->swap.nr_swapcache)),
 		PG("Active", NODE(NR_ACTIVE_ANON) + NODE(NR_ACTIVE_FILE)),
 		PG("Inactive", NODE(NR_INACTIVE_ANON) + NODE(NR_INACTIVE_FILE)),
 		PG("Active(anon)", NODE(NR_ACTIVE_ANON)),
@@ -675,6 +682,13 @@ static int show_meminfo(struct dump *d)
 	return 0;
 }
 
+/* The events /proc/vmstat shows, in the order it shows them. */
+static const enum vm_event_item vmstat_event_order[] = {
+	PSWPIN, PSWPOUT, PGALLOC_DMA, PGALLOC_NORMAL, PGALLOC_HIGH, PGFREE, PGFAULT,
+	PGMAJFAULT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGSCAN_KSWAPD, PGSCAN_DIRECT, ALLOCSTALL,
+	OOM_KILL,
+};
+
 /* /proc/vmstat: zone counters summed over zones, node counters, events
  * summed over CPUs. */
 static int show_vmstat(struct dump *d)
@@ -705,8 +719,18 @@ static int show_vmstat(struct dump *d)
 	/* Events live in two places (per-CPU counters, and the per-CPU page
 	 * lists for order-0 pgalloc/pgfree): libvm sums them. */
 	uint64_t events[NR_VM_EVENT_ITEMS];
+	bool done[NR_VM_EVENT_ITEMS] = { false };
+	unsigned k;
+
 	vm_sum_events(&d->v, events);
-	for (i = 0; i < NR_VM_EVENT_ITEMS; i++) {
+	/* Linux's order (mm/vmstat.c's vmstat_text) for the events it has,
+	 * then ours */
+	for (k = 0; k < ARRAY_SIZE(vmstat_event_order) + NR_VM_EVENT_ITEMS; k++) {
+		i = k < ARRAY_SIZE(vmstat_event_order) ? vmstat_event_order[k] :
+		    k - ARRAY_SIZE(vmstat_event_order);
+		if (done[i])
+			continue;
+		done[i] = true;
 		if (d->json)
 			json_u64(&d->js, vm_event_names[i], events[i]);
 		else
@@ -841,6 +865,157 @@ static int show_zoneinfo(struct dump *d)
 		json_end_arr(j);
 		json_end_obj(j);
 	}
+	return 0;
+}
+
+/*
+ * The LRU lists (vmscan.c), which /proc does not show: per populated zone,
+ * each anonymous list's length (its counter, nr_zone_*_anon) and the
+ * first N pfns from its tail, the pages reclaim looks at next (N 8);
+ * then kswapd and the OOM killer. The tail is followed by prev links,
+ * each checked, and a link that leads nowhere sensible (the lists change
+ * while we read a live machine) ends the line with a note; check proves
+ * the lists whole.
+ *
+ *   zone     list            pages  tail (reclaimed first)
+ *   Normal   inactive_anon     123  0x2f4 0x2f3 0x2f2
+ *   Normal   active_anon       456  0x3a0 0x39f
+ *   kswapd0: host pid 4242, S (asleep), woke 3 times; swappiness 60, page-cluster 3; oom_kill 0
+ */
+static const char *const lru_list_names[NR_LRU_LISTS] = { "inactive_anon", "active_anon" };
+
+/* Up to max pfns of the list from its tail into out; how many, with
+ * *why set when a link was not followed. seen: a bit per frame, clear. */
+static unsigned lru_tail(const struct dump *d, const struct zone *z, unsigned zi, enum lru_list lru,
+			 uint32_t *out, unsigned max, uint8_t *seen, const char **why)
+{
+	uint32_t pfn = READ_ONCE(z->lru[lru].prev), start = READ_ONCE(z->zone_start_pfn);
+	uint32_t end = start + READ_ONCE(z->spanned_pages);
+	uint32_t want = 1u << PG_lru | (lru == LRU_ACTIVE_ANON ? 1u << PG_active : 0);
+	unsigned n = 0, i;
+
+	*why = NULL;
+	while (pfn != PFN_NIL && n < max) {
+		struct page p;
+
+		if (pfn >= d->v.nr_pages || pfn < start || pfn >= end) {
+			*why = "links outside the zone";
+			break;
+		}
+		snap_page(d, pfn, &p);
+		if ((p.flags & (1u << PG_lru | 1u << PG_active)) != want ||
+		    (p.flags >> ZONES_PGSHIFT) != zi) {
+			*why = "reaches a page not on this list";
+			break;
+		}
+		if (seen[pfn >> 3] & (1u << (pfn & 7))) {
+			*why = "goes round (a cycle)";
+			break;
+		}
+		seen[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+		out[n++] = pfn;
+		pfn = p.lru.prev;
+	}
+	for (i = 0; i < n; i++)		/* clear for the next list */
+		seen[out[i] >> 3] = 0;
+	return n;
+}
+
+static int show_lru(struct dump *d)
+{
+	static const enum zone_stat_item items[NR_LRU_LISTS] = {
+		NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON
+	};
+	const struct pglist_data *pgdat = &d->kd->pgdat;
+	uint64_t max = d->nargs ? d->arg[0] : 8;
+	struct reclaim_state rs;
+	uint32_t *tail;
+	uint8_t *seen;
+	unsigned zi, lru, i;
+
+	if (max > d->v.nr_pages)
+		max = d->v.nr_pages;
+	tail = malloc((max ? max : 1) * sizeof(*tail));
+	seen = calloc((d->v.nr_pages + 7) / 8, 1);
+	if (!tail || !seen) {
+		free(tail);
+		free(seen);
+		return fail(d, "out of memory");
+	}
+	memcpy(&rs, &d->kd->reclaim, sizeof(rs));
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_arr(&d->js, "zones");
+	} else {
+		printf("%-8s %-14s %6s  %s\n", "zone", "list", "pages", "tail (reclaimed first)");
+	}
+	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &pgdat->node_zones[zi];
+
+		if (!populated(z))
+			continue;
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_str(&d->js, "zone", zone_name(zi));
+		}
+		for (lru = 0; lru < NR_LRU_LISTS; lru++) {
+			uint64_t pages = clamp0(READ_ONCE(z->vm_stat[items[lru]]));
+			const char *why;
+			unsigned n = lru_tail(d, z, zi, lru, tail, (unsigned)max, seen, &why);
+
+			if (d->json) {
+				json_obj(&d->js, lru_list_names[lru]);
+				json_u64(&d->js, "pages", pages);
+				json_row(&d->js, "tail");
+				for (i = 0; i < n; i++)
+					json_u64(&d->js, NULL, tail[i]);
+				json_end_arr(&d->js);
+				if (why)
+					json_str(&d->js, "stopped", why);
+				json_end_obj(&d->js);
+				continue;
+			}
+			printf("%-8s %-14s %6llu", zone_name(zi), lru_list_names[lru],
+			       (unsigned long long)pages);
+			for (i = 0; i < n; i++)
+				printf("%s%#x", i ? " " : "  ", tail[i]);
+			if (why)
+				printf(" (then the list %s)", why);
+			putchar('\n');
+		}
+		if (d->json)
+			json_end_obj(&d->js);
+	}
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_obj(&d->js, "kswapd");
+		json_i64(&d->js, "host_pid", rs.kswapd_pid);
+		json_str(&d->js, "state", rs.kswapd_state == 0 ? "asleep" :
+			 rs.kswapd_state == 1 ? "reclaiming" : "?");
+		json_u64(&d->js, "runs", rs.kswapd_runs);
+		json_end_obj(&d->js);
+		json_u64(&d->js, "swappiness", rs.swappiness);
+		json_u64(&d->js, "page_cluster", rs.page_cluster);
+		json_u64(&d->js, "oom_victim", rs.oom_victim);
+		json_u64(&d->js, "oom_kills", rs.oom_kills);
+		json_end_obj(&d->js);
+	} else {
+		if (rs.kswapd_pid)
+			printf("kswapd0: host pid %d, %s (%s), woke %llu time%s", rs.kswapd_pid,
+			       kswapd_stat(rs.kswapd_state),
+			       rs.kswapd_state == 0 ? "asleep" : rs.kswapd_state == 1 ? "reclaiming" : "?",
+			       (unsigned long long)rs.kswapd_runs, rs.kswapd_runs == 1 ? "" : "s");
+		else
+			printf("kswapd0: not running, woke %llu time%s", (unsigned long long)rs.kswapd_runs,
+			       rs.kswapd_runs == 1 ? "" : "s");
+		printf("; swappiness %u, page-cluster %u; oom_kill %llu", rs.swappiness,
+		       rs.page_cluster, (unsigned long long)rs.oom_kills);
+		if (rs.oom_victim)
+			printf(", killing pid %u", rs.oom_victim);
+		putchar('\n');
+	}
+	free(tail);
+	free(seen);
 	return 0;
 }
 
@@ -1420,6 +1595,37 @@ static int task_pid_cmp(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+/* ps's last line: kswapd, a kernel thread, shown as ps shows one (its
+ * name in brackets, no memory of its own). It has a host process but no
+ * guest pid, so PID is "-"; vmrun started it, so PPID 0. In JSON it is
+ * the "kthreads" array beside "tasks", whose members all have a pid.
+ * Ends the "tasks" array. */
+static void kswapd_row(struct dump *d)
+{
+	struct reclaim_state rs;
+
+	memcpy(&rs, &d->kd->reclaim, sizeof(rs));
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_arr(&d->js, "kthreads");
+		if (rs.kswapd_pid != 0) {
+			json_obj(&d->js, NULL);
+			json_str(&d->js, "comm", "kswapd0");
+			json_i64(&d->js, "ppid", 0);
+			json_str(&d->js, "stat", kswapd_stat(rs.kswapd_state));
+			json_i64(&d->js, "host_pid", rs.kswapd_pid);
+			json_u64(&d->js, "runs", rs.kswapd_runs);
+			json_end_obj(&d->js);
+		}
+		json_end_arr(&d->js);
+		return;
+	}
+	if (rs.kswapd_pid == 0)
+		return;
+	printf("%5s %5d %-4s %6d %5d %6d %6d %7d %6d %7d %5d %s\n", "-", 0,
+	       kswapd_stat(rs.kswapd_state), 0, 0, 0, 0, rs.kswapd_pid, 0, 0, 0, "[kswapd0]");
+}
+
 /*
  * `ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm` with the host pid
  * and three counts from the page tables before the command: one line per
@@ -1430,7 +1636,7 @@ static int task_pid_cmp(const void *a, const void *b)
  * and those only this PTE maps, so SHARED + PRIVATE = RSS; ZERO in kB of
  * pages that read through the zero page, which RSS does not count (as
  * Linux's does not). A zombie has none of these, and its command says
- * <defunct>, as ps shows one.
+ * <defunct>, as ps shows one. kswapd, when it runs, comes last.
  */
 static int show_ps(struct dump *d)
 {
@@ -1497,10 +1703,9 @@ static int show_ps(struct dump *d)
 		       (unsigned long long)(c.zero << kb), comm,
 		       t->state == TASK_ZOMBIE ? " <defunct>" : "");
 	}
-	if (d->json) {
-		json_end_arr(&d->js);
+	kswapd_row(d);
+	if (d->json)
 		json_end_obj(&d->js);
-	}
 	free(tasks);
 	return 0;
 }
@@ -1509,6 +1714,48 @@ struct smaps_ctx {
 	struct smaps_stats *st;
 	uint32_t vm_flags;
 };
+
+/* The byte of swap_map, or the word of swap_cache, at kva in the vmalloc
+ * area, through swapper_pg_dir; false if its page is not mapped. */
+static bool vmalloc_read(const struct dump *d, uint32_t kva, void *out, size_t len)
+{
+	struct pt_walk w;
+	const void *p;
+
+	if (kva < d->bb->vmalloc_start || kva >= d->bb->vmalloc_end ||
+	    (kva & ~PAGE_MASK) + len > PAGE_SIZE ||
+	    pt_walk_view(&d->v, (int)d->bb->mode, d->bb->swapper_pg_dir, kva, &w) != PT_WALK_MAPPED)
+		return false;
+	p = vm_view_ptr(&d->v, w.pa, len);
+	if (!p)
+		return false;
+	memcpy(out, p, len);
+	return true;
+}
+
+/* How many PTEs share a swap slot, by its swap_map count (the swap cache
+ * holds one more when it caches the slot); 1 when that cannot be read. */
+static unsigned swap_pte_users(const struct dump *d, swp_entry_t e)
+{
+	struct swap_info_struct si;
+	unsigned type = swp_type(e);
+	uint32_t off = swp_offset(e), cached = 0;
+	uint8_t count;
+	unsigned n;
+
+	if (type >= MAX_SWAPFILES)
+		return 1;
+	memcpy(&si, &d->kd->swap.areas[type], sizeof(si));
+	if (!(si.flags & SWP_USED) || off == 0 || off >= si.max ||
+	    !vmalloc_read(d, si.swap_map + off, &count, 1) || count == SWAP_MAP_BAD)
+		return 1;
+	if (si.swap_cache)
+		vmalloc_read(d, si.swap_cache + off * 4, &cached, 4);
+	n = count & SWAP_MAP_COUNT;
+	if (cached && n)
+		n--;
+	return n ? n : 1;
+}
 
 /* smaps_account() for one 4 KiB page. */
 static void smaps_pte(const struct dump *d, const struct pt_walk *w, void *arg)
@@ -1522,9 +1769,12 @@ static void smaps_pte(const struct dump *d, const struct pt_walk *w, void *arg)
 	int64_t mapcount;
 
 	if (w->result == PT_WALK_SWAP) {
-		/* one swap slot user each, until swap_map says otherwise */
+		/* swp_swapcount(): the slot's users that are PTEs, its
+		 * swap_map count less the swap cache's one */
+		unsigned users = swap_pte_users(d, pte_to_swp_entry((int)d->bb->mode, e));
+
 		st->swap += PAGE_SIZE;
-		st->swap_pss += pss;
+		st->swap_pss += users >= 2 ? pss / users : pss;
 		return;
 	}
 	/* Linux's vm_normal_page() has no page for the zero page, so
@@ -1691,7 +1941,10 @@ static uint64_t pagemap_entry(const struct dump *d, const struct pt_walk *w,
 		if (vma && ((vma->vm_flags & VM_SHARED) || vma->vm_file))
 			entry |= PM_FILE;
 	} else if (w->result == PT_WALK_SWAP) {
-		entry = PM_SWAP | ((w->level[PT_PTE].entry >> 1) & PM_PFRAME_MASK);
+		/* as pte_to_pagemap_entry: type in bits 0-4, offset above */
+		swp_entry_t se = pte_to_swp_entry((int)d->bb->mode, w->level[PT_PTE].entry);
+
+		entry = PM_SWAP | (((uint64_t)swp_offset(se) << 5 | swp_type(se)) & PM_PFRAME_MASK);
 	}
 	return entry;
 }
@@ -1829,10 +2082,9 @@ static void walk_next(const struct dump *d, const struct pt_walk *w, int lvl, ch
 		snprintf(out, len, "frame %#llx%s", (unsigned long long)w->pfn,
 			 is_zero_pfn(d, w->pfn) ? " (the zero page)" : "");
 	} else if (w->result == PT_WALK_SWAP) {
-		uint64_t f = (e >> 1) & PM_PFRAME_MASK;
+		swp_entry_t se = pte_to_swp_entry(mode, e);
 
-		snprintf(out, len, "swap entry type %llu offset %#llx", (unsigned long long)(f & 31),
-			 (unsigned long long)(f >> 5));
+		snprintf(out, len, "swap entry type %u offset %#x", swp_type(se), swp_offset(se));
 	} else if (w->result == PT_WALK_BAD) {
 		snprintf(out, len, "? (%s)", w->why ? w->why : "bad entry");
 	} else {
@@ -1898,18 +2150,26 @@ static int show_walk(struct dump *d)
 			json_u64(j, "entry_pa", l->entry_pa);
 			json_u64(j, "entry", l->entry);
 			json_row(j, "flags");
-			for (bit = 0; bit < 9; bit++)
+			/* a swap entry's bits above P are its type and offset */
+			for (bit = 0; bit < 9 && !(lvl == w.last && w.result == PT_WALK_SWAP); bit++)
 				if (l->entry & (1ULL << bit)) {
 					static const char *const names[] = { "P", "RW", "US", "PWT", "PCD",
 									     "A", "D", "PS", "G" };
 
 					json_str(j, NULL, bit == _PAGE_BIT_PSE && lvl == PT_PTE ? "PAT" : names[bit]);
 				}
-			if (mode == VM_MODE_PAE && (l->entry & _PAGE_NX))
+			if (mode == VM_MODE_PAE && (l->entry & _PAGE_NX) &&
+			    !(lvl == w.last && w.result == PT_WALK_SWAP))
 				json_str(j, NULL, "NX");
 			json_end_arr(j);
 			walk_next(d, &w, lvl, next, sizeof(next));
 			json_str(j, "next", next);
+			if (lvl == w.last && w.result == PT_WALK_SWAP) {
+				swp_entry_t se = pte_to_swp_entry(mode, l->entry);
+
+				json_u64(j, "swap_type", swp_type(se));
+				json_u64(j, "swap_offset", swp_offset(se));
+			}
 			json_end_obj(j);
 		}
 		json_end_arr(j);
@@ -1959,7 +2219,11 @@ static int show_walk(struct dump *d)
 			printf("PMD      folded into the PGD entry (i386: PTRS_PER_PMD 1)\n");
 			continue;
 		}
-		entry_flags(mode, lvl, l->entry, flags, sizeof(flags));
+		/* a swap entry's bits above P are its type and offset */
+		if (lvl == w.last && w.result == PT_WALK_SWAP)
+			flags[0] = '\0';
+		else
+			entry_flags(mode, lvl, l->entry, flags, sizeof(flags));
 		walk_next(d, &w, lvl, next, sizeof(next));
 		printf("%s      table 0x%08llx [%3u] entry 0x%08llx = 0x%0*llx%s%s -> %s\n",
 		       level_names[lvl], (unsigned long long)l->table, l->index,
@@ -2647,6 +2911,96 @@ static void format_flags(uint32_t flags, char *out, size_t len)
 		snprintf(out + n, len - n, "zone=%u", flags >> ZONES_PGSHIFT);
 }
 
+/* Which LRU list a page's flags put it on (vmscan.c): NULL for none. A
+ * page with PG_active and no PG_lru is off the lists for a moment
+ * (reclaim took it), as Linux's isolated pages are. */
+static const char *page_lru_name(uint32_t flags)
+{
+	if (!(flags & (1u << PG_lru)))
+		return flags & (1u << PG_active) ? "isolated" : NULL;
+	return flags & (1u << PG_active) ? "active_anon" : "inactive_anon";
+}
+
+/* A swap-cache page's slot: the area, its count and whose page the cache
+ * holds there. */
+struct swap_slot_info {
+	swp_entry_t entry;
+	bool area_ok;			/* the entry names a slot of an area in use */
+	bool read;			/* count and cached were read */
+	char path[4 * SWAP_PATH_MAX + 1];
+	uint8_t count;			/* swap_map byte */
+	uint32_t cached;		/* the pfn swap_cache holds for the slot */
+};
+
+static void swap_slot_of(const struct dump *d, uint32_t val, struct swap_slot_info *si_out)
+{
+	struct swap_info_struct si;
+	unsigned type = swp_type((swp_entry_t){ val });
+	uint32_t off = swp_offset((swp_entry_t){ val });
+
+	memset(si_out, 0, sizeof(*si_out));
+	si_out->entry.val = val;
+	if (type >= MAX_SWAPFILES)
+		return;
+	memcpy(&si, &d->kd->swap.areas[type], sizeof(si));
+	if (!(si.flags & SWP_USED) || off == 0 || off >= si.max)
+		return;
+	si_out->area_ok = true;
+	clean(si_out->path, sizeof(si_out->path), si.path, sizeof(si.path));
+	si_out->read = vmalloc_read(d, si.swap_map + off, &si_out->count, 1) &&
+		       (!si.swap_cache || vmalloc_read(d, si.swap_cache + off * 4, &si_out->cached, 4));
+}
+
+/* page's lines (or members) on reclaim: the LRU list it is on, and for a
+ * swap-cache page its entry as type:offset, the slot's count, and whether
+ * the cache does hold this page there. */
+static void page_reclaim_state(struct dump *d, uint32_t pfn, const struct page *p)
+{
+	const char *lru = page_lru_name(p->flags);
+	struct swap_slot_info ss;
+	bool swapcache = p->flags & (1u << PG_swapcache);
+
+	if (swapcache)
+		swap_slot_of(d, p->private, &ss);
+	if (d->json) {
+		struct json *j = &d->js;
+
+		json_str(j, "lru", lru ? lru : "none");
+		if (!swapcache)
+			return;
+		json_obj(j, "swap");
+		json_u64(j, "entry", ss.entry.val);
+		json_u64(j, "type", swp_type(ss.entry));
+		json_u64(j, "offset", swp_offset(ss.entry));
+		json_bool(j, "slot_in_use", ss.area_ok);
+		if (ss.area_ok)
+			json_str(j, "area", ss.path);
+		if (ss.read) {
+			json_u64(j, "count", ss.count);
+			json_bool(j, "cached_here", ss.cached == pfn);
+		}
+		json_end_obj(j);
+		return;
+	}
+	if (lru && !strcmp(lru, "isolated"))
+		printf("lru: off the LRU lists (PG_active kept: taken by reclaim)\n");
+	else if (lru)
+		printf("lru: on the %s list of zone %s\n", lru, zone_name(p->flags >> ZONES_PGSHIFT));
+	if (!swapcache)
+		return;
+	printf("swapcache: entry %#x = swap %u:%#x", ss.entry.val, swp_type(ss.entry),
+	       swp_offset(ss.entry));
+	if (!ss.area_ok)
+		printf(", no slot of an area in use\n");
+	else if (!ss.read)
+		printf(" (%s), its swap_map page unreadable\n", ss.path);
+	else if (ss.cached == pfn)
+		printf(" (%s), slot count %u, the swap cache holds this page\n", ss.path, ss.count);
+	else
+		printf(" (%s), slot count %u, but the swap cache holds %s%#x there\n", ss.path,
+		       ss.count, ss.cached ? "pfn " : "", ss.cached);
+}
+
 /* One frame, as Linux's dump_page() prints it (page:%p is the guest kernel
  * address of its struct page; mapping is printed as stored, a pa), then
  * what we can say about its state. */
@@ -2693,6 +3047,7 @@ static int show_page(struct dump *d)
 		json_str(j, "zone", zone_name(zi));
 		json_str(j, "state", ps.state);
 		json_str(j, "description", ps.text);
+		page_reclaim_state(d, pfn, &p);
 		if (ps.order >= 0)
 			json_i64(j, "order", ps.order);
 		if (ps.cpu >= 0)
@@ -2739,6 +3094,7 @@ static int show_page(struct dump *d)
 	for (i = 0; i < ARRAY_SIZE(raw); i++)
 		printf(" %08x", raw[i]);
 	printf("\nzone: %s\nstate: %s\n", zone_name(zi), ps.text);
+	page_reclaim_state(d, pfn, &p);
 	if (!strcmp(ps.state, "pgtable")) {
 		fputs("owner: ", stdout);
 		pgtable_role(d, pfn, &p);
@@ -2941,7 +3297,28 @@ static int show_offsets(struct dump *d)
 		for (cpu = 0; cpu < d->bb->nr_cpus; cpu++)
 			printf("zone %s pcp %u list %#llx\n", zone_name(zi), cpu,
 			       (unsigned long long)OFF(pgdat.node_zones[zi].pcp[cpu].list));
+		for (i = 0; i < NR_LRU_LISTS; i++)
+			printf("zone %s lru %s %#llx\n", zone_name(zi), lru_list_names[i],
+			       (unsigned long long)OFF(pgdat.node_zones[zi].lru[i]));
+		printf("zone %s vm_stat %#llx\n", zone_name(zi),
+		       (unsigned long long)OFF(pgdat.node_zones[zi].vm_stat));
 	}
+	printf("node vm_stat %#llx\n", (unsigned long long)OFF(pgdat.vm_stat));
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		struct swap_info_struct si;
+
+		memcpy(&si, &d->kd->swap.areas[i], sizeof(si));
+		if (!(si.flags & SWP_USED))
+			continue;
+		printf("swap %u %#llx\n", i, (unsigned long long)OFF(swap.areas[i]));
+		printf("swap %u swap_map kva %#x\n", i, si.swap_map);
+		printf("swap %u swap_cache kva %#x\n", i, si.swap_cache);
+	}
+	printf("swap nr_swapcache %#llx\n", (unsigned long long)OFF(swap.nr_swapcache));
+	printf("reclaim kswapd_pid %#llx\n", (unsigned long long)OFF(reclaim.kswapd_pid));
+	printf("reclaim kswapd_state %#llx\n", (unsigned long long)OFF(reclaim.kswapd_state));
+	printf("reclaim note %#llx %zu\n", (unsigned long long)OFF(reclaim.note),
+	       sizeof(struct reclaim_note));
 	printf("slab first %#llx\n", (unsigned long long)OFF(slab.first));
 	printf("vmap first %#llx\n", (unsigned long long)OFF(vmap.first));
 	printf("tasks %#llx\n", (unsigned long long)OFF(tasks));
@@ -2973,6 +3350,9 @@ static int show_offsets(struct dump *d)
 	FIELD(vm_area_struct, anon_vma_next);
 	FIELD(anon_vma, head);
 	FIELD(anon_vma, nr_vmas);
+	FIELD(page, flags);
+	FIELD(page, private);
+	FIELD(page, lru);
 	FIELD(page, _refcount);
 	FIELD(page, _mapcount);
 	FIELD(page, mapping);
@@ -3980,6 +4360,7 @@ static const struct view {
 	{ "slabinfo",    "",         0, 0, { 0 }, V_SANE, show_slabinfo, "slab caches, as /proc/slabinfo" },
 	{ "vmallocinfo", "",         0, 0, { 0 }, V_SANE, show_vmallocinfo, "vmalloc areas, as /proc/vmallocinfo" },
 	{ "swaps",       "",         0, 0, { 0 }, V_SANE, show_swaps, "swap areas, as /proc/swaps" },
+	{ "lru",         "[N]",      0, 1, { A_NUM }, V_SANE, show_lru, "LRU lists per zone, N pfns from each tail (N 8); kswapd" },
 	{ "ps",          "",         0, 0, { 0 }, V_SANE, show_ps, "the tasks, as ps -eo pid,ppid,stat,vsz,rss,maj_flt,min_flt,comm" },
 	{ "maps",        "PID",      1, 1, { A_PID }, V_SANE, show_maps, "a task's mappings, as /proc/PID/maps" },
 	{ "smaps",       "PID",      1, 1, { A_PID }, V_SANE, show_smaps, "mappings with what their PTEs hold, as /proc/PID/smaps" },
@@ -4013,10 +4394,15 @@ static void usage(FILE *f)
 		   "  STAT (R running, Z zombie, N new: process not attached yet) VSZ RSS (kB)\n"
 		   "  MAJFL MINFL (faults) HOSTPID (the host process) SHARED PRIVATE (kB resident in\n"
 		   "  frames other PTEs map too, e.g. after fork until copy on write, or this one\n"
-		   "  alone: they add up to RSS) ZERO (kB read through the zero page, not in RSS) COMMAND\n"
+		   "  alone: they add up to RSS) ZERO (kB read through the zero page, not in RSS) COMMAND;\n"
+		   "  then kswapd, when it runs: PID -, STAT S (asleep) or R (reclaiming), COMMAND [kswapd0]\n"
+		   "lru: per zone, each anonymous LRU list's pages (nr_zone_*_anon) and its last N pfns,\n"
+		   "  those reclaim takes next; then kswapd's host pid, state and wake-ups, swappiness,\n"
+		   "  page-cluster and the OOM killer's count\n"
 		   "page of an anonymous frame: a 'mapped by pid N (COMM) at VA (rw|ro)' line per PTE\n"
 		   "  that maps it, found through its anon_vma's list of VMAs; of the zero page: the\n"
-		   "  PTEs of each task that map it\n"
+		   "  PTEs of each task that map it; 'lru:' the LRU list it is on, 'swapcache:' its swap\n"
+		   "  entry as TYPE:OFFSET with the slot's count\n"
 		   "pagemap lines: VA ENTRY STATE [pfn=PFN | type=T offset=OFF] [soft-dirty] [exclusive] [file]\n"
 		   "  ENTRY is the 64-bit /proc/PID/pagemap word in hex (63 present, 62 swapped,\n"
 		   "  61 file/shared, 56 exclusive, 55 soft-dirty, 0-54 pfn); STATE is present, swapped,\n"

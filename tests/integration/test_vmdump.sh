@@ -13,8 +13,17 @@
 # same damaged copies. A guest that forks then shows its child in ps with
 # the pages they share, both mappers of a shared frame in page, and passes
 # check; copies with a shared frame left writable, a refcount too low or
-# the child's VMA off its anon_vma list must not. Prints "N passed, N
-# failed"; exits 1 on any failure, 77 when vmdump is not built.
+# the child's VMA off its anon_vma list must not. Reclaim's state: vmstat,
+# zoneinfo and meminfo name its counters as Linux does, lru shows the
+# lists and kswapd, ps shows kswapd as a kernel thread; copies of a
+# machine with a swap area damaged (a slot counted with nothing holding
+# it, PG_lru or PG_swapcache on a free frame, an LRU list linked to a
+# free frame, beyond RAM or round in a loop, its counters, the swap cache
+# holding a free frame, the guest's PTE turned into swap entries that
+# name a free slot, a slot counted twice, an area not in use) must each
+# be named by check; vmrun's own check reads a swap map in HighMem.
+# Prints "N passed, N failed"; exits 1 on any failure, 77 when vmdump is
+# not built.
 # Without vmrun (and no VMDUMP_TEST_RAM) only the command-line and
 # foreign-file cases run, and it says so; without cc or pkg-config the
 # guest cases are skipped.
@@ -38,7 +47,10 @@ cleanup() {
 	rm -f "$T"/*.svg
 	rm -rf "$T"
 	rm -f /dev/shm/vm-$NAME.ram /dev/shm/vm-$NAME-live.ram /dev/shm/vm-$NAME-g-i386.ram \
-	      /dev/shm/vm-$NAME-g-pae.ram /dev/shm/vm-$NAME-f-i386.ram /dev/shm/vm-$NAME-f-pae.ram
+	      /dev/shm/vm-$NAME-g-pae.ram /dev/shm/vm-$NAME-f-i386.ram /dev/shm/vm-$NAME-f-pae.ram \
+	      /dev/shm/vm-$NAME-swap.ram /dev/shm/vm-$NAME-swap.swap \
+	      /dev/shm/vm-$NAME-s-i386.ram /dev/shm/vm-$NAME-s-i386.swap \
+	      /dev/shm/vm-$NAME-s-pae.ram /dev/shm/vm-$NAME-s-pae.swap
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -468,6 +480,241 @@ fi
 for f in empty small random elf half nomagic version; do
 	no_crash "$T/$f" "$f"
 done
+
+# ---- reclaim: the LRU lists, kswapd, the swap cache -------------------------
+
+# The counters by their Linux names, wherever the machine came from.
+run "$M" vmstat
+miss=
+for c in nr_zone_inactive_anon nr_zone_active_anon nr_inactive_anon nr_active_anon nr_swapcached \
+	 pgmajfault pswpin pswpout pgscan_kswapd pgscan_direct pgsteal_kswapd pgsteal_direct \
+	 allocstall oom_kill; do
+	grep -Eq "^$c [0-9]+\$" "$T/out" || miss="$miss $c"
+done
+[ -z "$miss" ] && ok "vmstat names reclaim's counters as Linux does" || bad "vmstat lacks:$miss"
+run "$M" zoneinfo
+[ "$(grep -Ec '^      nr_zone_(in)?active_anon [0-9]+$' "$T/out")" -eq \
+  $((2 * $(grep -c '^  pagesets$' "$T/out"))) ] && grep -Eq '^      nr_inactive_anon [0-9]+$' "$T/out" &&
+	ok "zoneinfo: nr_zone_inactive_anon and nr_zone_active_anon per populated zone" ||
+	bad "zoneinfo LRU counters: $(grep anon "$T/out")"
+run "$M" meminfo
+grep -Eq '^SwapCached: +[0-9]+ kB$' "$T/out" && grep -Eq '^Active\(anon\): +[0-9]+ kB$' "$T/out" &&
+	grep -Eq '^Inactive\(anon\): +[0-9]+ kB$' "$T/out" &&
+	ok "meminfo: SwapCached, Active(anon), Inactive(anon)" || bad "meminfo reclaim lines: $(head -12 "$T/out")"
+
+run "$M" lru
+if [ "$rc" -eq 0 ] && [ "$(head -1 "$T/out")" = "zone     list            pages  tail (reclaimed first)" ] &&
+   ! sed '1d;$d' "$T/out" | grep -Evq '^(DMA|Normal|HighMem) +(inactive|active)_anon +[0-9]+(  0x[0-9a-f]+( 0x[0-9a-f]+)*)?$' &&
+   [ "$(sed '1d;$d' "$T/out" | wc -l)" -eq $((2 * $(echo $zones | wc -w))) ] &&
+   tail -1 "$T/out" | grep -Eq '^kswapd0: (not running|host pid [0-9]+, [SR] \((asleep|reclaiming)\)), woke [0-9]+ times?; swappiness [0-9]+, page-cluster [0-9]+; oom_kill [0-9]+'; then
+	ok "lru: both anonymous lists of each populated zone, then kswapd"
+else
+	run "$M" lru
+	bad "lru format: exit $rc: $(cat "$T/out" "$T/err")"
+fi
+expect 0 "lru 0 (no pfns)" "$M" lru 0
+expect 2 "lru with a word" "$M" lru many
+expect 2 "lru takes one number" "$M" lru 1 2
+if command -v python3 >/dev/null; then
+	run "$M" lru --json
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); z=d["zones"][0]; assert z["zone"]=="DMA" and "pages" in z["active_anon"] and isinstance(z["inactive_anon"]["tail"], list) and "runs" in d["kswapd"]' "$T/out" 2>/dev/null &&
+		ok "lru --json" || bad "lru --json: $(head -c 300 "$T/out")"
+fi
+
+# A machine with a swap area, kept, to damage: counts of slots nothing
+# holds, LRU links and flags, the swap cache, kswapd's row in ps.
+S=$T/swap.ram
+if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ] &&
+   "$VMRUN" --ram 32M --swap 16M --name "$NAME-swap" --keep -- /bin/true 2>"$T/vmrun.err" &&
+   cp /dev/shm/vm-$NAME-swap.ram "$S" 2>/dev/null; then
+	rm -f /dev/shm/vm-$NAME-swap.ram /dev/shm/vm-$NAME-swap.swap
+	"$VMDUMP" "$S" offsets >"$T/soffsets"
+	soff() { awk -v want="$*" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == want) print v }' "$T/soffsets"; }
+	peek32() { od -An -tu4 -j $(($2)) -N4 "$1" | tr -d ' '; }
+	expect 0 "check of a machine with a swap area" "$S" check
+	smap=$(soff swap 0 swap_map kva)
+	scache=$(soff swap 0 swap_cache kva)
+	smem=$(awk '$1 == "mem_map" { print $2 }' "$T/soffsets")
+	flags_off=$(soff page flags)
+	# the pa of a byte in the vmalloc area, through swapper_pg_dir
+	kpa() { "$VMDUMP" "$S" walk 0 "$1" | sed -n 's/^physical \(0x[0-9a-f]*\) .*/\1/p'; }
+	# a free frame: the first block of Normal's highest non-empty order
+	free_pfn=0
+	for o in 10 9 8 7 6 5 4 3 2 1 0; do
+		free_pfn=$(peek32 "$S" "$(soff zone Normal free_area $o free_list)")
+		[ "$free_pfn" -gt 0 ] && break
+	done
+
+	if [ -n "$smap" ] && [ -n "$(kpa $((smap + 5)))" ]; then
+		cp "$S" "$T/s-count"
+		printf '\001' | dd of="$T/s-count" bs=1 seek=$(($(kpa $((smap + 5))))) conv=notrunc status=none
+		run "$T/s-count" check
+		[ "$rc" -eq 1 ] &&
+			grep -q '^swap 0 (.*): slot 0x5 has count 1, but 0 swap PTEs and no swap-cache page hold it$' "$T/out" &&
+			ok "check: a slot counted with nothing holding it: $(grep 'slot 0x5' "$T/out")" ||
+			bad "check on a slot count nothing holds: exit $rc: $(head -c 600 "$T/out")"
+		expect 0 "swaps still reads a machine whose slot count is wrong" "$T/s-count" swaps
+	else
+		bad "no swap_map found for the machine's swap area: $(grep swap "$T/soffsets")"
+	fi
+
+	if [ -n "$free_pfn" ] && [ "$free_pfn" -gt 0 ]; then
+		cp "$S" "$T/s-lruflag"
+		poke32 "$T/s-lruflag" $((smem + free_pfn * 32 + flags_off)) \
+			$(($(peek32 "$S" $((smem + free_pfn * 32 + flags_off))) | 1 << 4))
+		run "$T/s-lruflag" check
+		[ "$rc" -eq 1 ] && grep -q "^pfn $(printf '%#x' "$free_pfn"): PG_lru but free " "$T/out" &&
+			ok "check: PG_lru on a free frame: $(grep PG_lru "$T/out")" ||
+			bad "check on PG_lru on a free frame: exit $rc: $(head -c 600 "$T/out")"
+		run "$T/s-lruflag" page "$free_pfn"
+		grep -q '^lru: on the inactive_anon list of zone Normal$' "$T/out" &&
+			ok "page shows the LRU list the flags name" || bad "page of a frame with PG_lru: $(cat "$T/out")"
+
+		# the Normal inactive list made to hold that free frame
+		lhead=$(soff zone Normal lru inactive_anon)
+		cp "$S" "$T/s-lrulink"
+		poke32 "$T/s-lrulink" "$lhead" "$free_pfn"
+		poke32 "$T/s-lrulink" $((lhead + 4)) "$free_pfn"
+		run "$T/s-lrulink" check
+		[ "$rc" -eq 1 ] &&
+			grep -q "^zone Normal inactive_anon: pfn $(printf '%#x' "$free_pfn") is on the LRU list and also free" "$T/out" &&
+			grep -q "^pfn $(printf '%#x' "$free_pfn"): on zone Normal inactive_anon list but flags 0x[0-9a-f]* (PG_lru clear, PG_active clear)\$" "$T/out" &&
+			grep -q '^zone Normal: nr_zone_inactive_anon 0, its LRU list holds [1-9]' "$T/out" &&
+			ok "check: a free frame linked onto an LRU list: $(grep -c . "$T/out") lines" ||
+			bad "check on an LRU list holding a free frame: exit $rc: $(head -c 800 "$T/out")"
+		run "$T/s-lrulink" lru
+		[ "$rc" -eq 0 ] && grep -Eq '^Normal +inactive_anon +0 +\(then the list reaches a page not on this list\)$' "$T/out" &&
+			ok "lru stops at a page the list should not hold" || bad "lru on a damaged list: exit $rc: $(cat "$T/out" "$T/err")"
+
+		cp "$S" "$T/s-lrubeyond"
+		poke32 "$T/s-lrubeyond" "$lhead" 0xFFFFFF00
+		run "$T/s-lrubeyond" check
+		[ "$rc" -eq 1 ] && grep -q '^zone Normal inactive_anon: LRU list links to pfn 0xffffff00 beyond RAM' "$T/out" &&
+			ok "check: an LRU list linked beyond RAM" || bad "check on an LRU link beyond RAM: exit $rc: $(head -c 600 "$T/out")"
+		no_crash "$T/s-lrubeyond" "LRU list linked beyond RAM"
+	else
+		bad "no free frame found to damage"
+	fi
+
+	cp "$S" "$T/s-lrucount"
+	# vm_stat[NR_ZONE_ACTIVE_ANON] (the third) of Normal, and the node's
+	# NR_ACTIVE_ANON (the second)
+	poke32 "$T/s-lrucount" $(($(soff zone Normal vm_stat) + 2 * 8)) 3
+	poke32 "$T/s-lrucount" $(($(soff node vm_stat) + 1 * 8)) 2
+	run "$T/s-lrucount" check
+	[ "$rc" -eq 1 ] && grep -q '^zone Normal: nr_zone_active_anon 3, its LRU list holds 0$' "$T/out" &&
+		grep -q '^node: nr_active_anon 2, the zones. LRU lists hold 0$' "$T/out" &&
+		ok "check: LRU counters against the lists, per zone and for the node" ||
+		bad "check on LRU counters: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$S" "$T/s-nrcache"
+	poke32 "$T/s-nrcache" "$(soff swap nr_swapcache)" 4
+	run "$T/s-nrcache" check
+	[ "$rc" -eq 1 ] && grep -q '^swap: nr_swapcache 4, the swap caches hold 0 pages$' "$T/out" &&
+		ok "check: nr_swapcache against the swap caches" || bad "check on nr_swapcache: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/s-nrcache" meminfo
+	grep -Eq '^SwapCached: +16 kB$' "$T/out" && ok "meminfo SwapCached is nr_swapcache in kB" ||
+		bad "meminfo SwapCached: $(grep SwapCached "$T/out")"
+
+	if [ -n "$scache" ] && [ "$scache" != 0 ] && [ -n "$free_pfn" ]; then
+		# slot 7 counted once, for a cache page that is a free frame
+		cp "$S" "$T/s-cache"
+		printf '\001' | dd of="$T/s-cache" bs=1 seek=$(($(kpa $((smap + 7))))) conv=notrunc status=none
+		poke32 "$T/s-cache" "$(kpa $((scache + 7 * 4)))" "$free_pfn"
+		run "$T/s-cache" check
+		[ "$rc" -eq 1 ] &&
+			grep -q "^pfn $(printf '%#x' "$free_pfn"): in the swap cache for 0:0x7 (entry 0x7) but PG_swapcache clear, private 0x[0-9a-f]*\$" "$T/out" &&
+			grep -q "^swap 0 (.*): swap_cache of slot 0x7 holds pfn $(printf '%#x' "$free_pfn"), not an allocated page" "$T/out" &&
+			grep -q '^swap: nr_swapcache 0, the swap caches hold 1 pages$' "$T/out" &&
+			! grep -q 'slot 0x7 has count' "$T/out" &&
+			ok "check: a swap cache holding a free frame" || bad "check on a bad swap cache entry: exit $rc: $(head -c 800 "$T/out")"
+	else
+		skip "the swap area has no swap cache array: swap cache damage not tried"
+	fi
+
+	if [ -n "$free_pfn" ]; then
+		cp "$S" "$T/s-scfree"
+		poke32 "$T/s-scfree" $((smem + free_pfn * 32 + flags_off)) \
+			$(($(peek32 "$S" $((smem + free_pfn * 32 + flags_off))) | 1 << 13))
+		run "$T/s-scfree" check
+		[ "$rc" -eq 1 ] && grep -q "^pfn $(printf '%#x' "$free_pfn"): PG_swapcache but free " "$T/out" &&
+			ok "check: PG_swapcache on a free frame" || bad "check on PG_swapcache on a free frame: exit $rc: $(head -c 600 "$T/out")"
+	fi
+	# PG_swapcache and entry 0:0x9 on an allocated page no cache holds
+	# (the frame of swap_map itself)
+	mpfn=$(($(kpa "$smap") >> 12))
+	if [ "$mpfn" -gt 0 ]; then
+		cp "$S" "$T/s-scflag"
+		poke32 "$T/s-scflag" $((smem + mpfn * 32 + flags_off)) \
+			$(($(peek32 "$S" $((smem + mpfn * 32 + flags_off))) | 1 << 13))
+		poke32 "$T/s-scflag" $((smem + mpfn * 32 + $(soff page private))) 9
+		run "$T/s-scflag" check
+		[ "$rc" -eq 1 ] &&
+			grep -q "^pfn $(printf '%#x' "$mpfn"): PG_swapcache with entry 0:0x9, but the swap cache holds 0 for that slot\$" "$T/out" &&
+			ok "check: a PG_swapcache page the swap cache does not hold" ||
+			bad "check on a stray PG_swapcache: exit $rc: $(head -c 600 "$T/out")"
+		run "$T/s-scflag" page "$mpfn"
+		grep -Eq '^swapcache: entry 0x9 = swap 0:0x9 \(.*\), slot count 0, but the swap cache holds 0 there$' "$T/out" &&
+			ok "page shows a swap-cache page's entry and slot: $(grep '^swapcache' "$T/out")" ||
+			bad "page of a PG_swapcache frame: $(cat "$T/out" "$T/err")"
+		if command -v python3 >/dev/null; then
+			run "$T/s-scflag" page "$mpfn" --json
+			python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["swap"]; assert d["lru"]=="none" and s["type"]==0 and s["offset"]==9 and s["count"]==0 and not s["cached_here"]' "$T/out" 2>/dev/null &&
+				ok "page --json: the swap entry and slot" || bad "page --json of a PG_swapcache frame: $(head -c 600 "$T/out")"
+		fi
+	fi
+
+	# the reclaim note of a free task slot naming a page
+	note=$(awk '$1 == "reclaim" && $2 == "note" { print $3, $4 }' "$T/soffsets")
+	if [ -n "$note" ] && [ -n "$free_pfn" ]; then
+		set -- $note
+		cp "$S" "$T/s-note"
+		poke32 "$T/s-note" $(($1 + 10 * $2 + 4)) $((0x80000000 | free_pfn))
+		run "$T/s-note" check
+		[ "$rc" -eq 1 ] &&
+			grep -q "^task slot 10: free, yet its reclaim note holds pfn $(printf '%#x' "$free_pfn") (isolated)\$" "$T/out" &&
+			ok "check: a free task slot's reclaim note naming a page" ||
+			bad "check on a stale reclaim note: exit $rc: $(head -c 600 "$T/out")"
+	fi
+
+	# kswapd: a row of its own at the end of ps, in lru's last line
+	cp "$S" "$T/s-kswapd"
+	poke32 "$T/s-kswapd" "$(soff reclaim kswapd_pid)" 4242
+	poke32 "$T/s-kswapd" "$(soff reclaim kswapd_state)" 1
+	run "$T/s-kswapd" ps
+	[ "$rc" -eq 0 ] && [ "$(wc -l <"$T/out")" -eq 2 ] &&
+		[ "$(tail -1 "$T/out")" = "    -     0 R         0     0      0      0    4242      0       0     0 [kswapd0]" ] &&
+		ok "ps: kswapd as a kernel thread: $(tail -1 "$T/out")" || bad "ps with kswapd: $(cat "$T/out")"
+	if command -v python3 >/dev/null; then
+		run "$T/s-kswapd" ps --json
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); k=d["kthreads"][0]; assert d["tasks"]==[] and k["comm"]=="kswapd0" and k["host_pid"]==4242 and k["stat"]=="R"' "$T/out" 2>/dev/null &&
+			ok "ps --json: kswapd under kthreads" || bad "ps --json with kswapd: $(head -c 300 "$T/out")"
+	fi
+	run "$T/s-kswapd" lru
+	tail -1 "$T/out" | grep -q '^kswapd0: host pid 4242, R (reclaiming), woke 0 times;' &&
+		ok "lru: kswapd's state" || bad "lru with kswapd: $(tail -1 "$T/out")"
+	expect 0 "check: kswapd reclaiming is a state, not damage" "$T/s-kswapd" check
+	poke32 "$T/s-kswapd" "$(soff reclaim kswapd_state)" 7
+	run "$T/s-kswapd" check
+	[ "$rc" -eq 1 ] && grep -q '^reclaim: kswapd_state 7 (0 asleep, 1 reclaiming)$' "$T/out" &&
+		ok "check: an unknown kswapd state" || bad "check on kswapd_state 7: exit $rc: $(head -c 300 "$T/out")"
+else
+	rm -f /dev/shm/vm-$NAME-swap.ram /dev/shm/vm-$NAME-swap.swap
+	skip "no machine with swap to damage (vmrun --swap): the swap and LRU damage cases are skipped"
+fi
+
+# A machine with HighMem: vmalloc may put a swap map there, beyond the
+# direct map vmrun's own check reads through; it must read it all the same.
+if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ] &&
+   [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -gt $((2 << 20)) ] 2>/dev/null; then
+	for mode in i386 pae; do
+		"$VMRUN" --mode $mode --ram 1100M --swap 8M --name "$NAME-high" -- /bin/true >/dev/null 2>"$T/err"
+		machine_ok "$mode: 1100M with swap, the swap map in HighMem"
+	done
+	rm -f /dev/shm/vm-$NAME-high.ram /dev/shm/vm-$NAME-high.swap
+else
+	skip "no room in /dev/shm for a machine with HighMem"
+fi
 
 # ---- a guest's address space ------------------------------------------------
 
@@ -1118,9 +1365,154 @@ fork_views() {
 	rm -f "/dev/shm/vm-$name.ram"
 }
 
+# swap_views MODE: the guest on a machine with a swap area, a copy taken
+# while it waits, and its .data PTE turned into swap entries: one naming a
+# free slot, one a slot counted too often, one an area not in use, and a
+# not-present PTE that is no swap entry. check must name each; pagemap and
+# the other address-space views read them.
+swap_views() {
+	local mode=$1 name=$NAME-s-$1 W=$T/s-$1.ram pte smap spa mm hi lo
+	: >"$T/hold"
+	"$VMRUN" --mode "$mode" --ram 32M --swap 8M --keep --name "$name" -- "$GUEST" "$T/hold" \
+		>"$T/guest.out" 2>"$T/guest.err" &
+	GUEST_PID=$!
+	for _ in $(seq 400); do
+		grep -q '^ready 1$' "$T/guest.out" 2>/dev/null && break
+		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if grep -q '^ready 1$' "$T/guest.out"; then
+		cp "/dev/shm/vm-$name.ram" "$W"
+	else
+		bad "$mode: the guest did not start on a machine with swap in 20 s: $(head -c 300 "$T/guest.out" "$T/guest.err")"
+	fi
+	rm -f "$T/hold"
+	wait "$GUEST_PID"
+	GUEST_PID=
+	rm -f "/dev/shm/vm-$name.ram" "/dev/shm/vm-$name.swap"
+	[ -f "$W" ] || return
+
+	expect 0 "$mode: check of the guest on a machine with swap" "$W" check
+	run "$W" walk 1 0x080495b0
+	pte=$(sed -n 's/^PTE .* entry \(0x[0-9a-f]*\) = .*/\1/p' "$T/out")
+	"$VMDUMP" "$W" offsets >"$T/woffsets"
+	smap=$(awk '$1 == "swap" && $2 == 0 && $3 == "swap_map" { print $5 }' "$T/woffsets")
+	spa=$("$VMDUMP" "$W" walk 0 $((smap + 5)) | sed -n 's/^physical \(0x[0-9a-f]*\) .*/\1/p')
+	mm=$(awk '$1 == "mm" && $2 == "pid" && $3 == 1 { print $4 }' "$T/woffsets")
+	if [ -z "$pte" ] || [ -z "$spa" ]; then
+		bad "$mode: no PTE or swap_map to damage (pte '$pte', swap_map '$smap')"
+		return
+	fi
+	# swap PTE TYPE OFFSET: the PTE of this mode holding that entry
+	swpte() {
+		if [ "$mode" = pae ]; then
+			lo=0 hi=$(($1 | $2 << 5))
+		else
+			lo=$(($1 << 1 | $2 << 8)) hi=0
+		fi
+	}
+
+	swpte 0 5
+	cp "$W" "$T/w-free"
+	poke32 "$T/w-free" "$pte" "$lo"
+	[ "$mode" = pae ] && poke32 "$T/w-free" $((pte + 4)) "$hi"
+	run "$T/w-free" check
+	[ "$rc" -eq 1 ] &&
+		grep -q "^mm $(printf '%#x' "$mm") (pid 1): va 08049000: swap PTE names slot 0:0x5, which is free\$" "$T/out" &&
+		grep -q "^mm $(printf '%#x' "$mm") (pid 1): swapents 0, the tables hold 1 swap entries\$" "$T/out" &&
+		ok "$mode: check: a swap PTE naming a free slot, and MM_SWAPENTS" ||
+		bad "$mode: check on a swap PTE to a free slot: exit $rc: $(head -c 800 "$T/out")"
+	run "$T/w-free" pagemap 1 0x08049000
+	grep -q '^08049000 40000000000000a0 swapped type=0 offset=0x5' "$T/out" &&
+		ok "$mode: pagemap reads the swap PTE: $(cat "$T/out")" || bad "$mode: pagemap of a swap PTE: $(cat "$T/out" "$T/err")"
+	run "$T/w-free" walk 1 0x08049000
+	grep -Eq '^PTE .* = 0x0*'"$(printf '%x' $(((hi << 32) | lo)))"' -> swap entry type 0 offset 0x5$' "$T/out" &&
+		grep -q '^physical none: swap entry' "$T/out" &&
+		ok "$mode: walk decodes the swap PTE: $(grep '^PTE' "$T/out" | sed 's/.*-> //')" ||
+		bad "$mode: walk of a swap PTE: $(cat "$T/out" "$T/err")"
+	no_crash_mm "$T/w-free" "$mode: a swap PTE"
+
+	cp "$T/w-free" "$T/w-count"
+	printf '\002' | dd of="$T/w-count" bs=1 seek=$((spa)) conv=notrunc status=none
+	run "$T/w-count" check
+	[ "$rc" -eq 1 ] &&
+		grep -q '^swap 0 (.*): slot 0x5 has count 2, but 1 swap PTE and no swap-cache page hold it$' "$T/out" &&
+		! grep -q 'which is free' "$T/out" &&
+		ok "$mode: check: a slot counted more often than swap PTEs hold it" ||
+		bad "$mode: check on a slot counted twice for one PTE: exit $rc: $(head -c 800 "$T/out")"
+	cp "$T/w-free" "$T/w-one"
+	printf '\001' | dd of="$T/w-one" bs=1 seek=$((spa)) conv=notrunc status=none
+	run "$T/w-one" check
+	[ "$rc" -eq 1 ] && ! grep -q 'slot 0x5' "$T/out" &&
+		ok "$mode: check: a slot counted once for its one swap PTE is right" ||
+		bad "$mode: check on a slot counted once: $(head -c 800 "$T/out")"
+
+	swpte 3 5
+	cp "$W" "$T/w-area"
+	poke32 "$T/w-area" "$pte" "$lo"
+	[ "$mode" = pae ] && poke32 "$T/w-area" $((pte + 4)) "$hi"
+	run "$T/w-area" check
+	[ "$rc" -eq 1 ] && grep -q ': va 08049000: swap PTE names area 3, which is not in use$' "$T/out" &&
+		ok "$mode: check: a swap PTE naming an area not in use" ||
+		bad "$mode: check on a swap PTE to area 3: exit $rc: $(head -c 800 "$T/out")"
+
+	# the .data frame: on an LRU list, which page names and lru counts
+	local dpfn lru_off
+	dpfn=$("$VMDUMP" "$W" pagemap 1 0x08049000 | sed -n 's/.* pfn=\(0x[0-9a-f]*\).*/\1/p')
+	run "$W" page "$dpfn"
+	if grep -q '^lru: on the \(in\)\{0,1\}active_anon list of zone \(DMA\|Normal\)$' "$T/out"; then
+		ok "$mode: page of the .data frame names its LRU list: $(grep '^lru:' "$T/out")"
+		# every resident page of a guest at rest is on a list
+		local rss_pages
+		run "$W" ps
+		rss_pages=$(awk 'NR == 2 { print $5 / 4 }' "$T/out")
+		run "$W" lru
+		[ -n "$rss_pages" ] && [ "$(awk '$2 ~ /_anon$/ { s += $3 } END { print s + 0 }' "$T/out")" = "$rss_pages" ] &&
+			ok "$mode: lru holds the guest's $rss_pages resident pages" ||
+			bad "$mode: lru of the guest's machine ($rss_pages pages resident): $(cat "$T/out")"
+		# its next link pointed at itself: a cycle, one line for it
+		lru_off=$(awk '$1 == "page" && $2 == "lru" { print $3 }' "$T/woffsets")
+		cp "$W" "$T/w-lrucycle"
+		poke32 "$T/w-lrucycle" $(($(awk '$1 == "mem_map" { print $2 }' "$T/woffsets") + dpfn * 32 + lru_off)) "$dpfn"
+		run "$T/w-lrucycle" check
+		[ "$rc" -eq 1 ] && grep -q "_anon: pfn $dpfn is on the LRU lists twice (a cycle?)\$" "$T/out" &&
+			[ "$(grep -c 'PG_lru but on no LRU list' "$T/out")" -eq 0 ] &&
+			ok "$mode: check: an LRU list that loops, without a line per page behind the loop" ||
+			bad "$mode: check on a looping LRU list: exit $rc: $(head -c 800 "$T/out")"
+		no_crash_mm "$T/w-lrucycle" "$mode: a looping LRU list"
+		# its LRU flags cleared: a mapped page reclaim would never see
+		local flags_off fpa
+		flags_off=$(awk '$1 == "page" && $2 == "flags" { print $3 }' "$T/woffsets")
+		fpa=$(($(awk '$1 == "mem_map" { print $2 }' "$T/woffsets") + dpfn * 32 + flags_off))
+		cp "$W" "$T/w-nolru"
+		poke32 "$T/w-nolru" "$fpa" $(($(od -An -tu4 -j "$fpa" -N4 "$W" | tr -d ' ') & ~(3 << 4)))
+		run "$T/w-nolru" check
+		[ "$rc" -eq 1 ] &&
+			grep -q "^pfn $dpfn: anonymous page mapped by 1 PTE, but PG_lru clear (on no LRU list)\$" "$T/out" &&
+			grep -q "^pfn $dpfn: on zone [A-Za-z]* [a-z_]* list but flags 0x[0-9a-f]* (PG_lru clear, PG_active clear)\$" "$T/out" &&
+			ok "$mode: check: a mapped page whose LRU flags are gone" ||
+			bad "$mode: check on a page with PG_lru cleared: exit $rc: $(head -c 800 "$T/out")"
+		run "$T/w-lrucycle" lru 100000
+		[ "$rc" -eq 0 ] && ok "$mode: lru of a looping list ends" || bad "$mode: lru of a looping list: exit $rc"
+	else
+		skip "$mode: the guest's pages are on no LRU list (no reclaim yet?): $(grep -c . "$T/out") lines of page"
+	fi
+
+	cp "$W" "$T/w-junk"
+	poke32 "$T/w-junk" "$pte" 0x40
+	[ "$mode" = pae ] && poke32 "$T/w-junk" $((pte + 4)) 0
+	run "$T/w-junk" check
+	[ "$rc" -eq 1 ] && grep -q ': va 08049000: PTE 0x40 is neither present nor a swap entry$' "$T/out" &&
+		ok "$mode: check: a not-present PTE that is no swap entry" ||
+		bad "$mode: check on a junk PTE: exit $rc: $(head -c 800 "$T/out")"
+	no_crash_mm "$T/w-junk" "$mode: a junk not-present PTE"
+}
+
 if [ -n "$GUEST" ]; then
 	guest_views i386
 	guest_views pae
+	swap_views i386
+	swap_views pae
 fi
 if [ -n "$FGUEST" ]; then
 	fork_views i386
