@@ -9,7 +9,8 @@ passed=0 failed=0 failures=()
 shm_files() { ls /dev/shm 2>/dev/null | grep -E '^vm-.*\.(ram|swap)$' | sort; }
 # A file some process still maps is a live machine of someone else's (a
 # test's processes are all gone when it ends): only unmapped ones are left.
-mapped() { grep -qs -F "/dev/shm/$1" /proc/[0-9]*/maps; }
+# A swap file is never mapped: it is live while its machine's RAM file is.
+mapped() { local f=$1; [[ $f == *.swap ]] && f=${f%.swap}.ram; grep -qs -F "/dev/shm/$f" /proc/[0-9]*/maps; }
 before=$(shm_files)
 
 run() {	# run NAME CMD...: a test program, 10 minutes at most
