@@ -168,6 +168,16 @@ int do_user_fault(uint32_t addr, unsigned error_code)
 		 * zeroed or copied */
 		if ((fill.zero ? tlb_install_zeroed(&fill) : tlb_install(&fill)) != 0)
 			r = VM_FAULT_OOM;
+		/* pages swap-in mapped around this one: their host mappings
+		 * now, which costs a system call each where a fault would
+		 * cost a signal too (one that fails only means that fault) */
+		for (unsigned i = 0; r == VM_FAULT_OK && i < fill.nr_around; i++) {
+			struct tlb_fill a = { .va = fill.around[i].va, .npages = 1,
+					      .pfn = fill.around[i].pfn,
+					      .writable = fill.around[i].writable, .exec = fill.exec };
+
+			tlb_install(&a);
+		}
 		if (fill.cow_src)
 			cow_finish(mm, &fill, r == VM_FAULT_OK ?
 				   (void *)(vm_user_base + fill.va) : NULL);

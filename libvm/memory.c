@@ -455,7 +455,7 @@ static unsigned swap_ra_entries(struct vm_area_struct *vma, uint32_t addr, uint6
  * pages around it mapped alike, one host mapping covers the run when
  * their frames are contiguous, as a folio read makes them. */
 static void swap_fault_around(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
-			      uint64_t pte, bool write)
+			      uint64_t pte, bool write, struct tlb_fill *fill)
 {
 	int mode = (int)vm_boot_block->mode;
 	unsigned esz = pt_entry_size(mode), i, n;
@@ -480,10 +480,19 @@ static void swap_fault_around(struct mm_struct *mm, struct vm_area_struct *vma, 
 			put_page(page);
 			continue;
 		}
-		if (PageSwapCache(page) && page->private == entry.val)
+		if (PageSwapCache(page) && page->private == entry.val) {
 			swap_map_page(mm, vma, va, p, entry, page, write);
-		else
+			x = pt_read(p);
+			if (fill->nr_around < ARRAY_SIZE(fill->around)) {
+				struct tlb_around *a = &fill->around[fill->nr_around++];
+
+				a->va = va;
+				a->pfn = (uint32_t)pte_pfn(x);
+				a->writable = pte_write(x) && pte_dirty(x);
+			}
+		} else {
 			swap_unlock_page(page);
+		}
 		put_page(page);
 	}
 }
@@ -551,7 +560,7 @@ static int do_swap_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32
 		return VM_FAULT_RETRY;
 	}
 	swap_map_page(mm, vma, addr, pte, entry, page, write);
-	swap_fault_around(mm, vma, addr, pte, write);
+	swap_fault_around(mm, vma, addr, pte, write, fill);
 	fill->major = major;
 	return VM_FAULT_OK;
 }
@@ -605,6 +614,8 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 		if (ret != VM_FAULT_OK)
 			return ret;
 		fill_from_pte(vma, addr, pte, fill);
+		if (fill->npages > 1)
+			fill->nr_around = 0;	/* one host mapping covers the run */
 		return VM_FAULT_OK;
 	}
 	if (!pte_user(e))

@@ -333,6 +333,13 @@ struct tlb_fill {
 	unsigned swapin_run;	/* entry and length, to read as one contiguous folio; */
 	unsigned swapin_nra;	/* else the other swap entries of the run, to read with it */
 	uint32_t swapin_ra[16];
+	unsigned nr_around;	/* pages mapped around the fault (swap-in), each its own
+				 * host mapping to make when no one mapping covers them */
+	struct tlb_around {
+		uint32_t va;
+		uint32_t pfn;
+		bool writable;
+	} around[16];
 };
 
 /* The second half of a copy on write the fault handler makes through its
