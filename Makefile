@@ -25,6 +25,9 @@ libvm.pc: libvm.pc.in Makefile
 check: all
 	$(MAKE) -C tests check
 
+soak: all
+	./tests/soak.sh
+
 bench: all
 	$(MAKE) -C tools bench
 
