@@ -542,6 +542,16 @@ extern struct mm_struct *current_mm;
 /* In a child of a plain host fork(): it is not the guest its parent is. */
 void task_after_fork(void);
 
+/* mm->mmap_lock, taken by the process that runs the mm. Its owner can
+ * have died only as the parent that forked this mm, which holds the lock
+ * until the child's process exists, its tables complete: nothing to
+ * repair. */
+static inline void mmap_lock_own(struct mm_struct *mm)
+{
+	if (vm_lock_acquire(&mm->mmap_lock) == -EOWNERDEAD)
+		vm_lock_consistent(&mm->mmap_lock);
+}
+
 /* the attached machine's paging mode */
 static inline bool vm_pae(void)
 {

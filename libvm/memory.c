@@ -886,7 +886,7 @@ uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)
 	struct vm_area_struct *vma;
 	uint64_t entry = 0, pte;
 
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	mmap_lock_own(mm);
 	pte = addr < mm->task_size ? pte_lookup(mm, addr) : 0;
 	if (pte) {
 		pteval_t e = pt_read(pte);

@@ -579,7 +579,7 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 		return -ENOMEM;			/* len rounds past 4 GiB */
 	if (off + rlen < off)
 		return -EOVERFLOW;
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	mmap_lock_own(mm);
 	r = do_mmap(mm, addr, rlen, prot, flags);
 	vm_lock_release(&mm->mmap_lock);
 	return r;
@@ -594,7 +594,7 @@ int mm_munmap(struct mm_struct *mm, uint32_t addr, uint32_t len)
 	len = PAGE_ALIGN(len);
 	if (!len || addr >= mm->task_size || len > mm->task_size - addr)
 		return -EINVAL;
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	mmap_lock_own(mm);
 	err = do_munmap(mm, addr, len);
 	vm_lock_release(&mm->mmap_lock);
 	return err;
@@ -645,7 +645,7 @@ int mm_mprotect(struct mm_struct *mm, uint32_t start, uint32_t len, int prot)
 	end = start + len;
 	if (!len || end <= start)
 		return -ENOMEM;
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	mmap_lock_own(mm);
 	vma = find_vma(mm, start);
 	if (!vma || vma->vm_start > start) {
 		err = -ENOMEM;
@@ -699,7 +699,7 @@ uint32_t mm_brk(struct mm_struct *mm, uint32_t brk)
 	uint32_t newbrk, oldbrk, ret;
 	struct vm_area_struct *next;
 
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	mmap_lock_own(mm);
 	ret = mm->brk;
 	if (brk < mm->start_brk || brk > mm->mmap_base)
 		goto out;
@@ -778,7 +778,7 @@ int mm_madvise(struct mm_struct *mm, uint32_t start, uint32_t len, int advice)
 		return -EINVAL;
 	if (end == start)
 		return 0;
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
+	mmap_lock_own(mm);
 	vma = find_vma(mm, start);
 	if (!vma) {
 		err = -ENOMEM;

@@ -451,17 +451,27 @@ int do_fork(void)
 		goto out_free;
 	}
 	t->cr3 = mm->pgd;
-	vm_lock_or_panic(&oldmm->mmap_lock, "mmap_lock");
+	mmap_lock_own(oldmm);
 	/* the child's too: reclaim may find its VMAs on an anon_vma list
 	 * as soon as they are linked, and must wait for its counts */
 	vm_lock_acquire(&mm->mmap_lock);
 	err = dup_mmap(mm, oldmm);
-	vm_lock_release(&mm->mmap_lock);
-	vm_lock_release(&oldmm->mmap_lock);
-	if (err)
+	if (err) {
+		vm_lock_release(&mm->mmap_lock);
+		vm_lock_release(&oldmm->mmap_lock);
 		goto out_free;
+	}
+	/* Both locks stay held until the child's process exists. The child
+	 * inherits this process's host mappings: were a page unmapped from
+	 * the two mms before then, its shootdown would find no process for
+	 * the child, which would keep a mapping of a frame reclaim frees.
+	 * The child never touches the locks: their words name this thread. */
 	tlb_write_protect_all();
 	host = host_clone_sibling(&t->host_pid);
+	if (host != 0) {
+		vm_lock_release(&mm->mmap_lock);
+		vm_lock_release(&oldmm->mmap_lock);
+	}
 	if (host < 0) {
 		err = (int)host;
 		goto out_free;
