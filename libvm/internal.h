@@ -304,6 +304,10 @@ void tlb_batch_add(struct tlb_batch *b, int32_t pid, uint32_t va);
  * 0, or -ETIMEDOUT when a task did not answer. Empties the batch. */
 int tlb_batch_flush(struct tlb_batch *b, uint64_t timeout_ns);
 void sleep_answering_shootdowns(uint64_t ns);
+/* Answer the shootdowns posted to this process's task and not yet taken
+ * (its signal is blocked in the kernel): fork does, before a child could
+ * inherit the mappings they name. */
+void tlb_answer_pending(void);
 /* The signal the OOM killer sends (reserved, like VM_SIG_SHOOTDOWN). */
 #define VM_SIG_OOM_KILL		(SIGRTMIN + 5)
 int oom_signal_install(void);

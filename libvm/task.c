@@ -465,7 +465,12 @@ int do_fork(void)
 	 * inherits this process's host mappings: were a page unmapped from
 	 * the two mms before then, its shootdown would find no process for
 	 * the child, which would keep a mapping of a frame reclaim frees.
-	 * The child never touches the locks: their words name this thread. */
+	 * The child never touches the locks: their words name this thread.
+	 * A shootdown posted to this process before the locks were taken,
+	 * which it could not answer in the kernel, is answered now: the
+	 * child must not inherit the mappings it names (no new one can come
+	 * while the locks are held). */
+	tlb_answer_pending();
 	tlb_write_protect_all();
 	host = host_clone_sibling(&t->host_pid);
 	if (host != 0) {

@@ -454,21 +454,13 @@ static struct task_struct *shootdown_task(void)
 	return NULL;
 }
 
-static void shootdown_handler(int sig, siginfo_t *si, void *uctx)
+/* Take the ranges posted to t (this process's task), flush them, ack. */
+static void shootdown_answer(struct task_struct *t)
 {
 	struct tlb_range r[TLB_MAILBOX_RANGES];
-	int saved_errno = errno;
-	struct tlb_mailbox *mb;
-	struct task_struct *t;
+	struct tlb_mailbox *mb = &t->tlb;
 	uint32_t req, nr;
 
-	(void)sig;
-	(void)si;
-	(void)uctx;
-	t = shootdown_task();
-	if (!t)
-		goto out;
-	mb = &t->tlb;
 	if (vm_lock_acquire(&mb->lock) == -EOWNERDEAD) {
 		/* a sender died posting: its ranges may be half written */
 		mb->nr = TLB_FLUSH_ALL;
@@ -486,8 +478,29 @@ static void shootdown_handler(int sig, siginfo_t *si, void *uctx)
 	flush_ranges(r, nr);
 	__atomic_store_n(&mb->ack, req, __ATOMIC_RELEASE);
 	host_futex_wake(&mb->ack, INT_MAX);
-out:
+}
+
+static void shootdown_handler(int sig, siginfo_t *si, void *uctx)
+{
+	int saved_errno = errno;
+	struct task_struct *t;
+
+	(void)sig;
+	(void)si;
+	(void)uctx;
+	t = shootdown_task();
+	if (t)
+		shootdown_answer(t);
 	errno = saved_errno;
+}
+
+void tlb_answer_pending(void)
+{
+	struct task_struct *t = current;
+
+	if (t && __atomic_load_n(&t->tlb.ack, __ATOMIC_ACQUIRE) !=
+		 __atomic_load_n(&t->tlb.req, __ATOMIC_ACQUIRE))
+		shootdown_answer(t);
 }
 
 /* ---- the sender's side -------------------------------------------------- */
