@@ -482,7 +482,11 @@ int do_fork(void)
 		goto out_free;
 	}
 	if (host == 0) {
-		/* the child: this process is t from here */
+		/* the child: this process is t from here. It starts with no
+		 * host mapping of its own: the ones it inherited were made
+		 * for its parent's PTEs, and a shootdown sent to the parent
+		 * from now on does not reach them */
+		flush_tlb_all();
 		vm_lock_after_fork();
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		current = t;
