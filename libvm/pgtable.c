@@ -507,8 +507,9 @@ int pgd_alloc(struct mm_struct *mm)
 
 /* A page table an exit found still linked after every VMA went: a kill
  * cut a VMA change short and some range lost its VMA. Its pages must not
- * be lost with it: each present entry lets go of its frame, and is
- * cleared first, so an exit run again drops each once. */
+ * be lost with it: each present entry lets go of its frame, each swap
+ * entry of its slot, and is cleared first, so an exit run again drops
+ * each once. */
 static void drop_orphan_ptes(struct mm_struct *mm, struct page *pt)
 {
 	unsigned esz = pt_entry_size((int)vm_boot_block->mode), n = PAGE_SIZE / esz, i, pages = 0;
@@ -519,8 +520,13 @@ static void drop_orphan_ptes(struct mm_struct *mm, struct page *pt)
 		struct page *page;
 
 		if (!pte_present(e)) {
-			if (e)
+			if (e) {
+				/* a swap entry: its slot goes too */
 				pte_clear(base + (uint64_t)i * esz);
+				free_swap_and_cache(pte_to_swp_entry((int)vm_boot_block->mode, e));
+				mm->rss_stat[MM_SWAPENTS]--;
+				pages++;
+			}
 			continue;
 		}
 		pte_clear(base + (uint64_t)i * esz);
