@@ -40,3 +40,23 @@ machine_ok() {
 		ok "$1: check ok, $free frames free as at boot"
 	fi
 }
+
+# kept_ok DESC: no process still maps the kept machine $name (every
+# guest is gone, children and orphans too), vmdump check passes on it; its
+# vmstat and kernel log are saved in $T; then its files are removed.
+kept_ok() {
+	local f=/dev/shm/vm-$name.ram users
+	users=$(grep -ls -F "$f" /proc/[0-9]*/maps | cut -d/ -f3 | tr '\n' ' ')
+	if [ -n "$users" ]; then
+		bad "$1: processes still map the machine after vmrun exited: $users"
+		for p in $users; do kill -KILL "$p" 2>/dev/null; done
+	fi
+	if timeout 30 "$VMDUMP" "$name" check >"$T/check" 2>&1; then
+		ok "$1: vmdump check: $(tail -1 "$T/check")"
+	else
+		bad "$1: vmdump check: exit $?: $(head -3 "$T/check" | tr '\n' ' ')"
+	fi
+	timeout 30 "$VMDUMP" "$name" vmstat >"$T/vmstat" 2>&1
+	timeout 30 "$VMDUMP" "$name" dmesg >"$T/dmesg" 2>&1
+	rm -f "$f" "/dev/shm/vm-$name.swap"
+}

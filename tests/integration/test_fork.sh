@@ -37,24 +37,6 @@ why() {
 	{ grep -E '^ *FAIL' "$T/out"; grep -v '^vmrun: /dev/shm' "$T/err"; } | head -6 | tr '\n' ' '
 }
 
-# kept_ok DESC: no process still maps the kept machine (every guest is
-# gone, orphans too), vmdump check passes on it; then it is removed.
-kept_ok() {
-	local f=/dev/shm/vm-$name.ram users
-	users=$(grep -ls -F "$f" /proc/[0-9]*/maps | cut -d/ -f3 | tr '\n' ' ')
-	if [ -n "$users" ]; then
-		bad "$1: processes still map the machine after vmrun exited: $users"
-		for p in $users; do kill -KILL "$p" 2>/dev/null; done
-	fi
-	if timeout 30 "$VMDUMP" "$name" check >"$T/check" 2>&1; then
-		ok "$1: vmdump check: $(tail -1 "$T/check")"
-	else
-		bad "$1: vmdump check: exit $?: $(head -3 "$T/check" | tr '\n' ' ')"
-	fi
-	timeout 30 "$VMDUMP" "$name" dmesg >"$T/dmesg" 2>&1
-	rm -f "$f"
-}
-
 # run_fork PAGING LIMIT DESC VMRUN-OPTS -- FORK-ARGS...: one kept machine,
 # LIMIT seconds at most; must exit 0 with no FAIL line. Sets rc, secs.
 run_fork() {
