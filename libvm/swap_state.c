@@ -213,6 +213,18 @@ unsigned long total_swapcache_pages(void)
 
 /* ---- swap-in ------------------------------------------------------------ */
 
+/* A page swap-in put in the cache whose read failed: out of the cache,
+ * unlocked, freed (the slot keeps its users). */
+static void swapin_drop(struct page *page)
+{
+	swap_state_lock();
+	__delete_from_swap_cache(page);
+	unlock_page(page);
+	swap_state_unlock();
+	rnote_clear(page, RNOTE_LOCKED);
+	put_page(page);
+}
+
 /*
  * The page for entry, in the swap cache and locked, its data read: the
  * cached one if there is one, else a new page read from the slot. NULL
@@ -309,12 +321,7 @@ struct page *read_swap_page(swp_entry_t entry, const swp_entry_t *ra, unsigned n
 	for (i = 1; i < n; i++) {
 		if (res[i]) {
 			/* a neighbour that failed to read: not worth a guest */
-			swap_state_lock();
-			__delete_from_swap_cache(pages[i]);
-			unlock_page(pages[i]);
-			swap_state_unlock();
-			rnote_clear(pages[i], RNOTE_LOCKED);
-			put_page(pages[i]);
+			swapin_drop(pages[i]);
 			continue;
 		}
 		SetPageUptodate(pages[i]);
@@ -322,19 +329,13 @@ struct page *read_swap_page(swp_entry_t entry, const swp_entry_t *ra, unsigned n
 		swap_unlock_page(pages[i]);
 	}
 	page = pages[0];
-	if (!res[0])
-		lru_cache_add(page, true);	/* about to be mapped */
 	if (res[0]) {
-		swap_state_lock();
-		__delete_from_swap_cache(page);
-		unlock_page(page);
-		swap_state_unlock();
-		rnote_clear(page, RNOTE_LOCKED);
-		put_page(page);
+		swapin_drop(page);
 		*err = -EIO;
 		return NULL;
 	}
 	SetPageUptodate(page);
+	lru_cache_add(page, true);	/* about to be mapped */
 	return page;
 }
 
@@ -398,12 +399,7 @@ int read_swap_folio(swp_entry_t first, unsigned n, unsigned want, bool *major)
 	*major = true;
 	for (i = 0; i < n; i++) {
 		if (res[i]) {
-			swap_state_lock();
-			__delete_from_swap_cache(pages[i]);
-			unlock_page(pages[i]);
-			swap_state_unlock();
-			rnote_clear(pages[i], RNOTE_LOCKED);
-			put_page(pages[i]);
+			swapin_drop(pages[i]);
 			if (i == want)
 				err = -EIO;
 			continue;

@@ -651,6 +651,28 @@ static void shootdown_restore(bool was_blocked)
 		host_signal_unblock(VM_SIG_SHOOTDOWN);
 }
 
+/* Wait for the acks of the nw targets posted in sw, at most timeout_ns in
+ * all, answering this process's own shootdowns meanwhile: 0, or
+ * -ETIMEDOUT when one did not answer (logged). */
+static int shootdown_wait_all(const struct shootdown_wait *sw, unsigned nw, uint64_t timeout_ns)
+{
+	uint64_t deadline;
+	unsigned i;
+	int err = 0;
+
+	if (!nw)
+		return 0;
+	shootdown_wait_begin();
+	deadline = host_now_ns() + timeout_ns;
+	for (i = 0; i < nw; i++) {
+		if (shootdown_wait(&sw[i], deadline) != 0) {
+			shootdown_timed_out(sw[i].t);
+			err = -ETIMEDOUT;
+		}
+	}
+	return err;
+}
+
 /*
  * The caller holds no lock: the target may be waiting for any lock before
  * it can leave the kernel and answer, and while the caller waits its own
@@ -661,7 +683,7 @@ int tlb_shootdown(struct task_struct *t, const struct tlb_range *r, unsigned n,
 {
 	struct shootdown_wait sw;
 	bool was_blocked;
-	int err = 0;
+	int err;
 
 	if (!n || !t)
 		return 0;
@@ -670,27 +692,21 @@ int tlb_shootdown(struct task_struct *t, const struct tlb_range *r, unsigned n,
 		return 0;
 	}
 	was_blocked = host_signal_block(VM_SIG_SHOOTDOWN);
-	if (shootdown_post(t, r, n, host_getpid(), &sw)) {
-		shootdown_wait_begin();
-		err = shootdown_wait(&sw, host_now_ns() + timeout_ns);
-		if (err)
-			shootdown_timed_out(t);
-	}
+	err = shootdown_wait_all(&sw, shootdown_post(t, r, n, host_getpid(), &sw) ? 1 : 0,
+				 timeout_ns);
 	shootdown_restore(was_blocked);
 	return err;
 }
 
-int tlb_shootdown_kernel(const struct tlb_range *r, unsigned n, uint64_t timeout_ns)
+/* Flush r[0..n) here and in every other process that runs a task. */
+static int shootdown_everyone(const struct tlb_range *r, unsigned n, uint64_t timeout_ns)
 {
 	struct shootdown_wait sw[VM_MAX_TASKS];
 	unsigned i, nw = 0;
-	uint64_t deadline;
 	bool was_blocked;
 	pid_t self;
-	int err = 0;
+	int err;
 
-	if (!n)
-		return 0;
 	flush_ranges(r, n);
 	self = host_getpid();
 	was_blocked = host_signal_block(VM_SIG_SHOOTDOWN);
@@ -700,18 +716,14 @@ int tlb_shootdown_kernel(const struct tlb_range *r, unsigned n, uint64_t timeout
 		if (t != current && shootdown_post(t, r, n, self, &sw[nw]))
 			nw++;
 	}
-	if (nw) {
-		shootdown_wait_begin();
-		deadline = host_now_ns() + timeout_ns;
-		for (i = 0; i < nw; i++) {
-			if (shootdown_wait(&sw[i], deadline) != 0) {
-				shootdown_timed_out(sw[i].t);
-				err = -ETIMEDOUT;
-			}
-		}
-	}
+	err = shootdown_wait_all(sw, nw, timeout_ns);
 	shootdown_restore(was_blocked);
 	return err;
+}
+
+int tlb_shootdown_kernel(const struct tlb_range *r, unsigned n, uint64_t timeout_ns)
+{
+	return n ? shootdown_everyone(r, n, timeout_ns) : 0;
 }
 
 /* ---- batches: reclaim's shootdowns ---------------------------------------- */
@@ -756,52 +768,36 @@ int tlb_batch_flush(struct tlb_batch *b, uint64_t timeout_ns)
 	static const struct tlb_range all = { 0, TASK_SIZE };
 	struct shootdown_wait sw[TLB_BATCH_TASKS];
 	unsigned i, nw = 0;
-	uint64_t deadline;
 	bool was_blocked;
 	pid_t self;
-	int err = 0;
+	int err;
 
-	if (!b->nr && !b->overflow)
-		return 0;
-	self = host_getpid();
-	was_blocked = host_signal_block(VM_SIG_SHOOTDOWN);
 	if (b->overflow) {
 		/* more tasks than a batch holds: every task flushes its user
 		 * window (rare: a page mapped by more than 64 tasks) */
-		for (i = 0; i < VM_MAX_TASKS && nw < TLB_BATCH_TASKS; i++) {
-			struct task_struct *t = &vm_kdata->tasks.task[i];
-
-			if (t == current)
-				flush_ranges(&all, 1);
-			else if (shootdown_post(t, &all, 1, self, &sw[nw]))
-				nw++;
-		}
-	} else {
-		for (i = 0; i < b->nr; i++) {
-			struct tlb_batch_task *bt = &b->task[i];
-			struct task_struct *t = find_task_by_pid(bt->pid);
-			const struct tlb_range *r = bt->all ? &all : bt->r;
-			unsigned n = bt->all ? 1 : bt->n;
-
-			if (!t)
-				continue;
-			if (t == current)
-				flush_ranges(r, n);
-			else if (shootdown_post(t, r, n, self, &sw[nw]))
-				nw++;
-		}
+		err = shootdown_everyone(&all, 1, timeout_ns);
+		goto out;
 	}
-	if (nw) {
-		shootdown_wait_begin();
-		deadline = host_now_ns() + timeout_ns;
-		for (i = 0; i < nw; i++) {
-			if (shootdown_wait(&sw[i], deadline) != 0) {
-				shootdown_timed_out(sw[i].t);
-				err = -ETIMEDOUT;
-			}
-		}
+	if (!b->nr)
+		return 0;
+	self = host_getpid();
+	was_blocked = host_signal_block(VM_SIG_SHOOTDOWN);
+	for (i = 0; i < b->nr; i++) {
+		struct tlb_batch_task *bt = &b->task[i];
+		struct task_struct *t = find_task_by_pid(bt->pid);
+		const struct tlb_range *r = bt->all ? &all : bt->r;
+		unsigned n = bt->all ? 1 : bt->n;
+
+		if (!t)
+			continue;
+		if (t == current)
+			flush_ranges(r, n);
+		else if (shootdown_post(t, r, n, self, &sw[nw]))
+			nw++;
 	}
+	err = shootdown_wait_all(sw, nw, timeout_ns);
 	shootdown_restore(was_blocked);
+out:
 	b->nr = 0;
 	b->overflow = false;
 	return err;

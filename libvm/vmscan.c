@@ -130,10 +130,7 @@ static void node_lru_recount(void)
 	unsigned zi, l;
 
 	for (zi = 0; zi < pgdat->nr_zones; zi++)
-		if (vm_lock_acquire(&pgdat->node_zones[zi].lru_lock) == -EOWNERDEAD) {
-			lru_repair_locked(&pgdat->node_zones[zi]);
-			vm_lock_consistent(&pgdat->node_zones[zi].lru_lock);
-		}
+		lru_lock(&pgdat->node_zones[zi]);
 	for (zi = 0; zi < pgdat->nr_zones; zi++) {
 		sum[LRU_ACTIVE_ANON] += __atomic_load_n(&pgdat->node_zones[zi].vm_stat[NR_ZONE_ACTIVE_ANON],
 							__ATOMIC_RELAXED);
