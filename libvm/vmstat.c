@@ -17,12 +17,12 @@ const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = {
 	"nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
 	"nr_anon_pages", "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback",
 	"nr_shmem", "nr_kernel_stack", "nr_page_table_pages", "nr_swapcached",
-	"nr_vmalloc",
+	"nr_vmalloc", "nr_dirtied", "nr_written",
 };
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	"pgalloc_dma", "pgalloc_normal", "pgalloc_high", "pgfree", "pgfault",
-	"pgmajfault", "pswpin", "pswpout", "pgscan_kswapd", "pgscan_direct",
+	"pgmajfault", "pswpin", "pswpout", "pgpgin", "pgpgout", "pgscan_kswapd", "pgscan_direct",
 	"pgsteal_kswapd", "pgsteal_direct", "allocstall", "oom_kill",
 	"pcp_refill", "pcp_drain", "alloc_fail",
 };

@@ -71,8 +71,10 @@ struct vm_area_struct {
 	uint32_t vm_flags;		/* VM_* */
 	uint32_t vm_pgoff;		/* offset in the file, in pages (anon: vm_start >> 12) */
 	uint32_t anon_vma;		/* pa of the anon_vma its anonymous pages point at */
-	uint32_t vm_file;		/* the mapped file (file mappings) */
+	uint32_t vm_file;		/* pa of the mapped file's address_space, 0 if anonymous */
 	uint32_t anon_vma_next;		/* pa of the next VMA on the same anon_vma's list */
+	uint32_t shared_next;		/* pa of the next VMA on the file's i_mmap list */
+	uint32_t _pad;
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <vm/vmalloc.h>
 #include <vm/swap.h>
 #include <vm/mm.h>
+#include <vm/fs.h>
 
 enum zone_type {
 	ZONE_DMA,		/* the first 16 MiB, for __GFP_DMA */
@@ -31,10 +32,12 @@ enum zone_watermarks {
 	NR_WMARK
 };
 
-/* The LRU lists of a zone (Linux's enum lru_list, anonymous half). */
+/* The LRU lists of a zone (Linux's enum lru_list, without unevictable). */
 enum lru_list {
 	LRU_INACTIVE_ANON,
 	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
 	NR_LRU_LISTS
 };
 
@@ -71,6 +74,8 @@ enum node_stat_item {
 	NR_PAGETABLE,
 	NR_SWAPCACHE,
 	NR_VMALLOC,		/* frames behind vmalloc areas (meminfo VmallocUsed) */
+	NR_DIRTIED,		/* file pages that became dirty, ever */
+	NR_WRITTEN,		/* file pages written back, ever */
 	NR_VM_NODE_STAT_ITEMS
 };
 
@@ -84,6 +89,8 @@ enum vm_event_item {
 	PGMAJFAULT,
 	PSWPIN,
 	PSWPOUT,
+	PGPGIN,			/* KiB read from mapped files */
+	PGPGOUT,		/* KiB written to them */
 	PGSCAN_KSWAPD,
 	PGSCAN_DIRECT,
 	PGSTEAL_KSWAPD,
@@ -136,10 +143,11 @@ struct zone {
 	uint32_t transit_pfn;
 	uint32_t transit_order;
 	struct free_area free_area[MAX_ORDER];
-	/* The LRU lists of the zone's anonymous pages (vmscan.c), Linux's
-	 * lruvec: a page is on one of them when PG_lru is set, on the active
-	 * one when PG_active is too. New pages go to the head; reclaim takes
-	 * from the tail. Under lru_lock, with NR_ZONE_*_ANON. */
+	/* The LRU lists of the zone's pages (vmscan.c), Linux's lruvec: a
+	 * page is on one of them when PG_lru is set, an anonymous one when
+	 * PG_swapbacked is, the active one when PG_active is. New pages go
+	 * to the head; reclaim takes from the tail. Under lru_lock, with
+	 * NR_ZONE_*_ANON and NR_ZONE_*_FILE. */
 	struct vm_lock lru_lock;
 	struct pfn_list lru[NR_LRU_LISTS];
 	int64_t  vm_stat[NR_VM_ZONE_STAT_ITEMS];
@@ -204,6 +212,7 @@ struct vm_kernel_data {
 	struct task_table tasks;	/* guests and their address spaces */
 	struct swap_state swap;		/* swap areas and their slots */
 	struct reclaim_state reclaim;	/* kswapd and the OOM killer */
+	struct filemap_state filemap;	/* the page cache's files, the flusher */
 };
 
 #endif /* VM_MMZONE_H */

@@ -54,7 +54,7 @@ enum vm_paging_mode {
 };
 
 #define VM_BOOT_MAGIC		"LIBVMRAM"
-#define VM_LAYOUT_VERSION	5
+#define VM_LAYOUT_VERSION	6
 
 /* A memblock.reserved region as it stood when boot handed RAM to the buddy
  * allocator: vmdump shows them, check counts them. */
