@@ -323,6 +323,7 @@ int vm_boot(const struct vm_boot_opts *opts)
 	kmem_cache_init();
 	vmalloc_init();
 	swap_init();
+	filemap_init();
 	mm_init_caches();
 
 	memcpy(bb->magic, VM_BOOT_MAGIC, sizeof(bb->magic));

@@ -228,14 +228,11 @@ int vm_madvise(void *addr, size_t len, int advice)
 	return (int)ret(r);
 }
 
-/* Anonymous memory has nothing to write back: Linux checks the range and
- * the flags and returns. File mappings give this its work. */
 int vm_msync(void *addr, size_t len, int flags)
 {
-	struct vm_area_struct *vma;
-	uint32_t a, end;
 	struct kentry k;
-	int err = 0;
+	uint32_t a, end;
+	long r;
 
 	if (!user_addr(addr, &a) || (a & (PAGE_SIZE - 1)) ||
 	    (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
@@ -245,23 +242,15 @@ int vm_msync(void *addr, size_t len, int flags)
 	}
 	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
 	end = a + (uint32_t)len;
-	if (end < a) {
+	if (len > UINT32_MAX || end < a) {
 		errno = ENOMEM;
 		return -1;
 	}
 	if (!kernel_enter(&k))
 		return -1;
-	vm_lock_or_panic(&current_mm->mmap_lock, "mmap_lock");
-	for (vma = find_vma(current_mm, a); a < end; vma = vma_next(vma)) {
-		if (!vma || vma->vm_start > a) {
-			err = -ENOMEM;
-			break;
-		}
-		a = vma->vm_end;
-	}
-	vm_lock_release(&current_mm->mmap_lock);
+	r = len ? mm_msync(current_mm, a, (uint32_t)len, flags) : 0;
 	kernel_leave(&k);
-	return (int)ret(err);
+	return (int)ret(r);
 }
 
 void *vm_sbrk(intptr_t increment)

@@ -12,10 +12,13 @@
  *                                 killed guest takes the locks of every mm
  *                                 mapping a page it recounts, holding its own:
  *                                 only the supervisor does that, one at a time)
+ *         filemap_state.lock     (filemap.c: the list of files)
  *         page lock              (PG_locked)
  *           anon_vma / i_mmap lock (rmap.c; a walker coming from a page
  *                                 holds it and only tries the mm locks)
  *             page-table lock
+ *             address_space.tree_lock (filemap.c: a file's cached pages;
+ *                                 allocates without reclaim)
  *               kmem_cache.lock  (slab.c: one cache's slabs)
  *                 slab_state.stat_lock (slab.c: PG_slab and the node's slab counts)
  *                 LRU lock
@@ -383,6 +386,48 @@ bool try_to_unmap(struct page *page, struct tlb_batch *b);
 /* page_referenced that leaves its shootdowns in b: the PTEs found young;
  * the mms it could not look at (busy) in *busy. */
 int page_referenced_batch(struct page *page, struct tlb_batch *b, unsigned *busy);
+
+/* filemap.c: the page cache (include/vm/fs.h) */
+void filemap_init(void);
+struct address_space *AS(uint32_t pa);
+static inline bool PageAnon(const struct page *page)
+{
+	return __atomic_load_n(&page->mapping, __ATOMIC_RELAXED) & PAGE_MAPPING_ANON;
+}
+/* A page of the page cache (mapping names a file)? */
+static inline bool PageFile(const struct page *page)
+{
+	uint32_t m = __atomic_load_n(&page->mapping, __ATOMIC_RELAXED);
+
+	return m && !(m & PAGE_MAPPING_ANON);
+}
+/* The file behind fd for a mapping, pinned: 0 or -errno (EBADF, EACCES,
+ * ENODEV, ENOMEM); *shared_ro for a MAP_SHARED one of a read-only fd. */
+int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *shared_ro);
+void filemap_put(struct address_space *as);
+void i_mmap_link(struct vm_area_struct *vma);
+void i_mmap_unlink(struct vm_area_struct *vma);
+int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
+		  unsigned error_code, struct tlb_fill *fill);
+struct page *find_get_page(struct address_space *as, uint32_t index);
+/* PG_dirty for a file page, with its tag, counts and the file's clock. */
+void set_page_dirty(struct page *page);
+int page_mkclean_batch(struct page *page, struct tlb_batch *b);
+int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last, bool wait);
+/* Write back what a shared file VMA maps in [start, end). mmap_lock held. */
+int filemap_sync_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+		     uint32_t end);
+bool remove_mapping_file(struct page *page, int refs_held);
+int filemap_reclaim_write(struct page *page);
+bool ram_noexec(void);
+/* rmap.c: every PTE mapping a file page, through its file's i_mmap. */
+int rmap_walk_file(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
+		   unsigned *busy);
+/* The walks may use this process's own mm, whose lock it holds, while it
+ * writes back (msync, munmap, exit: nothing there reads a PTE it keeps). */
+extern bool writeback_own_mm;
+/* vmscan.c: a new page-cache page joins the inactive file list. */
+void lru_cache_add_file(struct page *page);
 
 /* memory.c */
 /* Unmap [start, end) of mm's user pages: clear the PTEs, flush, free the

@@ -227,15 +227,24 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	int mode = (int)vm_boot_block->mode;
 	bool zero = is_zero_pfn(pte_pfn(e));
 	struct page *old = pfn_to_page(pte_pfn(e)), *new;
+	bool file = !zero && PageFile(old);
 
-	if (!zero && old->_mapcount == 0 && PageSwapCache(old) && page_ref_count(old) == 2 &&
+	if ((vma->vm_flags & VM_SHARED) && !zero) {
+		/* a shared mapping writes to the page itself (Linux's
+		 * wp_page_shared): mprotect took RW away and gave it back */
+		set_pte(pte, e | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+		if (file)
+			set_page_dirty(old);
+		return VM_FAULT_OK;
+	}
+	if (!zero && !file && old->_mapcount == 0 && PageSwapCache(old) && page_ref_count(old) == 2 &&
 	    trylock_page_noted(old)) {
 		/* its copy in swap is wanted by no swap PTE: drop it, and the
 		 * page is this mm's alone (Linux's reuse_swap_page) */
 		try_to_free_swap(old);
 		swap_unlock_page(old);
 	}
-	if (!zero && page_ref_count(old) == 1 && old->_mapcount == 0) {
+	if (!zero && !file && page_ref_count(old) == 1 && old->_mapcount == 0) {
 		set_pte(pte, e | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
 		return VM_FAULT_OK;
 	}
@@ -283,8 +292,12 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 			     pte_flags(e) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED));
 	lru_cache_add(new, true);
 	mod_node_page_state(NR_ANON_MAPPED, 1);
-	if (zero)
+	if (zero || file)
 		mm_rss_add(mm, anon_rss_member(vma), 1);
+	if (file)
+		mm->rss_stat[MM_FILEPAGES]--;	/* the cached page stays in the cache */
+	if (zero)
+		;
 	else if (fill->cow_src)
 		return VM_FAULT_OK;		/* the note stays until cow_finish */
 	else
@@ -299,6 +312,11 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 static void cow_release_old(struct page *old)
 {
 	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
+		if (PageFile(old)) {
+			mod_node_page_state(NR_FILE_MAPPED, -1);
+			put_page(old);
+			return;
+		}
 		mod_node_page_state(NR_ANON_MAPPED, -1);
 		/* its copy in swap, if no swap PTE wants it, goes with it */
 		if (PageSwapCache(old) && trylock_page_noted(old))
@@ -597,8 +615,26 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 		return VM_FAULT_OOM;
 	e = pt_read(pte);
 	if (pte_none(e)) {
-		if (!vma_is_anonymous(vma))
-			return VM_FAULT_SIGBUS;	/* file pages come with the page cache */
+		if (!vma_is_anonymous(vma)) {
+			ret = filemap_fault(mm, vma, addr, pte, error_code, fill);
+			if (ret != VM_FAULT_OK || !write || (vma->vm_flags & VM_SHARED))
+				goto out_file;
+			/* a private write: the cached page is mapped read-only,
+			 * the copy comes next */
+			e = pt_read(pte);
+			memset(fill, 0, sizeof(*fill));
+			fill->exec = vma->vm_flags & VM_EXEC;
+			ret = do_wp_page(mm, vma, addr, pte, e, error_code, fill);
+			if (ret != VM_FAULT_OK)
+				return ret;
+			fill->major = true;
+			fill_from_pte(vma, addr, pte, fill);
+			return VM_FAULT_OK;
+out_file:
+			if (ret != VM_FAULT_OK && pte_none(pt_read(pte)))
+				pte_table_account(mm, addr, 0);
+			return ret;
+		}
 		ret = do_anonymous_page(mm, vma, addr, pte, error_code, fill);
 		if (ret == VM_FAULT_OK)
 			return ret;
@@ -608,8 +644,7 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 		return ret;
 	}
 	if (!pte_present(e)) {
-		if (!vma_is_anonymous(vma))
-			return VM_FAULT_SIGBUS;
+		/* (a private file mapping's copies swap as anonymous pages) */
 		ret = do_swap_page(mm, vma, addr, pte, e, error_code, fill);
 		if (ret != VM_FAULT_OK)
 			return ret;
@@ -627,7 +662,11 @@ int handle_mm_fault(struct mm_struct *mm, uint32_t addr, unsigned error_code,
 			if (ret != VM_FAULT_OK)
 				return ret;
 		} else if (!pte_dirty(e)) {
+			/* the first write since the page was cleaned: a file
+			 * page has the file behind it from now on */
 			set_pte(pte, e | _PAGE_DIRTY | _PAGE_ACCESSED);
+			if (!is_zero_pfn(pte_pfn(e)) && PageFile(pfn_to_page(pte_pfn(e))))
+				set_page_dirty(pfn_to_page(pte_pfn(e)));
 		} else {
 			fill->tlb_miss = true;
 		}
@@ -659,7 +698,7 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 		flush_tlb_range(start, end - start);
 	for (addr = start; addr < end && addr >= start; addr = next) {
 		uint64_t pte = pte_lookup(mm, addr);
-		long cleared = 0, pages = 0;
+		long cleared = 0, pages = 0, file_pages = 0;
 		uint32_t a;
 
 		next = (addr & ~(span - 1)) + span;
@@ -688,6 +727,18 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 				continue;
 			}
 			page = pfn_to_page(pte_pfn(e));
+			if (PageFile(page)) {
+				/* the cache keeps the page; its D bit goes to it */
+				if (pte_dirty(e))
+					set_page_dirty(page);
+				pte_clear(pte);
+				cleared++;
+				file_pages++;
+				if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+					mod_node_page_state(NR_FILE_MAPPED, -1);
+				put_page(page);
+				continue;
+			}
 			mm_inflight_set(mm, INFLIGHT_UNMAP, pte_pfn(e), 0, a);
 			/* a shared page written here may still be wanted from
 			 * the swap cache by another mapper's swap PTE: its D
@@ -713,6 +764,7 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 		mm_inflight_clear(mm);
 		if (pages)
 			mm->rss_stat[member] -= pages;
+		mm->rss_stat[MM_FILEPAGES] -= file_pages;
 		if (cleared)
 			pte_table_account(mm, addr, (int)-cleared);
 	}
@@ -900,7 +952,8 @@ uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)
 			if (page->_mapcount == 0 && !is_zero_pfn(pte_pfn(e)))
 				entry |= PM_MMAP_EXCLUSIVE;
 			vma = find_vma(mm, addr);
-			if (vma && vma->vm_start <= addr && (vma->vm_flags & VM_SHARED))
+			if ((vma && vma->vm_start <= addr && (vma->vm_flags & VM_SHARED)) ||
+			    (!is_zero_pfn(pte_pfn(e)) && PageFile(page)))
 				entry |= PM_FILE;
 		} else if (!pte_none(e)) {
 			/* Linux's: the type in bits 0-4, the offset above */

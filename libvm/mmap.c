@@ -149,6 +149,7 @@ static void vma_free(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	mm_inflight_obj(&mm->inflight_vma, vma);
 	unlink_anon_vma(mm, vma);
+	i_mmap_unlink(vma);
 	kmem_cache_free(vma_cachep(), vma);
 	mm_inflight_obj(&mm->inflight_vma, NULL);
 }
@@ -173,6 +174,7 @@ void vma_inflight_release(struct mm_struct *mm)
 	    vma_on_list(mm, vma))
 		return;
 	unlink_anon_vma(mm, vma);
+	i_mmap_unlink(vma);
 	kmem_cache_free(vma_cachep(), vma);
 }
 
@@ -244,6 +246,8 @@ static int __split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_
 	upper->vm_start = addr;
 	upper->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	anon_vma_link(upper, vma->anon_vma);
+	if (upper->vm_file)
+		i_mmap_link(upper);
 	/* linked before the lower part shrinks: a kill in between leaves
 	 * the two overlapping, never a range that no VMA covers (whose
 	 * pages no exit would unmap) */
@@ -346,8 +350,18 @@ long get_unmapped_area(struct mm_struct *mm, uint32_t addr, uint32_t len, int fl
 
 /* ---- unmapping ---------------------------------------------------------- */
 
+/* A shared file mapping's pages reach the file when it goes (Pintos's
+ * munmap and exit; Linux leaves them to writeback, but the host's own
+ * read(2) does not see this page cache). */
+static void unmap_writeback(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	if (vma->vm_file && (vma->vm_flags & VM_SHARED))
+		filemap_sync_vma(mm, vma, vma->vm_start, vma->vm_end);
+}
+
 static void remove_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 {
+	unmap_writeback(mm, vma);
 	zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
 	vm_stat_account(mm, vma->vm_flags, -(long)vma_pages(vma));
 	mm_inflight_obj(&mm->inflight_vma, vma);
@@ -403,6 +417,7 @@ void exit_mmap(struct mm_struct *mm)
 	mm->mmap_cache = 0;
 	for (vma = VMA(mm->mmap); vma && guard--; vma = next) {
 		next = vma_next(vma);
+		unmap_writeback(mm, vma);
 		zap_page_range(mm, vma, vma->vm_start, vma->vm_end);
 		mm_inflight_obj(&mm->inflight_vma, vma);
 		mm->mmap = vma_pa(next);
@@ -472,8 +487,8 @@ static int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint
 /* A VMA of anonymous memory over the free range [addr, addr + len),
  * merged with its neighbours where they allow (a stack stays apart);
  * the VMA that holds it, or NULL. */
-static struct vm_area_struct *new_anon_vma(struct mm_struct *mm, uint32_t addr, uint32_t len,
-					   uint32_t vm_flags)
+static struct vm_area_struct *new_vma(struct mm_struct *mm, uint32_t addr, uint32_t len,
+				      uint32_t vm_flags, struct address_space *file, uint32_t pgoff)
 {
 	struct vm_area_struct *vma;
 
@@ -487,11 +502,17 @@ static struct vm_area_struct *new_anon_vma(struct mm_struct *mm, uint32_t addr, 
 	vma->vm_start = addr;
 	vma->vm_end = addr + len;
 	vma->vm_flags = vm_flags;
-	vma->vm_pgoff = addr >> PAGE_SHIFT;
+	vma->vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT;
+	if (file) {
+		vma->vm_file = (uint32_t)__pa(file);
+		i_mmap_link(vma);
+	}
 	vma_link(mm, vma);
 	mm_inflight_obj(&mm->inflight_vma, NULL);
 	vm_stat_account(mm, vm_flags, len >> PAGE_SHIFT);
-	return (vm_flags & VM_GROWSDOWN) ? vma : vma_merge_around(mm, vma);
+	/* file mappings stay apart (Linux merges those of one file whose
+	 * offsets follow on; nothing here needs it) */
+	return (vm_flags & VM_GROWSDOWN) || file ? vma : vma_merge_around(mm, vma);
 }
 
 /* vm.overcommit_memory = 0, Linux's heuristic: refuse only a request
@@ -508,10 +529,14 @@ static int vm_enough_memory(uint32_t pages)
 }
 
 /* do_mmap with the lock held: the address, or -errno. */
-static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int flags)
+static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int flags,
+		    struct address_space *file, uint32_t pgoff, bool shared_ro)
 {
 	struct vm_area_struct *vma, *old;
 	uint32_t vm_flags = calc_vm_flags(prot, flags);
+
+	if (shared_ro)
+		vm_flags &= ~(VM_MAYWRITE | VM_SHARED);	/* as Linux: never writable */
 	long r;
 	int err;
 
@@ -535,7 +560,7 @@ static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot,
 		if (err)
 			return err;
 	}
-	vma = new_anon_vma(mm, addr, len, vm_flags);
+	vma = new_vma(mm, addr, len, vm_flags, file, pgoff);
 	if (!vma)
 		return -ENOMEM;
 	if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
@@ -551,7 +576,9 @@ static long do_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot,
 long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int flags,
 	     int fd, uint64_t off)
 {
-	int type = flags & MAP_TYPE;
+	int type = flags & MAP_TYPE, err;
+	struct address_space *file = NULL;
+	bool shared_ro = false;
 	uint32_t rlen;
 	long r;
 
@@ -562,8 +589,6 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 		return -EINVAL;
 	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN_FLAGS))
 		return -EOPNOTSUPP;
-	if (!(flags & MAP_ANONYMOUS))
-		return fd < 0 ? -EBADF : -ENODEV;	/* file mappings: not yet */
 	if (flags & MAP_HUGETLB)
 		return -EINVAL;			/* no hugetlbfs */
 	if (type != MAP_PRIVATE && (flags & MAP_GROWSDOWN))
@@ -577,11 +602,26 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 	rlen = PAGE_ALIGN(len);
 	if (!rlen)
 		return -ENOMEM;			/* len rounds past 4 GiB */
-	if (off + rlen < off)
+	if (off + rlen < off || (off >> PAGE_SHIFT) + (rlen >> PAGE_SHIFT) > UINT32_MAX)
 		return -EOVERFLOW;
+	if (!(flags & MAP_ANONYMOUS)) {
+		if (fd < 0)
+			return -EBADF;
+		err = filemap_get(fd, prot, flags, &file, &shared_ro);
+		if (err)
+			return err;
+	}
+	if ((prot & PROT_EXEC) && ram_noexec()) {
+		printk("mmap: PROT_EXEC refused: the RAM file %s is on a noexec mount", vm_ram_path());
+		r = -EPERM;
+		goto out;
+	}
 	mmap_lock_own(mm);
-	r = do_mmap(mm, addr, rlen, prot, flags);
+	r = do_mmap(mm, addr, rlen, prot, flags, file, (uint32_t)(off >> PAGE_SHIFT), shared_ro);
 	vm_lock_release(&mm->mmap_lock);
+out:
+	if (file)
+		filemap_put(file);	/* the VMA holds its own pin */
 	return r;
 }
 
@@ -641,6 +681,8 @@ int mm_mprotect(struct mm_struct *mm, uint32_t start, uint32_t len, int prot)
 		return -EINVAL;
 	if (!len)
 		return 0;
+	if ((prot & PROT_EXEC) && ram_noexec())
+		return -EPERM;
 	len = PAGE_ALIGN(len);
 	end = start + len;
 	if (!len || end <= start)
@@ -689,7 +731,7 @@ static int do_brk_flags(struct mm_struct *mm, uint32_t addr, uint32_t len)
 
 	if (mm->mm_avl.count >= mm->map_count_max || vm_enough_memory(len >> PAGE_SHIFT))
 		return -ENOMEM;
-	return new_anon_vma(mm, addr, len, flags) ? 0 : -ENOMEM;
+	return new_vma(mm, addr, len, flags, NULL, 0) ? 0 : -ENOMEM;
 }
 
 /* brk(2): the break moves to brk if it can; the break after. Shrinking
@@ -830,7 +872,7 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src,
 	int member = (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES;
 	unsigned esz = pt_entry_size((int)vm_boot_block->mode);
 	uint64_t spte = pte_lookup(src, addr), dpte = 0;
-	long pages = 0;
+	long pages = 0, file_pages = 0;
 
 	if (!spte)
 		return 0;
@@ -876,9 +918,13 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src,
 		__atomic_fetch_add(&page->_mapcount, 1, __ATOMIC_RELAXED);
 		set_pte(dpte, e);
 		mm_inflight_clear(dst);
-		pages++;
+		if (PageFile(page))
+			file_pages++;
+		else
+			pages++;
 	}
 	dst->rss_stat[member] += pages;
+	dst->rss_stat[MM_FILEPAGES] += file_pages;
 	return 0;
 }
 
@@ -922,6 +968,8 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		mm_inflight_obj(&mm->inflight_vma, tmp);
 		memset(&tmp->vm_avl, 0, sizeof(tmp->vm_avl));
 		anon_vma_link(tmp, vma->anon_vma);
+		if (tmp->vm_file)
+			i_mmap_link(tmp);
 		vma_link(mm, tmp);
 		mm_inflight_obj(&mm->inflight_vma, NULL);
 		vm_stat_account(mm, tmp->vm_flags, vma_pages(tmp));
@@ -936,6 +984,7 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 				break;
 		}
 	}
-	mm->hiwater_rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_SHMEMPAGES]);
+	mm->hiwater_rss = (uint64_t)(mm->rss_stat[MM_ANONPAGES] + mm->rss_stat[MM_SHMEMPAGES] +
+				     mm->rss_stat[MM_FILEPAGES]);
 	return 0;
 }

@@ -213,6 +213,74 @@ int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 	return hits;
 }
 
+/* The file pages' reverse map (Linux's i_mmap): the VMAs mapping the
+ * file are on its list, and the one PTE a VMA may map the page with is
+ * at the va its offset in the file gives. The same rules for locks as
+ * the anonymous walk's. */
+bool writeback_own_mm;
+
+int rmap_walk_file(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
+		   unsigned *busy)
+{
+	uint32_t mapping = __atomic_load_n(&page->mapping, __ATOMIC_ACQUIRE), pa, n = 0;
+	unsigned long pfn = page_to_pfn(page);
+	uint32_t index = page->index;
+	struct address_space *as;
+	int hits = 0;
+
+	if (busy)
+		*busy = 0;
+	if (!mapping || (mapping & PAGE_MAPPING_ANON) || page->_mapcount < 0)
+		return 0;
+	as = AS(mapping);
+	vm_lock_or_panic(&as->i_mmap_lock, "i_mmap_lock");
+	for (pa = as->i_mmap; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->shared_next, n++) {
+		struct vm_area_struct *vma = VMA(pa);
+		struct mm_struct *mm = __va(vma->vm_mm);
+		uint32_t pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, va;
+		struct rmap_hit hit;
+		pteval_t e;
+		bool own;
+		int r;
+
+		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= pages)
+			continue;
+		va = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+		own = (reclaim_own_mm || writeback_own_mm) &&
+		      (__atomic_load_n(&mm->mmap_lock.word, __ATOMIC_RELAXED) & VM_LOCK_TID_MASK) ==
+			      (uint32_t)vm_self_tid;
+		if (!own && vm_lock_trylock(&mm->mmap_lock) != 0) {
+			if (busy)
+				(*busy)++;
+			continue;
+		}
+		hit.mm = mm;
+		hit.vma = vma;
+		hit.va = va;
+		hit.pte = pte_lookup(mm, va);
+		e = hit.pte ? pt_read(hit.pte) : 0;
+		r = 0;
+		if (pte_present(e) && pte_pfn(e) == pfn) {
+			hits++;
+			r = fn(&hit, arg);
+		}
+		if (!own)
+			vm_lock_release(&mm->mmap_lock);
+		if (r)
+			break;
+	}
+	vm_lock_release(&as->i_mmap_lock);
+	return hits;
+}
+
+static int rmap_walk(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
+		     unsigned *busy)
+{
+	if (PageFile(page))
+		return rmap_walk_file(page, fn, arg, busy);
+	return rmap_walk_anon(page, fn, arg, busy);
+}
+
 /* ---- aging -------------------------------------------------------------- */
 
 struct referenced {
@@ -244,7 +312,7 @@ int page_referenced_batch(struct page *page, struct tlb_batch *b, unsigned *busy
 {
 	struct referenced r = { 0, b };
 
-	rmap_walk_anon(page, referenced_one, &r, busy);
+	rmap_walk(page, referenced_one, &r, busy);
 	return r.young;
 }
 
@@ -294,11 +362,35 @@ static int unmap_one(const struct rmap_hit *h, void *arg)
 	return 0;
 }
 
+/* A file page's PTE just goes (its data is in the file or the cache):
+ * the D bit into the page first. */
+static int unmap_file_one(const struct rmap_hit *h, void *arg)
+{
+	struct unmap_state *u = arg;
+	pteval_t e = pt_read(h->pte);
+	struct page *page = pfn_to_page(pte_pfn(e));
+
+	if (pte_dirty(e))
+		set_page_dirty(page);
+	pte_clear(h->pte);
+	pte_table_account(h->mm, h->va, -1);
+	h->mm->rss_stat[MM_FILEPAGES]--;
+	if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
+		mod_node_page_state(NR_FILE_MAPPED, -1);
+	__atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_RELAXED);
+	tlb_batch_add(u->b, (int32_t)h->mm->owner, h->va);
+	return 0;
+}
+
 bool try_to_unmap(struct page *page, struct tlb_batch *b)
 {
 	struct unmap_state u = { { page->private }, b, false };
 	unsigned busy;
 
+	if (PageFile(page)) {
+		rmap_walk_file(page, unmap_file_one, &u, &busy);
+		return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0;
+	}
 	VM_BUG_ON(!PageSwapCache(page));
 	rmap_walk_anon(page, unmap_one, &u, &busy);
 	return !u.failed && __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) < 0;

@@ -56,16 +56,39 @@ bool reclaim_own_mm;
 
 /* ---- the lists ------------------------------------------------------------- */
 
+/* The inactive list of the page's kind: PG_swapbacked tells them apart
+ * (anonymous pages have it, the page cache's do not), as in Linux. */
+static inline enum lru_list page_lru_base(const struct page *page)
+{
+	return (page->flags & (1u << PG_swapbacked)) ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+}
+
 static inline enum lru_list page_lru(const struct page *page)
 {
-	return PageActive(page) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+	return page_lru_base(page) + (PageActive(page) ? 1 : 0);
+}
+
+static inline bool is_active_lru(enum lru_list l)
+{
+	return l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE;
+}
+
+/* The lists and the counters line up: inactive anon, active anon,
+ * inactive file, active file. */
+static inline enum zone_stat_item lru_zone_item(enum lru_list l)
+{
+	return NR_ZONE_INACTIVE_ANON + l;
+}
+
+static inline enum node_stat_item lru_node_item(enum lru_list l)
+{
+	return NR_INACTIVE_ANON + l;
 }
 
 static void lru_account(struct zone *z, enum lru_list l, long n)
 {
-	mod_zone_page_state(z, l == LRU_ACTIVE_ANON ? NR_ZONE_ACTIVE_ANON : NR_ZONE_INACTIVE_ANON,
-			    n);
-	mod_node_page_state(l == LRU_ACTIVE_ANON ? NR_ACTIVE_ANON : NR_INACTIVE_ANON, n);
+	mod_zone_page_state(z, lru_zone_item(l), n);
+	mod_node_page_state(lru_node_item(l), n);
 }
 
 /* A holder died mid-change: the flags say which pages are on which list,
@@ -89,8 +112,7 @@ static void lru_repair_locked(struct zone *z)
 		count[l]++;
 	}
 	for (l = 0; l < NR_LRU_LISTS; l++) {
-		enum zone_stat_item zi = l == LRU_ACTIVE_ANON ? NR_ZONE_ACTIVE_ANON :
-							       NR_ZONE_INACTIVE_ANON;
+		enum zone_stat_item zi = lru_zone_item(l);
 		int64_t raw = __atomic_load_n(&z->vm_stat[zi], __ATOMIC_RELAXED);
 
 		mod_zone_page_state(z, zi, count[l] - raw);
@@ -98,8 +120,9 @@ static void lru_repair_locked(struct zone *z)
 	/* the node's counts may be off too (the holder died between the
 	 * zone's add and the node's): recounted once every zone is quiet */
 	__atomic_store_n(&vm_kdata->reclaim.lru_node_recount, 1, __ATOMIC_RELEASE);
-	printk("lru: %s: lists rebuilt after their holder died (%ld active, %ld inactive)",
-	       z->name, count[LRU_ACTIVE_ANON], count[LRU_INACTIVE_ANON]);
+	printk("lru: %s: lists rebuilt after their holder died (anon %ld active, %ld inactive; "
+	       "file %ld active, %ld inactive)", z->name, count[LRU_ACTIVE_ANON],
+	       count[LRU_INACTIVE_ANON], count[LRU_ACTIVE_FILE], count[LRU_INACTIVE_FILE]);
 }
 
 static void lru_lock(struct zone *z)
@@ -131,14 +154,12 @@ static void node_lru_recount(void)
 
 	for (zi = 0; zi < pgdat->nr_zones; zi++)
 		lru_lock(&pgdat->node_zones[zi]);
-	for (zi = 0; zi < pgdat->nr_zones; zi++) {
-		sum[LRU_ACTIVE_ANON] += __atomic_load_n(&pgdat->node_zones[zi].vm_stat[NR_ZONE_ACTIVE_ANON],
-							__ATOMIC_RELAXED);
-		sum[LRU_INACTIVE_ANON] += __atomic_load_n(
-			&pgdat->node_zones[zi].vm_stat[NR_ZONE_INACTIVE_ANON], __ATOMIC_RELAXED);
-	}
+	for (zi = 0; zi < pgdat->nr_zones; zi++)
+		for (l = 0; l < NR_LRU_LISTS; l++)
+			sum[l] += __atomic_load_n(&pgdat->node_zones[zi].vm_stat[lru_zone_item(l)],
+						  __ATOMIC_RELAXED);
 	for (l = 0; l < NR_LRU_LISTS; l++) {
-		enum node_stat_item ni = l == LRU_ACTIVE_ANON ? NR_ACTIVE_ANON : NR_INACTIVE_ANON;
+		enum node_stat_item ni = lru_node_item(l);
 
 		mod_node_page_state(ni, sum[l] - __atomic_load_n(&pgdat->vm_stat[ni], __ATOMIC_RELAXED));
 	}
@@ -150,7 +171,7 @@ static void node_lru_recount(void)
 /* lru_lock held. */
 static void add_page_to_lru_list(struct zone *z, struct page *page, enum lru_list l)
 {
-	if (l == LRU_ACTIVE_ANON)
+	if (is_active_lru(l))
 		SetPageActive(page);
 	else
 		ClearPageActive(page);
@@ -174,8 +195,22 @@ void lru_cache_add(struct page *page, bool active)
 
 	lru_lock(z);
 	VM_BUG_ON(PageLRU(page));
+	__atomic_fetch_or(&page->flags, 1u << PG_swapbacked, __ATOMIC_RELAXED);
 	if (!PageLRU(page))
 		add_page_to_lru_list(z, page, active ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON);
+	lru_unlock(z);
+}
+
+/* Linux puts a new page-cache page on the inactive list: it earns the
+ * active one by being used again there. */
+void lru_cache_add_file(struct page *page)
+{
+	struct zone *z = page_zone(page);
+
+	lru_lock(z);
+	__atomic_fetch_and(&page->flags, ~(1u << PG_swapbacked), __ATOMIC_RELAXED);
+	if (!PageLRU(page))
+		add_page_to_lru_list(z, page, LRU_INACTIVE_FILE);
 	lru_unlock(z);
 }
 
@@ -235,7 +270,7 @@ static void putback_lru_page(struct page *page, bool active)
 	struct zone *z = page_zone(page);
 
 	lru_lock(z);
-	add_page_to_lru_list(z, page, active ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON);
+	add_page_to_lru_list(z, page, page_lru_base(page) + (active ? 1 : 0));
 	lru_unlock(z);
 	rnote_clear(page, RNOTE_ISOLATED);
 	put_page(page);
@@ -369,14 +404,14 @@ static bool page_mapped(const struct page *page)
  * has done this for anonymous pages since 2.6.28, rather than rotating
  * referenced ones on the active list, which lets a list whose pages are
  * all in use age no page at all. */
-static void shrink_active_list(struct zone *z, unsigned nr, struct scan_control *sc)
+static void shrink_active_list(struct zone *z, enum lru_list l, unsigned nr,
+			       struct scan_control *sc)
 {
 	struct page *pages[SWAP_CLUSTER_MAX];
 	unsigned long scanned = 0;
 	unsigned i, n, busy;
 
-	n = isolate_lru_pages(z, LRU_ACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
-			      &scanned);
+	n = isolate_lru_pages(z, l, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages, &scanned);
 	for (i = 0; i < n; i++)
 		if (page_mapped(pages[i]))
 			page_referenced_batch(pages[i], &batch, &busy);
@@ -567,35 +602,129 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 	}
 }
 
-static bool inactive_is_low(struct zone *z)
+/* Evict up to nr pages from the tail of the inactive file list: a page
+ * used since the last look goes back to the active list; the others are
+ * unmapped, written to their file if dirty, taken out of the page cache
+ * and freed. A clean page is never written. */
+static void shrink_inactive_file(struct zone *z, unsigned nr, struct scan_control *sc)
 {
-	return zone_page_state(z, NR_ZONE_INACTIVE_ANON) <
-	       zone_page_state(z, NR_ZONE_ACTIVE_ANON);
+	struct page *pages[SWAP_CLUSTER_MAX];
+	enum page_fate fate[SWAP_CLUSTER_MAX];
+	unsigned long scanned = 0;
+	unsigned i, n, busy;
+	bool flush_failed;
+
+	n = isolate_lru_pages(z, LRU_INACTIVE_FILE, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
+			      &scanned);
+	sc->nr_scanned += scanned;
+	count_vm_events(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+	for (i = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		fate[i] = PAGE_KEEP;
+		if (!trylock_page_noted(page)) {
+			pages[i] = NULL;
+			putback_lru_page(page, false);
+			continue;
+		}
+		if (!PageFile(page) || !PageUptodate(page) ||
+		    (page->flags & (1u << PG_writeback)))
+			continue;
+		if (page_mapped(page) && page_referenced_batch(page, &batch, &busy) > 0) {
+			fate[i] = PAGE_ACTIVATE;
+			continue;
+		}
+		if (page_mapped(page) && !try_to_unmap(page, &batch))
+			continue;		/* a mapper was busy */
+		fate[i] = PAGE_FREE;
+	}
+	/* no mapper writes to the pages once their host mappings are gone */
+	flush_failed = tlb_batch_flush(&batch, TLB_SHOOTDOWN_TIMEOUT_NS) != 0;
+	for (i = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		if (!page)
+			continue;
+		if (fate[i] == PAGE_FREE && flush_failed) {
+			set_page_dirty(page);	/* it may still be written to */
+			fate[i] = PAGE_ACTIVATE;
+		}
+		if (fate[i] == PAGE_FREE && filemap_reclaim_write(page) != 0)
+			fate[i] = PAGE_ACTIVATE;
+		if (fate[i] == PAGE_FREE && remove_mapping_file(page, 1)) {
+			unlock_page(page);
+			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
+			put_page(page);		/* the cache's */
+			put_page(page);		/* the isolation's: the page goes */
+			sc->nr_reclaimed++;
+			count_vm_event(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+			continue;
+		}
+		page_putback(page, fate[i] == PAGE_FREE ? PAGE_KEEP : fate[i]);
+	}
 }
 
-/* One zone at one priority: 1/2^priority of its lists (at least a pass). */
-static void shrink_zone(struct zone *z, int priority, struct scan_control *sc)
+static bool inactive_is_low(struct zone *z, enum lru_list inactive)
 {
-	unsigned long nr_inactive, nr_active, todo;
+	return zone_page_state(z, lru_zone_item(inactive)) <
+	       zone_page_state(z, lru_zone_item(inactive + 1));
+}
 
-	nr_active = zone_page_state(z, NR_ZONE_ACTIVE_ANON);
-	nr_inactive = zone_page_state(z, NR_ZONE_INACTIVE_ANON);
-	todo = (nr_active + nr_inactive) >> priority;
-	if (todo < SWAP_CLUSTER_MAX)
-		todo = SWAP_CLUSTER_MAX;
+/* One kind of page in one zone: age the active list while the inactive
+ * one is the shorter, evict from the inactive one. */
+static void shrink_list_pair(struct zone *z, enum lru_list inactive, unsigned long todo,
+			     struct scan_control *sc)
+{
 	while (todo && sc->nr_reclaimed < sc->nr_to_reclaim) {
 		unsigned step = (unsigned)min(todo, (unsigned long)SWAP_CLUSTER_MAX);
 
 		todo -= step;
-		if (inactive_is_low(z) && zone_page_state(z, NR_ZONE_ACTIVE_ANON))
-			shrink_active_list(z, step, sc);
-		if (!zone_page_state(z, NR_ZONE_INACTIVE_ANON)) {
-			if (!zone_page_state(z, NR_ZONE_ACTIVE_ANON))
+		if (inactive_is_low(z, inactive) && zone_page_state(z, lru_zone_item(inactive + 1)))
+			shrink_active_list(z, inactive + 1, step, sc);
+		if (!zone_page_state(z, lru_zone_item(inactive))) {
+			if (!zone_page_state(z, lru_zone_item(inactive + 1)))
 				break;
 			continue;
 		}
-		shrink_inactive_list(z, step, sc);
+		if (inactive == LRU_INACTIVE_FILE)
+			shrink_inactive_file(z, step, sc);
+		else
+			shrink_inactive_list(z, step, sc);
 	}
+}
+
+/*
+ * One zone at one priority: 1/2^priority of its lists (at least a pass),
+ * shared between file and anonymous pages as Linux's get_scan_count
+ * shares it: in proportion to the lists' sizes weighted by swappiness
+ * for anonymous pages and 200 - swappiness for file pages, and no
+ * anonymous page when swap is full.
+ */
+static void shrink_zone(struct zone *z, int priority, struct scan_control *sc)
+{
+	unsigned long anon = zone_page_state(z, NR_ZONE_ACTIVE_ANON) +
+			     zone_page_state(z, NR_ZONE_INACTIVE_ANON);
+	unsigned long file = zone_page_state(z, NR_ZONE_ACTIVE_FILE) +
+			     zone_page_state(z, NR_ZONE_INACTIVE_FILE);
+	unsigned long swappiness = vm_kdata->reclaim.swappiness, wa, wf, todo;
+
+	if (swappiness > 200)
+		swappiness = 200;
+	if (!total_swap_pages())
+		anon = 0;		/* nowhere to put them */
+	wa = anon * swappiness;
+	wf = file * (200 - swappiness);
+	todo = (anon + file) >> priority;
+	if (todo < SWAP_CLUSTER_MAX)
+		todo = SWAP_CLUSTER_MAX;
+	if (wa + wf == 0)
+		return;
+	if (file)
+		shrink_list_pair(z, LRU_INACTIVE_FILE,
+				 max((unsigned long)(todo * wf / (wa + wf)), 1ul), sc);
+	if (anon)
+		shrink_list_pair(z, LRU_INACTIVE_ANON,
+				 max((unsigned long)(todo * wa / (wa + wf)), 1ul), sc);
 }
 
 static bool zone_populated(const struct zone *z)
@@ -702,7 +831,8 @@ static bool pgdat_needs_reclaim(enum zone_watermarks mark)
 		struct zone *z = &pgdat->node_zones[zi];
 
 		if (zone_populated(z) && zone_free(z) < z->_watermark[mark] &&
-		    zone_page_state(z, NR_ZONE_ACTIVE_ANON) + zone_page_state(z, NR_ZONE_INACTIVE_ANON))
+		    zone_page_state(z, NR_ZONE_ACTIVE_ANON) + zone_page_state(z, NR_ZONE_INACTIVE_ANON) +
+		    zone_page_state(z, NR_ZONE_ACTIVE_FILE) + zone_page_state(z, NR_ZONE_INACTIVE_FILE))
 			return true;
 	}
 	return false;

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"usage: vmrun [--ram SIZE] [--swap SIZE] [--swap-file PATH[:PRIO]]... [--mode i386|pae]\n"
 		"             [--name NAME] [--keep] [--tlb ENTRIES] [--folio-order N] [--guests N]\n"
 		"             [--io auto|sync|uring] [--no-kswapd] [--fail-swap-io [write=N][,read=M]]\n"
+		"             [--dirty-expire MS] [--no-flusher]\n"
 		"             -- PROGRAM [ARGS]\n"
 		"  --ram SIZE    RAM of the machine: bytes, or with K/M/G (default 64M, at least 16M;\n"
 		"                i386 reaches 4G, pae 64G)\n"
@@ -54,7 +55,12 @@ static void usage(FILE *f)
 		"                and a swap area is not on tmpfs (memory: no device wait to overlap)\n"
 		"  --no-kswapd   no kswapd: only the allocating process reclaims (direct reclaim)\n"
 		"  --fail-swap-io [write=N][,read=M]  test hook: the next N page writes and M page\n"
-		"                reads to swap fail with EIO\n",
+		"                reads to swap fail with EIO\n"
+		"  --dirty-expire MS  the flusher writes file pages dirty for longer than MS\n"
+		"                milliseconds (vm.dirty_expire_centisecs; default 30000) and looks\n"
+		"                every MS/2 (default every 5000)\n"
+		"  --no-flusher  no flusher (pdflush): dirty file pages reach their files only at\n"
+		"                msync, munmap, exit and reclaim\n",
 		VM_TLB_DEFAULT, VM_TLB_MIN, VM_TLB_MAX, VM_FOLIO_ORDER_DEFAULT, VM_FOLIO_ORDER_MAX,
 		MAX_GUESTS);
 }
@@ -295,6 +301,8 @@ int main(int argc, char **argv)
 		{ "io",          required_argument, NULL, 'i' },
 		{ "no-kswapd",   no_argument,       NULL, 'K' },
 		{ "fail-swap-io", required_argument, NULL, 'F' },
+		{ "dirty-expire", required_argument, NULL, 'D' },
+		{ "no-flusher",  no_argument,       NULL, 'P' },
 		{ "help",        no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -312,8 +320,10 @@ int main(int argc, char **argv)
 	unsigned long swap_kib = 0;
 	uint64_t ev[NR_VM_EVENT_ITEMS];
 	uint32_t fail_writes = 0, fail_reads = 0;
-	bool no_kswapd = false;
-	pid_t kswapd = 0;
+	bool no_kswapd = false, no_flusher = false;
+	long dirty_expire_ms = -1;
+	unsigned long dropped = 0;
+	pid_t kswapd = 0, flusher = 0;
 	int io_mode = -1;
 	int opt, code = 0, n = 1, i;
 
@@ -392,6 +402,21 @@ int main(int argc, char **argv)
 		case 'K':
 			no_kswapd = true;
 			break;
+		case 'P':
+			no_flusher = true;
+			break;
+		case 'D': {
+			char *end;
+
+			dirty_expire_ms = strtol(optarg, &end, 10);
+			if (*end || dirty_expire_ms < 10 || dirty_expire_ms > 86400000) {
+				fprintf(stderr, "vmrun: --dirty-expire %s: milliseconds, 10 to 86400000\n",
+					optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		}
 		case 'F':
 			parse_fail_swap_io(optarg, &fail_writes, &fail_reads);
 			break;
@@ -463,6 +488,24 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (dirty_expire_ms > 0) {
+		struct filemap_state *fs = &vm_kdata->filemap;
+
+		fs->dirty_expire_cs = (uint32_t)((dirty_expire_ms + 9) / 10);
+		if (fs->dirty_writeback_cs > fs->dirty_expire_cs / 2)
+			fs->dirty_writeback_cs = fs->dirty_expire_cs / 2 ? fs->dirty_expire_cs / 2 : 1;
+	}
+	if (!no_flusher) {
+		flusher = flusher_run();
+		if (flusher < 0) {
+			fprintf(stderr, "vmrun: cannot start the flusher: %s (--no-flusher runs without)\n",
+				strerror(-flusher));
+			if (kswapd > 0)
+				kswapd_stop();
+			return stop_machine(false, made_swap, 1);
+		}
+	}
+
 	drain_all_pages();
 	boot_free = nr_free_frames();
 	setenv("VM_RAM", vm_ram_path(), 1);
@@ -515,6 +558,12 @@ int main(int argc, char **argv)
 		if (!more)
 			break;
 	}
+	/* the page cache is written back and dropped (sync; echo 3 >
+	 * drop_caches), so every frame it held is counted free again, and
+	 * the flusher, which holds the files open, goes after it */
+	dropped = filemap_drop_caches();
+	if (flusher > 0)
+		flusher_stop();
 	/* before the checks: a machine with reclaim running is not still */
 	if (kswapd > 0)
 		kswapd_stop();
@@ -563,6 +612,10 @@ int main(int argc, char **argv)
 			(unsigned long long)ev[PGMAJFAULT], (unsigned long long)ev[OOM_KILL]);
 	else if (ev[OOM_KILL])
 		fprintf(stderr, "vmrun: no swap, oom_kill %llu\n", (unsigned long long)ev[OOM_KILL]);
+	if (ev[PGPGIN] || ev[PGPGOUT] || dropped)
+		fprintf(stderr, "vmrun: page cache: pgpgin %llu KiB, pgpgout %llu KiB, nr_written %lu, "
+			"%lu pages dropped at stop\n", (unsigned long long)ev[PGPGIN],
+			(unsigned long long)ev[PGPGOUT], global_node_page_state(NR_WRITTEN), dropped);
 	fprintf(stderr, "vmrun: %s: %lu MiB %s, %lu of %lu frames free (%lu at boot)%s\n",
 		vm_ram_path(), (unsigned long)(vm_boot_block->ram_bytes >> 20),
 		vm_boot_block->mode == VM_MODE_PAE ? "pae" : "i386", nr_free_frames(),

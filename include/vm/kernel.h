@@ -546,6 +546,21 @@ void kswapd_main(void);
  * there was nobody to kill. */
 bool out_of_memory(gfp_t gfp_mask, unsigned order);
 
+/* ---- the page cache (filemap.c) --------------------------------------- */
+
+/* msync(2) on any mm: takes mm->mmap_lock. 0 or -errno (ENOMEM for a
+ * range with unmapped parts, EBUSY, EIO for a write that failed). */
+int mm_msync(struct mm_struct *mm, uint32_t addr, uint32_t len, int flags);
+/* Write every dirty page of every file (expired_only: those dirty longer
+ * than vm.dirty_expire_centisecs). The files written. */
+unsigned long filemap_writeback_all(bool expired_only);
+/* sync; echo 3 > drop_caches: the pages dropped. */
+unsigned long filemap_drop_caches(void);
+/* The flusher (pdflush), a host process like kswapd: its pid or -errno. */
+pid_t flusher_run(void);
+void flusher_stop(void);
+void flusher_main(void);
+
 /* ---- logs and counters (printk.c, vmstat.c) --------------------------- */
 
 /* Append a line to the kernel log in RAM ("[   12.345678] text"). */

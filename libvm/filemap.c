@@ -1,0 +1,1576 @@
+/* filemap.c - the page cache of mapped host files: the files a guest maps
+ * (struct address_space, include/vm/fs.h), the radix tree of each file's
+ * cached pages, the fault that finds a page there or reads it (with
+ * readahead and fault-around), writeback (msync, munmap, exit, reclaim and
+ * the flusher), and the flusher process itself, the seeds' pdflush.
+ *
+ * A file page's life:
+ *
+ *   fault miss   page allocated, locked, put in the tree (not uptodate);
+ *                read from the file; uptodate, unlocked; on the inactive
+ *                file LRU list. The window around it is read with it.
+ *   mapped       each PTE holds a reference and a mapcount; a shared
+ *                writable mapping sets D on its first write (the first
+ *                write to a host mapping made for a read faults again),
+ *                and that fault marks the page dirty (set_page_dirty:
+ *                PG_dirty, the tree's dirty tag, the file's dirtied_when).
+ *   writeback    the page locked; D cleared in every PTE and their host
+ *                mappings shot down (page_mkclean), so a later write
+ *                faults and dirties it again; PG_dirty cleared; written
+ *                up to the file's size under PG_writeback.
+ *   reclaim      unmapped, written if dirty, taken out of the tree and
+ *                freed; a clean page is never written.
+ *
+ * Private file mappings map the cached page read-only; the first write
+ * copies it into an anonymous page (do_wp_page), which from then on lives
+ * and swaps as any anonymous page, so nothing a private mapping writes
+ * reaches the file.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define FAULT_AROUND_PAGES	16	/* Linux's fault_around_bytes, 64 KiB */
+#define DIRTY_EXPIRE_CS		3000	/* vm.dirty_expire_centisecs */
+#define DIRTY_WRITEBACK_CS	500	/* vm.dirty_writeback_centisecs */
+#define WB_BATCH		32	/* pages cleaned together (one shootdown) */
+#define HOLD_TIMEOUT_NS		(5ull * 1000000000ull)
+
+static inline struct filemap_state *fms(void)
+{
+	return &vm_kdata->filemap;
+}
+
+struct address_space *AS(uint32_t pa)
+{
+	return pa ? __va(pa) : NULL;
+}
+
+static inline struct radix_tree_node *NODE(uint32_t pa)
+{
+	return pa ? __va(pa) : NULL;
+}
+
+static inline uint32_t as_pa(const struct address_space *as)
+{
+	return (uint32_t)__pa(as);
+}
+
+static struct kmem_cache *as_cachep(void)
+{
+	return __va(fms()->as_cache);
+}
+
+static struct kmem_cache *node_cachep(void)
+{
+	return __va(fms()->node_cache);
+}
+
+void filemap_init(void)
+{
+	struct filemap_state *s = fms();
+
+	vm_lock_init(&s->lock);
+	vm_lock_init(&s->req_lock);
+	s->as_cache = (uint32_t)__pa(kmem_cache_create("address_space",
+							sizeof(struct address_space), 0,
+							SLAB_PANIC, NULL));
+	s->node_cache = (uint32_t)__pa(kmem_cache_create("radix_tree_node",
+							  sizeof(struct radix_tree_node), 0,
+							  SLAB_PANIC, NULL));
+	s->next_generation = 1;
+	s->fault_around_pages = FAULT_AROUND_PAGES;
+	s->dirty_expire_cs = DIRTY_EXPIRE_CS;
+	s->dirty_writeback_cs = DIRTY_WRITEBACK_CS;
+}
+
+/* ---- the tree (tree_lock held) --------------------------------------------- */
+
+static void tree_lock(struct address_space *as)
+{
+	vm_lock_or_panic(&as->tree_lock, "page cache tree_lock");
+}
+
+static void tree_unlock(struct address_space *as)
+{
+	vm_lock_release(&as->tree_lock);
+}
+
+/* The largest index a tree whose top node has this shift can hold. */
+static inline uint64_t shift_maxindex(unsigned shift)
+{
+	return ((uint64_t)RADIX_TREE_MAP_SIZE << shift) - 1;
+}
+
+static uint32_t radix_lookup(const struct address_space *as, uint32_t index)
+{
+	const struct radix_tree_node *n = NODE(as->rnode);
+
+	if (!n || index > shift_maxindex(n->shift))
+		return 0;
+	for (;;) {
+		uint32_t slot = n->slots[(index >> n->shift) & RADIX_TREE_MAP_MASK];
+
+		if (!n->shift || !slot)
+			return slot;
+		n = NODE(slot);
+	}
+}
+
+static struct radix_tree_node *node_alloc(unsigned shift, uint32_t parent, unsigned offset)
+{
+	/* no reclaim under the tree's lock: reclaim takes tree locks */
+	struct radix_tree_node *n = kmem_cache_zalloc(node_cachep(), GFP_NOWAIT | __GFP_HIGH);
+
+	if (n) {
+		n->shift = (uint8_t)shift;
+		n->parent = parent;
+		n->offset = (uint8_t)offset;
+	}
+	return n;
+}
+
+/* Put pfn at index: 0, -EEXIST, or -ENOMEM. */
+static int radix_insert(struct address_space *as, uint32_t index, uint32_t pfn)
+{
+	struct radix_tree_node *n = NODE(as->rnode);
+	unsigned off;
+
+	if (!n) {
+		unsigned shift = 0;
+
+		while (index > shift_maxindex(shift))
+			shift += RADIX_TREE_MAP_SHIFT;
+		n = node_alloc(shift, 0, 0);
+		if (!n)
+			return -ENOMEM;
+		as->rnode = (uint32_t)__pa(n);
+	}
+	/* grow upward until the top node covers index */
+	while (index > shift_maxindex(n->shift)) {
+		struct radix_tree_node *top = node_alloc(n->shift + RADIX_TREE_MAP_SHIFT, 0, 0);
+		unsigned t;
+
+		if (!top)
+			return -ENOMEM;
+		top->slots[0] = (uint32_t)__pa(n);
+		top->count = 1;
+		for (t = 0; t < RADIX_TREE_MAX_TAGS; t++)
+			if (n->tags[t])
+				top->tags[t] |= 1;
+		n->parent = (uint32_t)__pa(top);
+		n->offset = 0;
+		as->rnode = (uint32_t)__pa(top);
+		n = top;
+	}
+	while (n->shift) {
+		struct radix_tree_node *child;
+
+		off = (index >> n->shift) & RADIX_TREE_MAP_MASK;
+		if (!n->slots[off]) {
+			child = node_alloc(n->shift - RADIX_TREE_MAP_SHIFT, (uint32_t)__pa(n), off);
+			if (!child)
+				return -ENOMEM;
+			n->slots[off] = (uint32_t)__pa(child);
+			n->count++;
+		}
+		n = NODE(n->slots[off]);
+	}
+	off = index & RADIX_TREE_MAP_MASK;
+	if (n->slots[off])
+		return -EEXIST;
+	n->slots[off] = pfn;
+	n->count++;
+	return 0;
+}
+
+/* The leaf holding index, or NULL. */
+static struct radix_tree_node *radix_leaf(const struct address_space *as, uint32_t index)
+{
+	struct radix_tree_node *n = NODE(as->rnode);
+
+	if (!n || index > shift_maxindex(n->shift))
+		return NULL;
+	while (n->shift) {
+		uint32_t slot = n->slots[(index >> n->shift) & RADIX_TREE_MAP_MASK];
+
+		if (!slot)
+			return NULL;
+		n = NODE(slot);
+	}
+	return n;
+}
+
+/* Set or clear tag at index in the leaf and up the path: a node's bit is
+ * set while any slot below it carries the tag. */
+static void radix_tag(struct address_space *as, uint32_t index, unsigned tag, bool set)
+{
+	struct radix_tree_node *n = radix_leaf(as, index);
+	unsigned off = index & RADIX_TREE_MAP_MASK;
+
+	while (n) {
+		uint64_t bit = 1ull << off;
+
+		if (set) {
+			if (n->tags[tag] & bit)
+				return;
+			n->tags[tag] |= bit;
+		} else {
+			if (!(n->tags[tag] & bit))
+				return;
+			n->tags[tag] &= ~bit;
+			if (n->tags[tag])
+				return;		/* others below still carry it */
+		}
+		off = n->offset;
+		n = NODE(n->parent);
+	}
+}
+
+/* Take index out; free the nodes that empty. */
+static void radix_delete(struct address_space *as, uint32_t index)
+{
+	struct radix_tree_node *n = radix_leaf(as, index);
+	unsigned off = index & RADIX_TREE_MAP_MASK, t;
+
+	if (!n || !n->slots[off])
+		return;
+	for (t = 0; t < RADIX_TREE_MAX_TAGS; t++)
+		radix_tag(as, index, t, false);
+	n->slots[off] = 0;
+	while (n && --n->count == 0) {
+		struct radix_tree_node *parent = NODE(n->parent);
+
+		if (parent)
+			parent->slots[n->offset] = 0;
+		else
+			as->rnode = 0;
+		kmem_cache_free(node_cachep(), n);
+		n = parent;
+	}
+}
+
+/* Up to max entries at indices in [start, last], in index order, only
+ * those carrying tag unless tag < 0: their indices and pfns. */
+static unsigned gang_node(const struct radix_tree_node *n, uint64_t base, uint64_t start,
+			  uint64_t last, int tag, uint32_t *idx, uint32_t *pfn, unsigned got,
+			  unsigned max)
+{
+	unsigned off = start > base ? (unsigned)((start - base) >> n->shift) : 0;
+
+	for (; off < RADIX_TREE_MAP_SIZE && got < max; off++) {
+		uint64_t sbase = base + ((uint64_t)off << n->shift);
+		uint32_t slot = n->slots[off];
+
+		if (sbase > last)
+			break;
+		if (!slot || (tag >= 0 && !(n->tags[tag] >> off & 1)))
+			continue;
+		if (!n->shift) {
+			idx[got] = (uint32_t)sbase;
+			pfn[got++] = slot;
+			continue;
+		}
+		got = gang_node(NODE(slot), sbase, start, last, tag, idx, pfn, got, max);
+	}
+	return got;
+}
+
+static unsigned radix_gang(const struct address_space *as, uint32_t start, uint32_t last, int tag,
+			   uint32_t *idx, uint32_t *pfn, unsigned max)
+{
+	const struct radix_tree_node *n = NODE(as->rnode);
+
+	return n ? gang_node(n, 0, start, last, tag, idx, pfn, 0, max) : 0;
+}
+
+static int writepage(struct address_space *as, struct page *page);
+static void file_refresh(struct address_space *as, bool wrote);
+
+/* ---- counting ---------------------------------------------------------------- */
+
+static inline bool page_is_file(const struct page *page)
+{
+	uint32_t m = __atomic_load_n(&page->mapping, __ATOMIC_RELAXED);
+
+	return m && !(m & PAGE_MAPPING_ANON);
+}
+
+/* A file page became dirty (a write through a shared mapping, or a D bit
+ * an unmap found): tag it, count it, start the file's expiry clock. */
+void set_page_dirty(struct page *page)
+{
+	struct address_space *as;
+
+	if (!page_is_file(page)) {
+		SetPageDirty(page);
+		return;
+	}
+	if (PageDirty(page))
+		return;
+	as = AS(page->mapping);
+	tree_lock(as);
+	if (!PageDirty(page) && page->mapping == as_pa(as)) {
+		SetPageDirty(page);
+		radix_tag(as, page->index, PAGECACHE_TAG_DIRTY, true);
+		as->nrdirty++;
+		mod_node_page_state(NR_FILE_DIRTY, 1);
+		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, 1);
+		mod_node_page_state(NR_DIRTIED, 1);
+		if (!as->dirtied_when)
+			as->dirtied_when = host_now_ns();
+	}
+	tree_unlock(as);
+}
+
+/* PG_dirty off, with its tag and counts: true if it was set. Page locked. */
+static bool test_clear_page_dirty(struct page *page)
+{
+	struct address_space *as = AS(page->mapping);
+	bool was = false;
+
+	tree_lock(as);
+	if (PageDirty(page)) {
+		ClearPageDirty(page);
+		radix_tag(as, page->index, PAGECACHE_TAG_DIRTY, false);
+		as->nrdirty--;
+		mod_node_page_state(NR_FILE_DIRTY, -1);
+		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
+		was = true;
+	}
+	if (!as->nrdirty)
+		as->dirtied_when = 0;
+	tree_unlock(as);
+	return was;
+}
+
+static void set_writeback(struct page *page, bool on)
+{
+	struct address_space *as = AS(page->mapping);
+
+	tree_lock(as);
+	if (on) {
+		__atomic_fetch_or(&page->flags, 1u << PG_writeback, __ATOMIC_RELAXED);
+		radix_tag(as, page->index, PAGECACHE_TAG_WRITEBACK, true);
+		as->nrwriteback++;
+		mod_node_page_state(NR_WRITEBACK, 1);
+	} else {
+		__atomic_fetch_and(&page->flags, ~(1u << PG_writeback), __ATOMIC_RELAXED);
+		radix_tag(as, page->index, PAGECACHE_TAG_WRITEBACK, false);
+		as->nrwriteback--;
+		mod_node_page_state(NR_WRITEBACK, -1);
+	}
+	tree_unlock(as);
+}
+
+/* ---- the cache ---------------------------------------------------------------- */
+
+/* Take a reference unless the page is on its way to the allocator. */
+static bool get_page_unless_zero(struct page *page)
+{
+	int ref = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	while (ref > 0)
+		if (__atomic_compare_exchange_n(&page->_refcount, &ref, ref + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* The page at index with a reference, or NULL. */
+struct page *find_get_page(struct address_space *as, uint32_t index)
+{
+	struct page *page = NULL;
+	uint32_t pfn;
+
+	tree_lock(as);
+	pfn = radix_lookup(as, index);
+	if (pfn && get_page_unless_zero(pfn_to_page(pfn)))
+		page = pfn_to_page(pfn);
+	tree_unlock(as);
+	return page;
+}
+
+/* A new locked page joins the cache at index, holding a reference of
+ * the cache's own: 0, -EEXIST (someone was first) or -ENOMEM. */
+static int add_to_page_cache(struct page *page, struct address_space *as, uint32_t index)
+{
+	int err;
+
+	page->mapping = as_pa(as);
+	page->index = index;
+	tree_lock(as);
+	err = radix_insert(as, index, (uint32_t)page_to_pfn(page));
+	if (!err) {
+		get_page(page);
+		as->nrpages++;
+		mod_node_page_state(NR_FILE_PAGES, 1);
+	}
+	tree_unlock(as);
+	if (err)
+		page->mapping = 0;
+	return err;
+}
+
+/* Out of the tree (page locked, unmapped, clean): the cache's reference
+ * is the caller's to drop. */
+static void __delete_from_page_cache(struct address_space *as, struct page *page)
+{
+	radix_delete(as, page->index);
+	as->nrpages--;
+	mod_node_page_state(NR_FILE_PAGES, -1);
+	page->mapping = 0;
+}
+
+/* Reclaim's write of an unmapped page it holds locked: 0, or -EIO (the
+ * page stays dirty). */
+int filemap_reclaim_write(struct page *page)
+{
+	struct address_space *as = AS(page->mapping);
+
+	int err;
+
+	if (!test_clear_page_dirty(page))
+		return 0;
+	err = writepage(as, page);
+	file_refresh(as, true);
+	return err;
+}
+
+/* The last step of reclaiming a file page, Linux's __remove_mapping: out
+ * of the cache if nobody but the cache and the caller holds it, it is
+ * mapped nowhere and clean. true when it left (the caller then drops the
+ * cache's reference and its own). Page locked. */
+bool remove_mapping_file(struct page *page, int refs_held)
+{
+	struct address_space *as = AS(page->mapping);
+	bool gone = false;
+
+	tree_lock(as);
+	if (page_ref_count(page) == refs_held + 1 && page->_mapcount < 0 && !PageDirty(page) &&
+	    !(page->flags & (1u << PG_writeback))) {
+		__delete_from_page_cache(as, page);
+		gone = true;
+	}
+	tree_unlock(as);
+	return gone;
+}
+
+/* ---- the files ------------------------------------------------------------------ */
+
+/* This process's descriptors for files it does not hold itself. */
+static struct fd_cache_entry {
+	uint32_t as;
+	uint32_t gen;
+	int fd;
+	bool rw;
+	pid_t owner;		/* the process that opened it (a fork child re-opens) */
+} fd_cache[32];
+static unsigned fd_cache_next;
+
+static void fd_cache_drop(struct fd_cache_entry *e)
+{
+	if (e->fd > 0 && e->owner == getpid())
+		close(e->fd);
+	memset(e, 0, sizeof(*e));
+}
+
+/* A descriptor for the file, able to write when write: the holder's when
+ * this process holds it, else /proc/HOLDER/fd/N opened (and kept). */
+static int file_fd(struct address_space *as, bool write)
+{
+	pid_t self = getpid();
+	struct fd_cache_entry *e;
+	char path[64];
+	unsigned i;
+	int fd;
+
+	if (as->holder_pid == self)
+		return as->holder_fd;
+	if (!as->holder_pid)
+		return -EBADF;
+	for (i = 0; i < ARRAY_SIZE(fd_cache); i++) {
+		e = &fd_cache[i];
+		if (e->as == as_pa(as) && e->gen == as->i_generation && e->owner == self &&
+		    (e->rw || !write))
+			return e->fd;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)as->holder_pid, as->holder_fd);
+	fd = open(path, ((as->flags & AS_HOLDER_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = &fd_cache[fd_cache_next++ % ARRAY_SIZE(fd_cache)];
+	fd_cache_drop(e);
+	e->as = as_pa(as);
+	e->gen = as->i_generation;
+	e->fd = fd;
+	e->rw = as->flags & AS_HOLDER_RDWR;
+	e->owner = self;
+	return fd;
+}
+
+static inline uint64_t stat_mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* Refresh i_size from the file; after the cache's own writes, its mtime
+ * too (they changed it, and must not read as a change behind the cache). */
+static void file_refresh(struct address_space *as, bool wrote)
+{
+	struct stat st;
+	int fd = file_fd(as, false);
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		as->i_size = (uint64_t)st.st_size;
+		if (wrote)
+			as->mtime_ns = (int64_t)stat_mtime_ns(&st);
+		if (st.st_nlink == 0)
+			as->flags |= AS_DELETED;
+	}
+}
+
+static bool flusher_alive(void)
+{
+	pid_t pid = __atomic_load_n(&fms()->flusher_pid, __ATOMIC_ACQUIRE);
+
+	return pid && pid != getpid() && host_pid_alive(pid);
+}
+
+/* Make the machine hold the file open: the flusher, when it runs, opens
+ * it from this process's descriptor; else this process keeps a copy. */
+static int file_hold(struct address_space *as, int fd, bool rw)
+{
+	struct filemap_state *s = fms();
+	uint64_t deadline;
+	int r;
+
+	if (!flusher_alive()) {
+		int copy = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+
+		if (copy < 0)
+			return -errno;
+		if (as->holder_pid == getpid())
+			close(as->holder_fd);
+		as->holder_fd = copy;
+		as->holder_pid = getpid();
+		as->flags = rw ? (as->flags | AS_HOLDER_RDWR) : (as->flags & ~AS_HOLDER_RDWR);
+		return 0;
+	}
+	vm_lock_or_panic(&s->req_lock, "filemap req_lock");
+	s->req_pid = getpid();
+	s->req_fd = fd;
+	s->req_as = as_pa(as);
+	s->req_result = -ETIMEDOUT;
+	__atomic_add_fetch(&s->req_seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&s->flusher_wait, 1, __ATOMIC_RELEASE);
+	host_futex_wake(&s->flusher_wait, 1);
+	deadline = host_now_ns() + HOLD_TIMEOUT_NS;
+	for (;;) {
+		uint32_t ack = __atomic_load_n(&s->ack_seq, __ATOMIC_ACQUIRE);
+		uint64_t now = host_now_ns();
+
+		if (ack == s->req_seq || now >= deadline)
+			break;
+		host_futex_wait(&s->ack_seq, ack, deadline - now);
+	}
+	r = __atomic_load_n(&s->ack_seq, __ATOMIC_ACQUIRE) == s->req_seq ? s->req_result : -ETIMEDOUT;
+	vm_lock_release(&s->req_lock);
+	if (r < 0) {
+		printk("filemap: the flusher could not hold %s: error %d", as->path, -r);
+		return r;
+	}
+	as->holder_pid = s->flusher_pid;
+	as->holder_fd = r;
+	as->flags = rw ? (as->flags | AS_HOLDER_RDWR) : (as->flags & ~AS_HOLDER_RDWR);
+	return 0;
+}
+
+/* filemap_state.lock held: free a file nothing maps or caches. */
+static bool as_free_if_unused(struct address_space *as)
+{
+	struct filemap_state *s = fms();
+	uint32_t *link, n = 0;
+
+	if (as->i_mmap_count || as->nrpages)
+		return false;
+	for (link = &s->files; *link && n <= s->nr_files; link = &AS(*link)->next, n++)
+		if (*link == as_pa(as)) {
+			*link = as->next;
+			s->nr_files--;
+			break;
+		}
+	if (as->holder_pid == getpid())
+		close(as->holder_fd);
+	as->i_generation = 0;
+	kmem_cache_free(as_cachep(), as);
+	return true;
+}
+
+/* Drop every cached page of as that is clean, unmapped and unused; with
+ * filemap_state.lock held. The pages left. */
+static unsigned long invalidate_mapping_pages(struct address_space *as);
+
+/*
+ * The file behind fd, for a mapping: found in the list by device and
+ * inode, or made. Pins it (i_mmap_count) until i_mmap_link or
+ * filemap_put. Checks the descriptor as Linux's do_mmap does: -EBADF,
+ * -EACCES, -ENODEV; *shared_ro set for a MAP_SHARED mapping of a file not
+ * open for writing, which Linux maps without VM_SHARED | VM_MAYWRITE.
+ */
+int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *shared_ro)
+{
+	struct filemap_state *s = fms();
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	struct address_space *as;
+	uint32_t pa, n = 0;
+	struct stat st;
+	int fl, acc, err = 0;
+	bool rw;
+
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fstat(fd, &st) != 0)
+		return -EBADF;
+	if ((fl & O_PATH) == O_PATH)
+		return -EBADF;
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV;
+	acc = fl & O_ACCMODE;
+	if (acc == O_WRONLY)
+		return -EACCES;
+	rw = acc == O_RDWR;
+	if (shared && (prot & PROT_WRITE) && !rw)
+		return -EACCES;
+	*shared_ro = shared && !rw;
+
+	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	for (pa = s->files; pa && n <= s->nr_files; pa = AS(pa)->next, n++) {
+		as = AS(pa);
+		if (as->dev == (uint64_t)st.st_dev && as->ino == (uint64_t)st.st_ino)
+			break;
+	}
+	if (pa) {
+		/* close-to-open: the host changed the file behind a cache
+		 * nobody uses: forget what the cache had */
+		if (!as->i_mmap_count && !as->nrdirty &&
+		    (as->i_size != (uint64_t)st.st_size || as->mtime_ns != (int64_t)stat_mtime_ns(&st)))
+			invalidate_mapping_pages(as);
+		as->i_size = (uint64_t)st.st_size;
+		as->mtime_ns = (int64_t)stat_mtime_ns(&st);
+		if (rw && !(as->flags & AS_HOLDER_RDWR))
+			err = file_hold(as, fd, true);	/* it can write now */
+		if (!err && as->holder_pid && !host_pid_alive(as->holder_pid))
+			err = file_hold(as, fd, rw);
+	} else {
+		as = kmem_cache_zalloc(as_cachep(), GFP_KERNEL);
+		if (!as) {
+			vm_lock_release(&s->lock);
+			return -ENOMEM;
+		}
+		vm_lock_init(&as->tree_lock);
+		vm_lock_init(&as->i_mmap_lock);
+		as->dev = (uint64_t)st.st_dev;
+		as->ino = (uint64_t)st.st_ino;
+		as->i_size = (uint64_t)st.st_size;
+		as->mtime_ns = (int64_t)stat_mtime_ns(&st);
+		as->i_generation = s->next_generation++;
+		{
+			char link[64];
+			ssize_t len;
+
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			len = readlink(link, as->path, sizeof(as->path) - 1);
+			as->path[len > 0 ? len : 0] = '\0';
+		}
+		err = file_hold(as, fd, rw);
+		if (err) {
+			kmem_cache_free(as_cachep(), as);
+			vm_lock_release(&s->lock);
+			return err;
+		}
+		as->next = s->files;
+		s->files = as_pa(as);
+		s->nr_files++;
+	}
+	if (!err)
+		as->i_mmap_count++;
+	vm_lock_release(&s->lock);
+	if (err)
+		return err;
+	*out = as;
+	return 0;
+}
+
+/* Drop a pin filemap_get took (or a VMA's, after i_mmap_unlink). */
+void filemap_put(struct address_space *as)
+{
+	struct filemap_state *s = fms();
+
+	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	as->i_mmap_count--;
+	as_free_if_unused(as);
+	vm_lock_release(&s->lock);
+}
+
+static void i_mmap_lock(struct address_space *as)
+{
+	if (vm_lock_acquire(&as->i_mmap_lock) == -EOWNERDEAD) {
+		/* links change by single stores: only the count may be off */
+		uint32_t pa, n = 0;
+
+		for (pa = as->i_mmap; pa && n < VM_MAX_TASKS * 4096u; pa = ((struct vm_area_struct *)__va(pa))->shared_next)
+			n++;
+		printk("filemap: %s: i_mmap list recounted after its holder died", as->path);
+		vm_lock_consistent(&as->i_mmap_lock);
+	}
+}
+
+/* A VMA of the file joins its i_mmap list (a pin of its own). */
+void i_mmap_link(struct vm_area_struct *vma)
+{
+	struct address_space *as = AS(vma->vm_file);
+
+	i_mmap_lock(as);
+	vma->shared_next = as->i_mmap;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	as->i_mmap = (uint32_t)__pa(vma);
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
+		as->i_mmap_writable++;
+	vm_lock_release(&as->i_mmap_lock);
+	vm_lock_or_panic(&fms()->lock, "filemap_state.lock");
+	as->i_mmap_count++;
+	vm_lock_release(&fms()->lock);
+}
+
+/* And leaves it, dropping its pin (the file may go with it). */
+void i_mmap_unlink(struct vm_area_struct *vma)
+{
+	struct address_space *as = AS(vma->vm_file);
+	uint32_t *link, want = (uint32_t)__pa(vma), n = 0;
+	bool found = false;
+
+	if (!as)
+		return;
+	i_mmap_lock(as);
+	for (link = &as->i_mmap; *link && n < VM_MAX_TASKS * 4096u;
+	     link = &((struct vm_area_struct *)__va(*link))->shared_next, n++)
+		if (*link == want) {
+			*link = vma->shared_next;
+			found = true;
+			break;
+		}
+	if (found && (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
+		as->i_mmap_writable--;
+	vm_lock_release(&as->i_mmap_lock);
+	vma->shared_next = 0;
+	if (found)
+		filemap_put(as);
+}
+
+/* ---- reading ------------------------------------------------------------------- */
+
+/* Read n pages (locked, in the cache, consecutive indices from first)
+ * from the file: a run of contiguous lowmem frames in one pread; the
+ * tail past the end of the file zeroed. 0 or -EIO. */
+static int read_pages(struct address_space *as, struct page **pages, unsigned n)
+{
+	int fd = file_fd(as, false);
+	unsigned i, j;
+
+	if (fd < 0) {
+		printk("filemap: %s: cannot reach the file (error %d)", as->path, -fd);
+		return -EIO;
+	}
+	for (i = 0; i < n; i = j) {
+		uint64_t off = (uint64_t)pages[i]->index << PAGE_SHIFT;
+		size_t len;
+		long got;
+		char *buf;
+		bool mapped = false;
+
+		for (j = i + 1; j < n && !PageHighMem(pages[j]) &&
+		     page_to_pfn(pages[j]) == page_to_pfn(pages[j - 1]) + 1 &&
+		     pages[j]->index == pages[j - 1]->index + 1; j++)
+			;
+		if (PageHighMem(pages[i])) {
+			j = i + 1;
+			buf = kmap(pages[i]);
+			mapped = true;
+		} else {
+			buf = page_address(pages[i]);
+		}
+		len = (size_t)(j - i) << PAGE_SHIFT;
+		got = host_pread(fd, buf, len, off);
+		if (got < 0) {
+			if (mapped)
+				kunmap(pages[i]);
+			printk("filemap: %s: read error %ld at page %u", as->path, -got,
+			       pages[i]->index);
+			return -EIO;
+		}
+		if ((size_t)got < len)
+			memset(buf + got, 0, len - (size_t)got);	/* past the end */
+		if (mapped)
+			kunmap(pages[i]);
+		as->nr_read += j - i;
+		count_vm_events(PGPGIN, (long)(j - i) * (PAGE_SIZE / 1024));
+	}
+	return 0;
+}
+
+/* Bring index (and the window of readahead around it, not past the end
+ * of the file) into the cache: the page at index locked and uptodate
+ * with a reference, or NULL with *err. The window's frames come as one
+ * contiguous block where one is free, so one host mapping covers it. */
+static struct page *page_cache_read(struct address_space *as, uint32_t index, int *err)
+{
+	unsigned ra = fms()->fault_around_pages, order = 0, i, n = 0, k = 0;
+	uint32_t end_index = (uint32_t)((as->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	uint32_t start = index & ~(ra - 1), last;
+	struct page *pages[FAULT_AROUND_PAGES], *block = NULL, *want = NULL;
+
+	while ((1u << order) < ra)
+		order++;
+	last = start + ra;
+	if (last > end_index)
+		last = end_index;
+	if (last <= index)
+		last = index + 1;
+	/* a whole aligned window not cached yet: one block for it */
+	if (last - start == ra && (1u << order) == ra) {
+		for (i = start; i < last; i++)
+			if (radix_lookup(as, i))
+				break;
+		if (i == last) {
+			block = alloc_pages(GFP_HIGHUSER | __GFP_NOWARN, order);
+			if (block)
+				split_page(block, order);
+		}
+	}
+	for (i = start; i < last; i++) {
+		struct page *page;
+
+		if (block) {
+			page = block + (i - start);
+		} else if (i == index || !radix_lookup(as, i)) {
+			page = alloc_page(i == index ? GFP_HIGHUSER : GFP_HIGHUSER | __GFP_NOWARN);
+			if (!page) {
+				if (i == index) {
+					*err = -ENOMEM;
+					goto out;
+				}
+				continue;
+			}
+		} else {
+			continue;
+		}
+		trylock_page_noted(page);
+		if (add_to_page_cache(page, as, i) != 0) {
+			unlock_page(page);
+			rnote_clear(page, RNOTE_LOCKED);
+			__free_page(page);
+			continue;
+		}
+		pages[n++] = page;
+	}
+	*err = read_pages(as, pages, n);
+	for (i = 0; i < n; i++) {
+		struct page *page = pages[i];
+
+		if (!*err)
+			SetPageUptodate(page);
+		lru_cache_add_file(page);
+		if (page->index == index && !*err) {
+			want = page;		/* keeps its allocation's reference */
+			k = i;
+			continue;
+		}
+		if (*err) {
+			/* nobody can use it: out again */
+			tree_lock(as);
+			__delete_from_page_cache(as, page);
+			tree_unlock(as);
+			put_page(page);		/* the cache's */
+		}
+		unlock_page(page);
+		rnote_clear(page, RNOTE_LOCKED);
+		put_page(page);
+	}
+	(void)k;
+	if (!want && !*err)
+		*err = -EAGAIN;			/* someone else added index meanwhile */
+out:
+	return want;
+}
+
+/* The page at index for a fault: uptodate, unlocked, with a reference;
+ * or NULL with *err (-EAGAIN: busy, retry; -EIO; -ENOMEM). *major when
+ * the file was read. */
+static struct page *filemap_get_page(struct address_space *as, uint32_t index, bool *major,
+				     int *err)
+{
+	struct page *page = find_get_page(as, index);
+
+	*err = 0;
+	if (page) {
+		if (PageUptodate(page))
+			return page;
+		/* a read under way, or one a killed reader left undone */
+		if (!trylock_page_noted(page)) {
+			put_page(page);
+			*err = -EAGAIN;
+			return NULL;
+		}
+		if (!PageUptodate(page)) {
+			struct page *one = page;
+
+			*err = read_pages(as, &one, 1);
+			if (!*err)
+				SetPageUptodate(page);
+			*major = true;
+		}
+		unlock_page(page);
+		rnote_clear(page, RNOTE_LOCKED);
+		if (*err) {
+			put_page(page);
+			return NULL;
+		}
+		return page;
+	}
+	page = page_cache_read(as, index, err);
+	if (!page)
+		return NULL;
+	*major = true;
+	unlock_page(page);
+	rnote_clear(page, RNOTE_LOCKED);
+	return page;
+}
+
+/* ---- the fault -------------------------------------------------------------- */
+
+static inline uint32_t vma_index(const struct vm_area_struct *vma, uint32_t va)
+{
+	return vma->vm_pgoff + ((va - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/* Map a cached page (a reference held for the PTE) at pte. */
+static void map_file_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t pte,
+			  struct page *page, bool write)
+{
+	int mode = (int)vm_boot_block->mode;
+	pgprot_t prot = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
+
+	if (write && (prot & _PAGE_RW))
+		prot |= _PAGE_DIRTY;
+	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
+		mod_node_page_state(NR_FILE_MAPPED, 1);
+	set_pte(pte, pfn_pte(mode, page_to_pfn(page), prot));
+	mm->rss_stat[MM_FILEPAGES]++;
+}
+
+/* Map the cached pages around addr whose PTEs are empty (Linux's
+ * do_fault_around): the aligned window of fault_around_pages, inside the
+ * VMA, the page table and the file. A run of contiguous frames around
+ * addr widens the fault's own host mapping; the others go to around. */
+static void filemap_map_pages(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr,
+			      uint64_t pte, struct tlb_fill *fill)
+{
+	struct address_space *as = AS(vma->vm_file);
+	unsigned esz = pt_entry_size((int)vm_boot_block->mode);
+	uint32_t span = fms()->fault_around_pages * PAGE_SIZE;
+	uint32_t tbl = 1u << pmd_shift((int)vm_boot_block->mode);
+	uint32_t start = addr & ~(span - 1), end = start + span, va;
+	uint32_t end_index = (uint32_t)((as->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	uint32_t lo = addr, hi = addr + PAGE_SIZE;
+	uint64_t pfn0 = fill->pfn;
+
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (start < (addr & ~(tbl - 1)))
+		start = addr & ~(tbl - 1);
+	if (end > vma->vm_end || end < start)
+		end = vma->vm_end;
+	for (va = start; va < end; va += PAGE_SIZE) {
+		uint64_t p = pte + (uint64_t)(int64_t)((int32_t)(va - addr) / (int32_t)PAGE_SIZE) * esz;
+		uint32_t index = vma_index(vma, va);
+		struct page *page;
+
+		if (va == addr || index >= end_index || !pte_none(pt_read(p)))
+			continue;
+		page = find_get_page(as, index);
+		if (!page)
+			continue;
+		if (!PageUptodate(page) || PageLocked(page)) {
+			put_page(page);
+			continue;
+		}
+		map_file_page(mm, vma, p, page, false);
+		pte_table_account(mm, va, 1);
+		/* one host mapping for the contiguous run around addr */
+		if (va == hi && page_to_pfn(page) == pfn0 + ((hi - addr) >> PAGE_SHIFT)) {
+			hi += PAGE_SIZE;
+			continue;
+		}
+		if (fill->nr_around < ARRAY_SIZE(fill->around)) {
+			struct tlb_around *a = &fill->around[fill->nr_around++];
+
+			a->va = va;
+			a->pfn = (uint32_t)page_to_pfn(page);
+			a->writable = false;
+		}
+	}
+	/* pages below addr that continue the run backwards */
+	while (lo > start) {
+		uint64_t p = pte - (uint64_t)((addr - (lo - PAGE_SIZE)) >> PAGE_SHIFT) * esz;
+		pteval_t x = pt_read(p);
+		unsigned i;
+
+		if (!pte_present(x) || pte_pfn(x) != pfn0 - ((addr - (lo - PAGE_SIZE)) >> PAGE_SHIFT) ||
+		    pte_write(x) != fill->writable)
+			break;
+		lo -= PAGE_SIZE;
+		/* it is in the run now: no host mapping of its own */
+		for (i = 0; i < fill->nr_around; i++)
+			if (fill->around[i].va == lo)
+				fill->around[i] = fill->around[--fill->nr_around];
+	}
+	if (fill->writable) {
+		hi = addr + PAGE_SIZE;		/* a writable page is mapped alone */
+		lo = addr;
+	}
+	fill->va = lo;
+	fill->pfn = pfn0 - ((addr - lo) >> PAGE_SHIFT);
+	fill->npages = (hi - lo) >> PAGE_SHIFT;
+}
+
+/*
+ * A fault on an empty PTE of a file VMA (Linux's filemap_fault and
+ * do_read_fault / do_shared_fault / do_cow_fault): the page from the
+ * cache, or read; SIGBUS past the end of the file. A private write maps
+ * the cached page and lets do_wp_page copy it (the caller sees the PTE
+ * read-only and write: it calls do_wp_page next).
+ */
+int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
+		  unsigned error_code, struct tlb_fill *fill)
+{
+	struct address_space *as = AS(vma->vm_file);
+	bool write = error_code & X86_PF_WRITE, major = false;
+	uint32_t index = vma_index(vma, addr);
+	struct page *page;
+	int err;
+
+	if ((uint64_t)index << PAGE_SHIFT >= as->i_size) {
+		file_refresh(as, false);	/* it may have grown */
+		if ((uint64_t)index << PAGE_SHIFT >= as->i_size)
+			return VM_FAULT_SIGBUS;
+	}
+	reclaim_own_mm = true;
+	page = filemap_get_page(as, index, &major, &err);
+	reclaim_own_mm = false;
+	if (!page) {
+		if (err == -EAGAIN)
+			return VM_FAULT_RETRY;
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	}
+	if (!pte_none(pt_read(pte))) {
+		put_page(page);			/* reclaim or another path filled it */
+		return VM_FAULT_RETRY;
+	}
+	pte_table_account(mm, addr, 1);
+	map_file_page(mm, vma, pte, page, write);
+	if (write && (vma->vm_flags & VM_SHARED))
+		set_page_dirty(page);
+	fill->va = addr & (uint32_t)PAGE_MASK;
+	fill->npages = 1;
+	fill->pfn = page_to_pfn(page);
+	fill->writable = write && (vma->vm_flags & VM_SHARED);
+	fill->major = major;
+	if (!write)
+		filemap_map_pages(mm, vma, fill->va, pte, fill);
+	return VM_FAULT_OK;
+}
+
+/* ---- writeback ------------------------------------------------------------ */
+
+/* Write one page (locked, cleaned) to the file, up to its end. 0 or -EIO. */
+static int writepage(struct address_space *as, struct page *page)
+{
+	uint64_t off = (uint64_t)page->index << PAGE_SHIFT;
+	int fd = file_fd(as, true);
+	size_t len = PAGE_SIZE;
+	long got = 0;
+	void *buf;
+
+	if (off >= as->i_size)
+		return 0;			/* truncated away: nothing to keep */
+	if (as->i_size - off < len)
+		len = (size_t)(as->i_size - off);
+	if (fd < 0) {
+		got = fd;
+		goto fail;
+	}
+	set_writeback(page, true);
+	buf = kmap(page);
+	got = host_pwrite(fd, buf, len, off);
+	kunmap(page);
+	set_writeback(page, false);
+	if (got == (long)len) {
+		as->nr_written++;
+		mod_node_page_state(NR_WRITTEN, 1);
+		count_vm_events(PGPGOUT, PAGE_SIZE / 1024);
+		return 0;
+	}
+fail:
+	printk("filemap: %s: write error %ld at page %u: the page stays dirty", as->path,
+	       got < 0 ? -got : (long)EIO, page->index);
+	as->flags |= AS_EIO;
+	set_page_dirty(page);
+	return -EIO;
+}
+
+struct mkclean {
+	struct tlb_batch *b;
+	int dirty;
+};
+
+static int mkclean_one(const struct rmap_hit *h, void *arg)
+{
+	struct mkclean *m = arg;
+	pteval_t e = pt_read(h->pte);
+
+	if (!pte_dirty(e))
+		return 0;
+	m->dirty++;
+	set_pte(h->pte, e & ~(pteval_t)_PAGE_DIRTY);
+	tlb_batch_add(m->b, (int32_t)h->mm->owner, h->va);
+	return 0;
+}
+
+/* Linux's page_mkclean: D off in every PTE mapping page, their host
+ * mappings into b to shoot down (the next write faults and dirties the
+ * page again). The D bits found. Busy mappers keep theirs. */
+int page_mkclean_batch(struct page *page, struct tlb_batch *b)
+{
+	struct mkclean m = { b, 0 };
+	unsigned busy;
+
+	if (page->_mapcount >= 0)
+		rmap_walk_file(page, mkclean_one, &m, &busy);
+	return m.dirty;
+}
+
+static struct tlb_batch wb_batch;
+
+/* Write the dirty pages of as in [first, last]: locked a batch at a time,
+ * cleaned together (one shootdown), written. With wait, pages locked by
+ * others are waited for; without, skipped. 0, or -EIO. */
+int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last, bool wait)
+{
+	uint32_t idx[WB_BATCH], pfn[WB_BATCH], next = first;
+	struct page *locked[WB_BATCH];
+	unsigned n, i, nl, tries = 0, wrote = 0;
+	int err = 0;
+
+	file_refresh(as, false);
+	writeback_own_mm = true;
+	for (;;) {
+		bool any_busy = false;
+
+		tree_lock(as);
+		n = radix_gang(as, next, last, PAGECACHE_TAG_DIRTY, idx, pfn, WB_BATCH);
+		for (i = 0, nl = 0; i < n; i++) {
+			struct page *page = pfn_to_page(pfn[i]);
+
+			if (!get_page_unless_zero(page))
+				continue;
+			locked[nl++] = page;
+		}
+		tree_unlock(as);
+		if (!n)
+			break;
+		next = idx[n - 1] + 1;
+		for (i = 0; i < nl; i++) {
+			if (!trylock_page_noted(locked[i])) {
+				any_busy = true;
+				put_page(locked[i]);
+				locked[i] = NULL;
+				continue;
+			}
+			page_mkclean_batch(locked[i], &wb_batch);
+		}
+		tlb_batch_flush(&wb_batch, TLB_SHOOTDOWN_TIMEOUT_NS);
+		for (i = 0; i < nl; i++) {
+			struct page *page = locked[i];
+
+			if (!page)
+				continue;
+			if (page->mapping == as_pa(as) && test_clear_page_dirty(page)) {
+				wrote++;
+				if (writepage(as, page))
+					err = -EIO;
+			}
+			unlock_page(page);
+			rnote_clear(page, RNOTE_LOCKED);
+			put_page(page);
+		}
+		if (any_busy && wait && tries++ < 1000) {
+			next = idx[0];		/* again, for the pages that were busy */
+			sleep_answering_shootdowns(100000);
+		}
+		if (next == 0 || next > last)
+			break;
+	}
+	writeback_own_mm = false;
+	if (wrote)
+		file_refresh(as, true);
+	return err;
+}
+
+/* D bits of a mapping's PTEs into their pages (msync: so the pages'
+ * dirtiness is all in PG_dirty before the write). mmap_lock held. */
+static void mkdirty_range(struct mm_struct *mm, uint32_t start, uint32_t end)
+{
+	uint32_t va;
+
+	for (va = start; va < end; va += PAGE_SIZE) {
+		uint64_t pte = pte_lookup(mm, va);
+		pteval_t e = pte ? pt_read(pte) : 0;
+
+		if (!pte) {
+			uint32_t tbl = 1u << pmd_shift((int)vm_boot_block->mode);
+
+			va = (va & ~(tbl - 1)) + tbl - PAGE_SIZE;
+			if (va + PAGE_SIZE < start)
+				break;
+			continue;
+		}
+		if (pte_present(e) && pte_dirty(e) && !is_zero_pfn(pte_pfn(e)) &&
+		    page_is_file(pfn_to_page(pte_pfn(e))))
+			set_page_dirty(pfn_to_page(pte_pfn(e)));
+	}
+}
+
+/* Write back what a shared file VMA maps in [start, end): msync, and the
+ * unmap of the mapping (munmap, exit). mmap_lock held. 0 or -EIO. */
+int filemap_sync_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
+		     uint32_t end)
+{
+	struct address_space *as = AS(vma->vm_file);
+
+	if (!as || !(vma->vm_flags & VM_SHARED) || start >= end)
+		return 0;
+	mkdirty_range(mm, start, end);
+	return filemap_write_range(as, vma_index(vma, start), vma_index(vma, end - 1), true);
+}
+
+int mm_msync(struct mm_struct *mm, uint32_t start, uint32_t len, int flags)
+{
+	uint32_t end = start + len;
+	struct vm_area_struct *vma;
+	int err = 0, unmapped = 0;
+
+	mmap_lock_own(mm);
+	vma = find_vma(mm, start);
+	while (start < end) {
+		uint32_t s, e;
+
+		if (!vma) {
+			unmapped = 1;
+			break;
+		}
+		if (vma->vm_start > start) {
+			unmapped = 1;
+			start = vma->vm_start;
+			if (start >= end)
+				break;
+		}
+		s = start;
+		e = vma->vm_end < end ? vma->vm_end : end;
+		if ((flags & MS_INVALIDATE) && (vma->vm_flags & VM_LOCKED)) {
+			err = -EBUSY;
+			break;
+		}
+		/* MS_ASYNC too: the host's read(2) sees the file, not this
+		 * cache, so "scheduled" would be seen as "not done" */
+		if ((flags & (MS_SYNC | MS_ASYNC)) && vma->vm_file && (vma->vm_flags & VM_SHARED)) {
+			struct address_space *as = AS(vma->vm_file);
+
+			if (filemap_sync_vma(mm, vma, s, e))
+				err = -EIO;
+			if (as->flags & AS_EIO) {
+				as->flags &= ~AS_EIO;	/* reported once, as errseq does */
+				err = -EIO;
+			}
+		}
+		start = e;
+		vma = vma_next(vma);
+	}
+	vm_lock_release(&mm->mmap_lock);
+	return err ? err : unmapped ? -ENOMEM : 0;
+}
+
+/* Write every dirty page of every file; with expired_only, only files
+ * dirty for longer than dirty_expire (the flusher's periodic pass). The
+ * files written. */
+unsigned long filemap_writeback_all(bool expired_only)
+{
+	struct filemap_state *s = fms();
+	uint64_t now = host_now_ns(), expire = (uint64_t)s->dirty_expire_cs * 10000000ull;
+	unsigned long written = 0;
+	uint32_t pa, n = 0;
+
+	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	for (pa = s->files; pa && n <= s->nr_files; pa = AS(pa)->next, n++) {
+		struct address_space *as = AS(pa);
+		uint64_t when = as->dirtied_when;
+
+		if (!as->nrdirty && !as->i_mmap_writable)
+			continue;
+		if (expired_only && (!when || now - when < expire))
+			continue;
+		/* D bits that never reached PG_dirty: pages written through a
+		 * mapping and not yet cleaned. Written when the mapping goes,
+		 * or when reclaim unmaps them; the flusher sees PG_dirty only */
+		filemap_write_range(as, 0, UINT32_MAX, false);
+		written++;
+	}
+	vm_lock_release(&s->lock);
+	return written;
+}
+
+/* ---- dropping --------------------------------------------------------------- */
+
+static unsigned long invalidate_mapping_pages(struct address_space *as)
+{
+	uint32_t idx[WB_BATCH], pfn[WB_BATCH], next = 0;
+	unsigned long dropped = 0;
+	unsigned n, i;
+
+	do {
+		struct page *got[WB_BATCH];
+		unsigned ng = 0;
+
+		tree_lock(as);
+		n = radix_gang(as, next, UINT32_MAX, -1, idx, pfn, WB_BATCH);
+		for (i = 0; i < n; i++)
+			if (get_page_unless_zero(pfn_to_page(pfn[i])))
+				got[ng++] = pfn_to_page(pfn[i]);
+		tree_unlock(as);
+		if (n)
+			next = idx[n - 1] + 1;
+		for (i = 0; i < ng; i++) {
+			struct page *page = got[i];
+
+			if (trylock_page_noted(page)) {
+				if (page->mapping == as_pa(as) && remove_mapping_file(page, 1)) {
+					unlock_page(page);
+					rnote_clear(page, RNOTE_LOCKED);
+					lru_cache_del(page);
+					put_page(page);		/* the cache's */
+					dropped++;
+				} else {
+					unlock_page(page);
+					rnote_clear(page, RNOTE_LOCKED);
+				}
+			}
+			put_page(page);
+		}
+	} while (n == WB_BATCH && next);
+	return dropped;
+}
+
+/* Linux's echo 3 > drop_caches after a sync: every file written, every
+ * page nobody maps or holds dropped, every file nothing maps or caches
+ * freed. The pages dropped. */
+unsigned long filemap_drop_caches(void)
+{
+	struct filemap_state *s = fms();
+	unsigned long dropped = 0;
+	uint32_t pa, next, n = 0;
+
+	filemap_writeback_all(false);
+	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	for (pa = s->files; pa && n <= s->nr_files + 1; pa = next, n++) {
+		struct address_space *as = AS(pa);
+
+		next = as->next;
+		dropped += invalidate_mapping_pages(as);
+		as_free_if_unused(as);
+	}
+	vm_lock_release(&s->lock);
+	return dropped;
+}
+
+/* ---- the flusher ---------------------------------------------------------- */
+
+static volatile sig_atomic_t flusher_should_stop;
+
+static void flusher_stop_handler(int sig)
+{
+	(void)sig;
+	flusher_should_stop = 1;
+}
+
+/* What the flusher holds open: the file's generation by descriptor. */
+static struct held {
+	uint32_t as;
+	uint32_t gen;
+} held[1024];
+
+static void flusher_serve_request(void)
+{
+	struct filemap_state *s = fms();
+	uint32_t req = __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE);
+	struct address_space *as;
+	char path[64];
+	int fd;
+
+	if (req == __atomic_load_n(&s->ack_seq, __ATOMIC_RELAXED))
+		return;
+	as = AS(s->req_as);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)s->req_pid, s->req_fd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (unsigned)fd >= ARRAY_SIZE(held)) {
+		close(fd);
+		fd = -EMFILE;
+	} else if (fd < 0) {
+		fd = -errno;
+	} else {
+		/* an upgrade replaces what it held for the file */
+		if (as->holder_pid == getpid() && as->holder_fd != fd &&
+		    (unsigned)as->holder_fd < ARRAY_SIZE(held) &&
+		    held[as->holder_fd].as == as_pa(as)) {
+			close(as->holder_fd);
+			held[as->holder_fd].as = 0;
+		}
+		held[fd].as = as_pa(as);
+		held[fd].gen = as->i_generation;
+	}
+	s->req_result = fd;
+	__atomic_store_n(&s->ack_seq, req, __ATOMIC_RELEASE);
+	host_futex_wake(&s->ack_seq, INT32_MAX);
+}
+
+/* Close what the flusher holds for files that are gone (or whose holder
+ * is now someone else), and free files nothing uses. */
+static void flusher_sweep(void)
+{
+	struct filemap_state *s = fms();
+	uint32_t pa, next, n = 0;
+	unsigned fd;
+
+	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	for (pa = s->files; pa && n <= s->nr_files + 1; pa = next, n++) {
+		next = AS(pa)->next;
+		as_free_if_unused(AS(pa));
+	}
+	for (fd = 0; fd < ARRAY_SIZE(held); fd++) {
+		struct address_space *as = AS(held[fd].as);
+
+		if (!as)
+			continue;
+		if (kmem_cache_obj_is_free(as_cachep(), as) || as->i_generation != held[fd].gen ||
+		    as->holder_pid != getpid() || as->holder_fd != (int)fd) {
+			close((int)fd);
+			held[fd].as = 0;
+		}
+	}
+	vm_lock_release(&s->lock);
+}
+
+void flusher_main(void)
+{
+	struct filemap_state *s = fms();
+	struct sigaction sa;
+	uint64_t last = host_now_ns();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = flusher_stop_handler;
+	sigaction(SIGTERM, &sa, NULL);
+	printk("pdflush: started (pid %d)", (int)getpid());
+	while (!flusher_should_stop) {
+		uint32_t seen = __atomic_load_n(&s->flusher_wait, __ATOMIC_ACQUIRE);
+		uint64_t interval = (uint64_t)s->dirty_writeback_cs * 10000000ull, now;
+
+		flusher_serve_request();
+		now = host_now_ns();
+		if (now - last >= interval) {
+			__atomic_store_n(&s->flusher_state, 1, __ATOMIC_RELEASE);
+			if (filemap_writeback_all(true))
+				s->flusher_runs++;
+			flusher_sweep();
+			__atomic_store_n(&s->flusher_state, 0, __ATOMIC_RELEASE);
+			last = host_now_ns();
+			continue;
+		}
+		host_futex_wait(&s->flusher_wait, seen, interval - (now - last));
+	}
+}
+
+pid_t flusher_run(void)
+{
+	struct filemap_state *s = fms();
+	pid_t parent = getpid(), pid;
+
+	if (s->flusher_pid)
+		return -EBUSY;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		setpgid(0, 0);
+		prctl(PR_SET_NAME, "pdflush");
+		vm_lock_after_fork();
+		task_after_fork();
+		__atomic_store_n(&s->flusher_pid, getpid(), __ATOMIC_RELEASE);
+		flusher_main();
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	__atomic_store_n(&s->flusher_pid, pid, __ATOMIC_RELEASE);
+	return pid;
+}
+
+void flusher_stop(void)
+{
+	struct filemap_state *s = fms();
+	pid_t pid = s->flusher_pid;
+	int status;
+
+	if (!pid)
+		return;
+	kill(pid, SIGTERM);
+	__atomic_add_fetch(&s->flusher_wait, 1, __ATOMIC_RELEASE);
+	host_futex_wake(&s->flusher_wait, 1);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	vm_lock_mark_dead_owner(pid);
+	s->flusher_pid = 0;
+	s->flusher_state = 0;
+}
+
+/* Is the machine's RAM file on a noexec mount (no PROT_EXEC host
+ * mappings of it)? Looked at once per process. */
+bool ram_noexec(void)
+{
+	static int noexec = -1;
+	struct statvfs sv;
+
+	if (noexec < 0)
+		noexec = fstatvfs(vm_ram_fd, &sv) == 0 && (sv.f_flag & ST_NOEXEC);
+	return noexec;
+}
