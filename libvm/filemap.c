@@ -627,12 +627,29 @@ static unsigned long invalidate_mapping_pages(struct address_space *as);
  * -EACCES, -ENODEV; *shared_ro set for a MAP_SHARED mapping of a file not
  * open for writing, which Linux maps without VM_SHARED | VM_MAYWRITE.
  */
+/* filemap_state.lock held: the file with this device and inode, pinned
+ * (i_mmap_count) so it stays once the lock goes; NULL if none. */
+static struct address_space *find_file_pin(const struct stat *st)
+{
+	struct filemap_state *s = fms();
+	uint32_t pa, n = 0;
+
+	for (pa = s->files; pa && n <= s->nr_files; pa = AS(pa)->next, n++) {
+		struct address_space *as = AS(pa);
+
+		if (as->dev == (uint64_t)st->st_dev && as->ino == (uint64_t)st->st_ino) {
+			as->i_mmap_count++;
+			return as;
+		}
+	}
+	return NULL;
+}
+
 int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *shared_ro)
 {
 	struct filemap_state *s = fms();
 	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
-	struct address_space *as;
-	uint32_t pa, n = 0;
+	struct address_space *as, *made = NULL;
 	struct stat st;
 	int fl, acc, err = 0;
 	bool rw;
@@ -653,59 +670,70 @@ int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *s
 	*shared_ro = shared && !rw;
 
 	vm_lock_or_panic(&s->lock, "filemap_state.lock");
-	for (pa = s->files; pa && n <= s->nr_files; pa = AS(pa)->next, n++) {
-		as = AS(pa);
-		if (as->dev == (uint64_t)st.st_dev && as->ino == (uint64_t)st.st_ino)
-			break;
-	}
-	if (pa) {
+	as = find_file_pin(&st);
+	if (as) {
 		/* close-to-open: the host changed the file behind a cache
-		 * nobody uses: forget what the cache had */
-		if (!as->i_mmap_count && !as->nrdirty &&
+		 * nobody else uses: forget what the cache had */
+		if (as->i_mmap_count == 1 && !as->nrdirty &&
 		    (as->i_size != (uint64_t)st.st_size || as->mtime_ns != (int64_t)stat_mtime_ns(&st)))
 			invalidate_mapping_pages(as);
 		as->i_size = (uint64_t)st.st_size;
 		as->mtime_ns = (int64_t)stat_mtime_ns(&st);
-		if (rw && !(as->flags & AS_HOLDER_RDWR))
-			err = file_hold(as, fd, true);	/* it can write now */
-		if (!err && as->holder_pid && !host_pid_alive(as->holder_pid))
-			err = file_hold(as, fd, rw);
-	} else {
-		as = kmem_cache_zalloc(as_cachep(), GFP_KERNEL);
-		if (!as) {
-			vm_lock_release(&s->lock);
-			return -ENOMEM;
-		}
-		vm_lock_init(&as->tree_lock);
-		vm_lock_init(&as->i_mmap_lock);
-		as->dev = (uint64_t)st.st_dev;
-		as->ino = (uint64_t)st.st_ino;
-		as->i_size = (uint64_t)st.st_size;
-		as->mtime_ns = (int64_t)stat_mtime_ns(&st);
-		as->i_generation = s->next_generation++;
-		{
-			char link[64];
-			ssize_t len;
+	}
+	vm_lock_release(&s->lock);
 
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			len = readlink(link, as->path, sizeof(as->path) - 1);
-			as->path[len > 0 ? len : 0] = '\0';
-		}
-		err = file_hold(as, fd, rw);
+	if (!as) {
+		/* made, and held open, with no lock held: the flusher takes
+		 * the list's lock to write; then put in the list unless
+		 * someone was first */
+		char link[64];
+		ssize_t len;
+
+		made = kmem_cache_zalloc(as_cachep(), GFP_KERNEL);
+		if (!made)
+			return -ENOMEM;
+		vm_lock_init(&made->tree_lock);
+		vm_lock_init(&made->i_mmap_lock);
+		made->dev = (uint64_t)st.st_dev;
+		made->ino = (uint64_t)st.st_ino;
+		made->i_size = (uint64_t)st.st_size;
+		made->mtime_ns = (int64_t)stat_mtime_ns(&st);
+		made->i_generation = __atomic_fetch_add(&s->next_generation, 1, __ATOMIC_RELAXED);
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, made->path, sizeof(made->path) - 1);
+		made->path[len > 0 ? len : 0] = '\0';
+		err = file_hold(made, fd, rw);
 		if (err) {
-			kmem_cache_free(as_cachep(), as);
-			vm_lock_release(&s->lock);
+			kmem_cache_free(as_cachep(), made);
 			return err;
 		}
-		as->next = s->files;
-		s->files = as_pa(as);
-		s->nr_files++;
+		vm_lock_or_panic(&s->lock, "filemap_state.lock");
+		as = find_file_pin(&st);
+		if (!as) {
+			made->i_mmap_count = 1;
+			made->next = s->files;
+			s->files = as_pa(made);
+			s->nr_files++;
+			as = made;
+			made = NULL;
+		}
+		vm_lock_release(&s->lock);
+		if (made) {
+			/* (what the flusher holds for it, its sweep closes) */
+			if (made->holder_pid == getpid())
+				close(made->holder_fd);
+			made->i_generation = 0;
+			kmem_cache_free(as_cachep(), made);
+		}
 	}
-	if (!err)
-		as->i_mmap_count++;
-	vm_lock_release(&s->lock);
-	if (err)
+	/* a writer needs the file held for writing; a dead holder, again */
+	if ((rw && !(as->flags & AS_HOLDER_RDWR)) ||
+	    (as->holder_pid && !host_pid_alive(as->holder_pid)))
+		err = file_hold(as, fd, rw || (as->flags & AS_HOLDER_RDWR));
+	if (err) {
+		filemap_put(as);
 		return err;
+	}
 	*out = as;
 	return 0;
 }
@@ -1169,6 +1197,8 @@ int page_mkclean_batch(struct page *page, struct tlb_batch *b)
 }
 
 static struct tlb_batch wb_batch;
+static bool in_flusher;			/* this process is the flusher */
+static void flusher_serve_request(void);
 
 /* Write the dirty pages of as in [first, last]: locked a batch at a time,
  * cleaned together (one shootdown), written. With wait, pages locked by
@@ -1222,6 +1252,8 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 			rnote_clear(page, RNOTE_LOCKED);
 			put_page(page);
 		}
+		if (in_flusher)
+			flusher_serve_request();
 		if (any_busy && wait && tries++ < 1000) {
 			next = idx[0];		/* again, for the pages that were busy */
 			sleep_answering_shootdowns(100000);
@@ -1325,25 +1357,40 @@ unsigned long filemap_writeback_all(bool expired_only)
 {
 	struct filemap_state *s = fms();
 	uint64_t now = host_now_ns(), expire = (uint64_t)s->dirty_expire_cs * 10000000ull;
+	struct address_space *todo[64];
 	unsigned long written = 0;
-	uint32_t pa, n = 0;
+	unsigned nr, i, skip = 0;
 
-	vm_lock_or_panic(&s->lock, "filemap_state.lock");
-	for (pa = s->files; pa && n <= s->nr_files; pa = AS(pa)->next, n++) {
-		struct address_space *as = AS(pa);
-		uint64_t when = as->dirtied_when;
+	do {
+		uint32_t pa, n = 0;
+		unsigned seen = 0;
 
-		if (!as->nrdirty && !as->i_mmap_writable)
-			continue;
-		if (expired_only && (!when || now - when < expire))
-			continue;
-		/* D bits that never reached PG_dirty: pages written through a
-		 * mapping and not yet cleaned. Written when the mapping goes,
-		 * or when reclaim unmaps them; the flusher sees PG_dirty only */
-		filemap_write_range(as, 0, UINT32_MAX, false);
-		written++;
-	}
-	vm_lock_release(&s->lock);
+		/* pin a batch of dirty files under the list's lock; write
+		 * them without it, so mmaps go on meanwhile */
+		nr = 0;
+		vm_lock_or_panic(&s->lock, "filemap_state.lock");
+		for (pa = s->files; pa && n <= s->nr_files && nr < ARRAY_SIZE(todo);
+		     pa = AS(pa)->next, n++) {
+			struct address_space *as = AS(pa);
+			uint64_t when = as->dirtied_when;
+
+			if (!as->nrdirty)
+				continue;
+			if (expired_only && (!when || now - when < expire))
+				continue;
+			if (seen++ < skip)
+				continue;
+			as->i_mmap_count++;
+			todo[nr++] = as;
+		}
+		vm_lock_release(&s->lock);
+		for (i = 0; i < nr; i++) {
+			filemap_write_range(todo[i], 0, UINT32_MAX, !expired_only);
+			filemap_put(todo[i]);
+			written++;
+		}
+		skip += nr;
+	} while (nr == ARRAY_SIZE(todo));
 	return written;
 }
 
@@ -1498,6 +1545,7 @@ void flusher_main(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = flusher_stop_handler;
 	sigaction(SIGTERM, &sa, NULL);
+	in_flusher = true;
 	printk("pdflush: started (pid %d)", (int)getpid());
 	while (!flusher_should_stop) {
 		uint32_t seen = __atomic_load_n(&s->flusher_wait, __ATOMIC_ACQUIRE);

@@ -454,7 +454,9 @@ void free_transit_release(uint32_t transit)
 	page->_refcount = 1;
 	page->_mapcount = -1;
 	page->mapping = 0;
-	page->flags &= ~((1u << PG_pgtable) | (1u << PG_swapbacked));
+	/* (PG_swapbacked stays until the free clears it: a page still on an
+	 * LRU list is taken off the list that flag names) */
+	page->flags &= ~(1u << PG_pgtable);
 	__free_pages(page, order);
 }
 
