@@ -39,7 +39,7 @@
 
 #include "internal.h"
 
-#define FAULT_AROUND_PAGES	16	/* Linux's fault_around_bytes, 64 KiB */
+#define FAULT_AROUND_PAGES	64	/* the window a fault maps and reads: 256 KiB */
 #define DIRTY_EXPIRE_CS		3000	/* vm.dirty_expire_centisecs */
 #define DIRTY_WRITEBACK_CS	500	/* vm.dirty_writeback_centisecs */
 #define WB_BATCH		32	/* pages cleaned together (one shootdown) */
@@ -806,6 +806,35 @@ void i_mmap_unlink(struct vm_area_struct *vma)
 
 /* ---- reading ------------------------------------------------------------------- */
 
+/* Which lowmem frames this process's direct map has host pages for: a
+ * read into a frame it never touched populates the run first, once. */
+static uint64_t *dm_touched;
+static uint64_t dm_boot_ns;
+static unsigned long dm_frames;
+
+static void direct_map_populate(struct page *first, unsigned n, void *buf)
+{
+	unsigned long pfn = page_to_pfn(first), i;
+	bool all = true;
+
+	if (!dm_touched || dm_boot_ns != vm_boot_block->boot_ns || dm_frames != max_low_pfn) {
+		if (dm_touched)
+			host_release(dm_touched, ((dm_frames + 63) / 64) * sizeof(uint64_t));
+		dm_touched = host_alloc(((max_low_pfn + 63) / 64) * sizeof(uint64_t));
+		dm_boot_ns = vm_boot_block->boot_ns;
+		dm_frames = dm_touched ? max_low_pfn : 0;
+		if (!dm_touched)
+			return;
+	}
+	for (i = pfn; i < pfn + n && all; i++)
+		all = dm_touched[i / 64] >> (i % 64) & 1;
+	if (all)
+		return;
+	host_populate_write(buf, (size_t)n << PAGE_SHIFT);
+	for (i = pfn; i < pfn + n; i++)
+		dm_touched[i / 64] |= 1ull << (i % 64);
+}
+
 /* Read n pages (locked, in the cache, consecutive indices from first)
  * from the file: a run of contiguous lowmem frames in one pread; the
  * tail past the end of the file zeroed. 0 or -EIO. */
@@ -837,6 +866,10 @@ static int read_pages(struct address_space *as, struct page **pages, unsigned n)
 			buf = page_address(pages[i]);
 		}
 		len = (size_t)(j - i) << PAGE_SHIFT;
+		/* the direct map of frames this process never touched: one
+		 * call, not a host fault per page inside the read */
+		if (!mapped && j - i > 1)
+			direct_map_populate(pages[i], j - i, buf);
 		got = host_pread(fd, buf, len, off);
 		if (got < 0) {
 			if (mapped)

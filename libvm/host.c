@@ -152,6 +152,18 @@ int host_file_create(const char *path, uint64_t bytes)
 	return fd;
 }
 
+void host_populate_write(void *addr, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)(PAGE_SIZE - 1);
+
+	madvise((void *)a, len + ((uintptr_t)addr - a), MADV_POPULATE_WRITE);
+#else
+	(void)addr;
+	(void)len;
+#endif
+}
+
 long host_pread(int fd, void *buf, size_t len, uint64_t off)
 {
 	ssize_t n = pread(fd, buf, len, (off_t)off);

@@ -178,7 +178,7 @@ struct pglist_data {
  * death (SIGKILL, anywhere) gives them back: taken off the LRU
  * (RNOTE_ISOLATED, with a reference) and page-locked (RNOTE_LOCKED), by
  * pfn, 0 for an empty entry. Written only by the task's own process. */
-#define RECLAIM_NOTE_PAGES	48
+#define RECLAIM_NOTE_PAGES	96
 #define RNOTE_ISOLATED		0x80000000u
 #define RNOTE_LOCKED		0x40000000u
 #define RNOTE_PFN		0x3fffffffu
