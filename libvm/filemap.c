@@ -752,12 +752,9 @@ void filemap_put(struct address_space *as)
 static void i_mmap_lock(struct address_space *as)
 {
 	if (vm_lock_acquire(&as->i_mmap_lock) == -EOWNERDEAD) {
-		/* links change by single stores: only the count may be off */
-		uint32_t pa, n = 0;
-
-		for (pa = as->i_mmap; pa && n < VM_MAX_TASKS * 4096u; pa = ((struct vm_area_struct *)__va(pa))->shared_next)
-			n++;
-		printk("filemap: %s: i_mmap list recounted after its holder died", as->path);
+		/* links change by single stores (a VMA is linked once its own
+		 * link is set, unlinked by one store): the list is whole */
+		printk("filemap: %s: i_mmap's holder died; its list is whole", as->path);
 		vm_lock_consistent(&as->i_mmap_lock);
 	}
 }
@@ -1646,6 +1643,11 @@ void flusher_stop(void)
 
 /* Is the machine's RAM file on a noexec mount (no PROT_EXEC host
  * mappings of it)? Looked at once per process. */
+bool ram_file_noexec(void)
+{
+	return ram_noexec();
+}
+
 bool ram_noexec(void)
 {
 	static int noexec = -1;

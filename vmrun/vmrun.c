@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"usage: vmrun [--ram SIZE] [--swap SIZE] [--swap-file PATH[:PRIO]]... [--mode i386|pae]\n"
 		"             [--name NAME] [--keep] [--tlb ENTRIES] [--folio-order N] [--guests N]\n"
 		"             [--io auto|sync|uring] [--no-kswapd] [--fail-swap-io [write=N][,read=M]]\n"
-		"             [--dirty-expire MS] [--no-flusher]\n"
+		"             [--dirty-expire MS] [--no-flusher] [--ram-file PATH]\n"
 		"             -- PROGRAM [ARGS]\n"
 		"  --ram SIZE    RAM of the machine: bytes, or with K/M/G (default 64M, at least 16M;\n"
 		"                i386 reaches 4G, pae 64G)\n"
@@ -45,6 +45,9 @@ static void usage(FILE *f)
 		"                repeatable, never deleted\n"
 		"  --mode MODE   paging: i386 (2 levels, default) or pae (3 levels)\n"
 		"  --name NAME   RAM file /dev/shm/vm-NAME.ram, for vmdump NAME ...\n"
+		"  --ram-file PATH  the RAM file at PATH instead (made, and removed unless --keep):\n"
+		"                for a host whose /dev/shm is mounted noexec, as code mapped\n"
+		"                from emulated RAM needs an exec mount; vmdump takes the path\n"
 		"  --keep        leave the RAM file when the machine stops\n"
 		"  --tlb N       host mappings a guest keeps before evicting (default %d, %d..%d)\n"
 		"  --folio-order N  an anonymous fault maps 2^N pages at once (default %d, 0: one page,\n"
@@ -303,6 +306,7 @@ int main(int argc, char **argv)
 		{ "fail-swap-io", required_argument, NULL, 'F' },
 		{ "dirty-expire", required_argument, NULL, 'D' },
 		{ "no-flusher",  no_argument,       NULL, 'P' },
+		{ "ram-file",    required_argument, NULL, 'R' },
 		{ "help",        no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -405,6 +409,13 @@ int main(int argc, char **argv)
 		case 'P':
 			no_flusher = true;
 			break;
+		case 'R':
+			if (!*optarg) {
+				usage(stderr);
+				return 2;
+			}
+			o.path = optarg;
+			break;
 		case 'D': {
 			char *end;
 
@@ -439,6 +450,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrun: cannot boot: %s\n", vm_strerror());
 		return 1;
 	}
+	if (ram_file_noexec())
+		fprintf(stderr, "vmrun: note: %s is on a noexec mount: guests cannot run code from "
+			"emulated RAM (PROT_EXEC mappings fail with EPERM); --ram-file PATH on an "
+			"exec mount allows it\n", vm_ram_path());
 	/* Swap before the first guest, and before boot_free is taken: the
 	 * swap maps stay until the machine goes. */
 	if (swap_bytes) {

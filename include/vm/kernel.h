@@ -556,6 +556,9 @@ int mm_msync(struct mm_struct *mm, uint32_t addr, uint32_t len, int flags);
 unsigned long filemap_writeback_all(bool expired_only);
 /* sync; echo 3 > drop_caches: the pages dropped. */
 unsigned long filemap_drop_caches(void);
+/* Is the machine's RAM file on a noexec mount? Then no host mapping of
+ * it may be executable, and a PROT_EXEC mapping fails with EPERM. */
+bool ram_file_noexec(void);
 /* The flusher (pdflush), a host process like kswapd: its pid or -errno. */
 pid_t flusher_run(void);
 void flusher_stop(void);
