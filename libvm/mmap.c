@@ -12,6 +12,7 @@
  * Callers hold mm->mmap_lock; the mm_* entry points at the end take it.
  */
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -585,6 +586,8 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 	/* ksys_mmap_pgoff and do_mmap's checks, in their order */
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS) && (fd < 0 || fcntl(fd, F_GETFD) < 0))
+		return -EBADF;			/* Linux's fget comes first */
 	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN_FLAGS))
