@@ -87,7 +87,9 @@ void filemap_init(void)
 	s->node_cache = (uint32_t)__pa(kmem_cache_create("radix_tree_node",
 							  sizeof(struct radix_tree_node), 0,
 							  SLAB_PANIC, NULL));
-	s->next_generation = 1;
+	/* generations differ between machines too (a process may run one
+	 * after another): they start from the boot's clock */
+	s->next_generation = (uint32_t)(host_now_ns() >> 10) | 1;
 	s->fault_around_pages = FAULT_AROUND_PAGES;
 	s->dirty_expire_cs = DIRTY_EXPIRE_CS;
 	s->dirty_writeback_cs = DIRTY_WRITEBACK_CS;
@@ -474,6 +476,7 @@ static struct fd_cache_entry {
 	int fd;
 	bool rw;
 	pid_t owner;		/* the process that opened it (a fork child re-opens) */
+	uint64_t machine;	/* the machine's boot_ns: a process may run several */
 } fd_cache[32];
 static unsigned fd_cache_next;
 
@@ -500,8 +503,15 @@ static int file_fd(struct address_space *as, bool write)
 		return -EBADF;
 	for (i = 0; i < ARRAY_SIZE(fd_cache); i++) {
 		e = &fd_cache[i];
-		if (e->as == as_pa(as) && e->gen == as->i_generation && e->owner == self &&
-		    (e->rw || !write))
+		if (!e->as)
+			continue;
+		if (e->owner != self || e->machine != vm_boot_block->boot_ns ||
+		    kmem_cache_obj_is_free(as_cachep(), AS(e->as)) ||
+		    AS(e->as)->i_generation != e->gen) {
+			fd_cache_drop(e);	/* its file left the cache */
+			continue;
+		}
+		if (e->as == as_pa(as) && e->gen == as->i_generation && (e->rw || !write))
 			return e->fd;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)as->holder_pid, as->holder_fd);
@@ -515,6 +525,7 @@ static int file_fd(struct address_space *as, bool write)
 	e->fd = fd;
 	e->rw = as->flags & AS_HOLDER_RDWR;
 	e->owner = self;
+	e->machine = vm_boot_block->boot_ns;
 	return fd;
 }
 
@@ -611,6 +622,9 @@ static bool as_free_if_unused(struct address_space *as)
 		}
 	if (as->holder_pid == getpid())
 		close(as->holder_fd);
+	for (n = 0; n < ARRAY_SIZE(fd_cache); n++)
+		if (fd_cache[n].as == as_pa(as) && fd_cache[n].gen == as->i_generation)
+			fd_cache_drop(&fd_cache[n]);
 	as->i_generation = 0;
 	kmem_cache_free(as_cachep(), as);
 	return true;
@@ -674,11 +688,15 @@ int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *s
 	if (as) {
 		/* close-to-open: the host changed the file behind a cache
 		 * nobody else uses: forget what the cache had */
-		if (as->i_mmap_count == 1 && !as->nrdirty &&
-		    (as->i_size != (uint64_t)st.st_size || as->mtime_ns != (int64_t)stat_mtime_ns(&st)))
-			invalidate_mapping_pages(as);
+		if (as->i_mmap_count == 1 && !as->nrdirty) {
+			if (as->i_size != (uint64_t)st.st_size ||
+			    as->mtime_ns != (int64_t)stat_mtime_ns(&st))
+				invalidate_mapping_pages(as);
+			/* in step with the file now; while others map it, a
+			 * change stays to be seen once they are gone */
+			as->mtime_ns = (int64_t)stat_mtime_ns(&st);
+		}
 		as->i_size = (uint64_t)st.st_size;
-		as->mtime_ns = (int64_t)stat_mtime_ns(&st);
 	}
 	vm_lock_release(&s->lock);
 
@@ -1237,6 +1255,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 {
 	uint32_t idx[WB_BATCH], pfn[WB_BATCH], next = first;
 	struct page *locked[WB_BATCH];
+	bool need[WB_BATCH];
 	unsigned n, i, nl, tries = 0, wrote = 0;
 	int err = 0;
 
@@ -1258,6 +1277,9 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 		if (!n)
 			break;
 		next = idx[n - 1] + 1;
+		/* PG_dirty goes first, then the D bits: a write between
+		 * the two dirties the page again (and is written now too),
+		 * none can be left with D set and PG_dirty clear */
 		for (i = 0; i < nl; i++) {
 			if (!trylock_page_noted(locked[i])) {
 				any_busy = true;
@@ -1265,7 +1287,9 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 				locked[i] = NULL;
 				continue;
 			}
-			page_mkclean_batch(locked[i], &wb_batch);
+			need[i] = locked[i]->mapping == as_pa(as) && test_clear_page_dirty(locked[i]);
+			if (locked[i]->mapping == as_pa(as) && page_mkclean_batch(locked[i], &wb_batch))
+				need[i] = true;
 		}
 		tlb_batch_flush(&wb_batch, TLB_SHOOTDOWN_TIMEOUT_NS);
 		for (i = 0; i < nl; i++) {
@@ -1273,7 +1297,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 
 			if (!page)
 				continue;
-			if (page->mapping == as_pa(as) && test_clear_page_dirty(page)) {
+			if (need[i]) {
 				wrote++;
 				if (writepage(as, page))
 					err = -EIO;
@@ -1336,9 +1360,25 @@ int filemap_sync_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t 
 
 int mm_msync(struct mm_struct *mm, uint32_t start, uint32_t len, int flags)
 {
-	uint32_t end = start + len;
 	struct vm_area_struct *vma;
 	int err = 0, unmapped = 0;
+	uint32_t end;
+
+	/* Linux's checks, in its order */
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	if (len && !((len + PAGE_SIZE - 1) & (uint32_t)PAGE_MASK))
+		return -ENOMEM;				/* rounds past 4 GiB */
+	len = (len + PAGE_SIZE - 1) & (uint32_t)PAGE_MASK;
+	end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
 
 	mmap_lock_own(mm);
 	vma = find_vma(mm, start);
@@ -1472,11 +1512,12 @@ unsigned long filemap_drop_caches(void)
 {
 	struct filemap_state *s = fms();
 	unsigned long dropped = 0;
-	uint32_t pa, next, n = 0;
+	uint32_t pa, next, n = 0, bound;
 
 	filemap_writeback_all(false);
 	vm_lock_or_panic(&s->lock, "filemap_state.lock");
-	for (pa = s->files; pa && n <= s->nr_files + 1; pa = next, n++) {
+	bound = s->nr_files + 1;	/* (the frees below lower nr_files) */
+	for (pa = s->files; pa && n <= bound; pa = next, n++) {
 		struct address_space *as = AS(pa);
 
 		next = as->next;
@@ -1544,11 +1585,12 @@ static void flusher_serve_request(void)
 static void flusher_sweep(void)
 {
 	struct filemap_state *s = fms();
-	uint32_t pa, next, n = 0;
+	uint32_t pa, next, n = 0, bound;
 	unsigned fd;
 
 	vm_lock_or_panic(&s->lock, "filemap_state.lock");
-	for (pa = s->files; pa && n <= s->nr_files + 1; pa = next, n++) {
+	bound = s->nr_files + 1;	/* (the frees below lower nr_files) */
+	for (pa = s->files; pa && n <= bound; pa = next, n++) {
 		next = AS(pa)->next;
 		as_free_if_unused(AS(pa));
 	}

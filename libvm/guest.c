@@ -231,24 +231,18 @@ int vm_madvise(void *addr, size_t len, int advice)
 int vm_msync(void *addr, size_t len, int flags)
 {
 	struct kentry k;
-	uint32_t a, end;
+	uint32_t a;
 	long r;
 
-	if (!user_addr(addr, &a) || (a & (PAGE_SIZE - 1)) ||
-	    (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
-	    ((flags & MS_ASYNC) && (flags & MS_SYNC))) {
-		errno = EINVAL;
-		return -1;
-	}
-	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
-	end = a + (uint32_t)len;
-	if (len > UINT32_MAX || end < a) {
-		errno = ENOMEM;
-		return -1;
-	}
+	/* outside the window: nothing maps it (ENOMEM once the alignment
+	 * and the flags are checked, as Linux checks them first) */
+	if (!user_addr(addr, &a))
+		a = ((uintptr_t)addr & (PAGE_SIZE - 1)) ? 1 : TASK_SIZE;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;	/* wraps: ENOMEM */
 	if (!kernel_enter(&k))
 		return -1;
-	r = len ? mm_msync(current_mm, a, (uint32_t)len, flags) : 0;
+	r = mm_msync(current_mm, a, (uint32_t)len, flags);
 	kernel_leave(&k);
 	return (int)ret(r);
 }

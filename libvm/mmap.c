@@ -461,7 +461,12 @@ static uint32_t calc_vm_flags(int prot, int flags)
 static int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
 			  uint32_t end, bool untouched_only)
 {
-	unsigned err = X86_PF_USER | ((vma->vm_flags & VM_WRITE) ? X86_PF_WRITE : 0);
+	/* a write fault where a write would copy (private) or where the
+	 * memory has no other home (shared anonymous); a shared file page is
+	 * read in, not dirtied (Linux populates with FOLL_WRITE only for
+	 * private writable mappings) */
+	bool write = (vma->vm_flags & VM_WRITE) && (!vma->vm_file || !(vma->vm_flags & VM_SHARED));
+	unsigned err = X86_PF_USER | (write ? X86_PF_WRITE : 0);
 	struct tlb_fill fill;
 	uint32_t a;
 
