@@ -43,7 +43,7 @@
 #define DIRTY_EXPIRE_CS		3000	/* vm.dirty_expire_centisecs */
 #define DIRTY_WRITEBACK_CS	500	/* vm.dirty_writeback_centisecs */
 #define WB_BATCH		32	/* pages cleaned together (one shootdown) */
-#define HOLD_TIMEOUT_NS		(5ull * 1000000000ull)
+#define HOLD_TIMEOUT_NS		(30ull * 1000000000ull)
 
 static inline struct filemap_state *fms(void)
 {
@@ -334,7 +334,12 @@ void set_page_dirty(struct page *page)
 	tree_unlock(as);
 }
 
-/* PG_dirty off, with its tag and counts: true if it was set. Page locked. */
+static void __set_writeback(struct address_space *as, struct page *page, bool on);
+
+/* PG_dirty off and PG_writeback on, with their tags and counts, in one
+ * step (Linux's clear_page_dirty_for_io then set_page_writeback): a
+ * sync that finds the page no longer dirty finds it under writeback and
+ * waits for it. True if it was dirty. Page locked. */
 static bool test_clear_page_dirty(struct page *page)
 {
 	struct address_space *as = AS(page->mapping);
@@ -347,6 +352,8 @@ static bool test_clear_page_dirty(struct page *page)
 		as->nrdirty--;
 		mod_node_page_state(NR_FILE_DIRTY, -1);
 		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
+		if (!(page->flags & (1u << PG_writeback)))
+			__set_writeback(as, page, true);
 		was = true;
 	}
 	if (!as->nrdirty)
@@ -360,6 +367,13 @@ static void set_writeback(struct page *page, bool on)
 	struct address_space *as = AS(page->mapping);
 
 	tree_lock(as);
+	if (!!(page->flags & (1u << PG_writeback)) != on)
+		__set_writeback(as, page, on);
+	tree_unlock(as);
+}
+
+static void __set_writeback(struct address_space *as, struct page *page, bool on)
+{
 	if (on) {
 		__atomic_fetch_or(&page->flags, 1u << PG_writeback, __ATOMIC_RELAXED);
 		radix_tag(as, page->index, PAGECACHE_TAG_WRITEBACK, true);
@@ -371,7 +385,6 @@ static void set_writeback(struct page *page, bool on)
 		as->nrwriteback--;
 		mod_node_page_state(NR_WRITEBACK, -1);
 	}
-	tree_unlock(as);
 }
 
 /* ---- the cache ---------------------------------------------------------------- */
@@ -446,6 +459,16 @@ int filemap_reclaim_write(struct page *page)
 	err = writepage(as, page);
 	file_refresh(as, true);
 	return err;
+}
+
+/* The supervisor, for a page a killed process held locked: a write it
+ * left under way is undone (the page dirty again, for the next one). */
+void filemap_note_release(struct page *page)
+{
+	if (!PageFile(page) || !(page->flags & (1u << PG_writeback)))
+		return;
+	set_writeback(page, false);
+	set_page_dirty(page);
 }
 
 /* The last step of reclaiming a file page, Linux's __remove_mapping: out
@@ -595,14 +618,15 @@ static int file_hold(struct address_space *as, int fd, bool rw)
 		host_futex_wait(&s->ack_seq, ack, deadline - now);
 	}
 	r = __atomic_load_n(&s->ack_seq, __ATOMIC_ACQUIRE) == s->req_seq ? s->req_result : -ETIMEDOUT;
+	if (r == -ETIMEDOUT)
+		s->req_as = 0;		/* a late flusher must not act on it */
 	vm_lock_release(&s->req_lock);
 	if (r < 0) {
 		printk("filemap: the flusher could not hold %s: error %d", as->path, -r);
 		return r;
 	}
-	as->holder_pid = s->flusher_pid;
-	as->holder_fd = r;
-	as->flags = rw ? (as->flags | AS_HOLDER_RDWR) : (as->flags & ~AS_HOLDER_RDWR);
+	if (rw && !(as->flags & AS_HOLDER_RDWR))
+		return -EACCES;		/* the flusher could not open it for writing */
 	return 0;
 }
 
@@ -673,14 +697,15 @@ int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *s
 		return -EBADF;
 	if ((fl & O_PATH) == O_PATH)
 		return -EBADF;
-	if (!S_ISREG(st.st_mode))
-		return -ENODEV;
+	/* do_mmap's order: the fd's access, then whether it can map */
 	acc = fl & O_ACCMODE;
-	if (acc == O_WRONLY)
-		return -EACCES;
 	rw = acc == O_RDWR;
 	if (shared && (prot & PROT_WRITE) && !rw)
 		return -EACCES;
+	if (acc == O_WRONLY)
+		return -EACCES;
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV;
 	*shared_ro = shared && !rw;
 
 	vm_lock_or_panic(&s->lock, "filemap_state.lock");
@@ -1186,12 +1211,15 @@ static int writepage(struct address_space *as, struct page *page)
 	long got = 0;
 	void *buf;
 
-	if (off >= as->i_size)
+	if (off >= as->i_size) {
+		set_writeback(page, false);
 		return 0;			/* truncated away: nothing to keep */
+	}
 	if (as->i_size - off < len)
 		len = (size_t)(as->i_size - off);
 	if (fd < 0) {
 		got = fd;
+		set_writeback(page, false);
 		goto fail;
 	}
 	set_writeback(page, true);
@@ -1234,13 +1262,13 @@ static int mkclean_one(const struct rmap_hit *h, void *arg)
 /* Linux's page_mkclean: D off in every PTE mapping page, their host
  * mappings into b to shoot down (the next write faults and dirties the
  * page again). The D bits found. Busy mappers keep theirs. */
-int page_mkclean_batch(struct page *page, struct tlb_batch *b)
+int page_mkclean_batch(struct page *page, struct tlb_batch *b, unsigned *busy)
 {
 	struct mkclean m = { b, 0 };
-	unsigned busy;
 
+	*busy = 0;
 	if (page->_mapcount >= 0)
-		rmap_walk_file(page, mkclean_one, &m, &busy);
+		rmap_walk_file(page, mkclean_one, &m, busy);
 	return m.dirty;
 }
 
@@ -1255,7 +1283,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 {
 	uint32_t idx[WB_BATCH], pfn[WB_BATCH], next = first;
 	struct page *locked[WB_BATCH];
-	bool need[WB_BATCH];
+	bool need[WB_BATCH], redirty[WB_BATCH], done;
 	unsigned n, i, nl, tries = 0, wrote = 0;
 	int err = 0;
 
@@ -1277,6 +1305,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 		if (!n)
 			break;
 		next = idx[n - 1] + 1;
+		done = idx[n - 1] >= last;	/* (next wraps past the last index) */
 		/* PG_dirty goes first, then the D bits: a write between
 		 * the two dirties the page again (and is written now too),
 		 * none can be left with D set and PG_dirty clear */
@@ -1288,8 +1317,16 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 				continue;
 			}
 			need[i] = locked[i]->mapping == as_pa(as) && test_clear_page_dirty(locked[i]);
-			if (locked[i]->mapping == as_pa(as) && page_mkclean_batch(locked[i], &wb_batch))
-				need[i] = true;
+			redirty[i] = false;
+			if (locked[i]->mapping == as_pa(as)) {
+				unsigned busy;
+
+				if (page_mkclean_batch(locked[i], &wb_batch, &busy))
+					need[i] = true;
+				/* a mapper too busy to clean may write on through
+				 * its host mapping: the page stays dirty */
+				redirty[i] = busy && need[i];
+			}
 		}
 		tlb_batch_flush(&wb_batch, TLB_SHOOTDOWN_TIMEOUT_NS);
 		for (i = 0; i < nl; i++) {
@@ -1301,6 +1338,8 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 				wrote++;
 				if (writepage(as, page))
 					err = -EIO;
+				else if (redirty[i])
+					set_page_dirty(page);
 			}
 			unlock_page(page);
 			rnote_clear(page, RNOTE_LOCKED);
@@ -1310,14 +1349,25 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 			flusher_serve_request();
 		if (any_busy && wait && tries++ < 1000) {
 			next = idx[0];		/* again, for the pages that were busy */
+			done = false;
 			sleep_answering_shootdowns(100000);
 		}
-		if (next == 0 || next > last)
+		if (done)
 			break;
 	}
 	writeback_own_mm = false;
 	if (wrote)
 		file_refresh(as, true);
+	/* pages another process took to write (their dirty tag gone, their
+	 * writeback tag on): a sync waits for them (filemap_fdatawait) */
+	for (tries = 0; wait && tries < 20000; tries++) {
+		tree_lock(as);
+		n = radix_gang(as, first, last, PAGECACHE_TAG_WRITEBACK, idx, pfn, 1);
+		tree_unlock(as);
+		if (!n)
+			break;
+		sleep_answering_shootdowns(50000);
+	}
 	return err;
 }
 
@@ -1550,13 +1600,19 @@ static void flusher_serve_request(void)
 	uint32_t req = __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE);
 	struct address_space *as;
 	char path[64];
+	bool rw;
 	int fd;
 
 	if (req == __atomic_load_n(&s->ack_seq, __ATOMIC_RELAXED))
 		return;
 	as = AS(s->req_as);
+	if (!as) {
+		s->req_result = -ETIMEDOUT;	/* its requester gave up */
+		goto ack;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)s->req_pid, s->req_fd);
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	rw = fd >= 0;
 	if (fd < 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && (unsigned)fd >= ARRAY_SIZE(held)) {
@@ -1574,8 +1630,14 @@ static void flusher_serve_request(void)
 		}
 		held[fd].as = as_pa(as);
 		held[fd].gen = as->i_generation;
+		/* the file's holder is set here, in the process whose sweep
+		 * closes what no file names: never in between */
+		as->holder_fd = fd;
+		as->flags = rw ? (as->flags | AS_HOLDER_RDWR) : (as->flags & ~AS_HOLDER_RDWR);
+		__atomic_store_n(&as->holder_pid, getpid(), __ATOMIC_RELEASE);
 	}
 	s->req_result = fd;
+ack:
 	__atomic_store_n(&s->ack_seq, req, __ATOMIC_RELEASE);
 	host_futex_wake(&s->ack_seq, INT32_MAX);
 }

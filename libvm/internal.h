@@ -416,13 +416,16 @@ int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t add
 struct page *find_get_page(struct address_space *as, uint32_t index);
 /* PG_dirty for a file page, with its tag, counts and the file's clock. */
 void set_page_dirty(struct page *page);
-int page_mkclean_batch(struct page *page, struct tlb_batch *b);
+/* D off in the PTEs of page (their host mappings into b): the D bits
+ * found; *busy the mappers too busy to look at. */
+int page_mkclean_batch(struct page *page, struct tlb_batch *b, unsigned *busy);
 int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last, bool wait);
 /* Write back what a shared file VMA maps in [start, end). mmap_lock held. */
 int filemap_sync_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t start,
 		     uint32_t end);
 bool remove_mapping_file(struct page *page, int refs_held);
 int filemap_reclaim_write(struct page *page);
+void filemap_note_release(struct page *page);
 bool ram_noexec(void);
 /* rmap.c: every PTE mapping a file page, through its file's i_mmap. */
 int rmap_walk_file(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,

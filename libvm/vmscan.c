@@ -355,6 +355,7 @@ void reclaim_note_release(struct task_struct *t)
 		page = pfn_to_page(v & RNOTE_PFN);
 		released++;
 		if ((v & RNOTE_LOCKED) && PageLocked(page)) {
+			filemap_note_release(page);
 			if (PageSwapCache(page) && !PageUptodate(page)) {
 				swap_state_lock();
 				__delete_from_swap_cache(page);
