@@ -613,7 +613,8 @@ static void shrink_inactive_file(struct zone *z, unsigned nr, struct scan_contro
 	enum page_fate fate[SWAP_CLUSTER_MAX];
 	unsigned long scanned = 0;
 	unsigned i, n, busy;
-	bool flush_failed;
+	bool flush_failed, was_referenced;
+	int refs;
 
 	n = isolate_lru_pages(z, LRU_INACTIVE_FILE, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
 			      &scanned);
@@ -631,8 +632,16 @@ static void shrink_inactive_file(struct zone *z, unsigned nr, struct scan_contro
 		if (!PageFile(page) || !PageUptodate(page) ||
 		    (page->flags & (1u << PG_writeback)))
 			continue;
-		if (page_mapped(page) && page_referenced_batch(page, &batch, &busy) > 0) {
-			fate[i] = PAGE_ACTIVATE;
+		/* Linux's page_check_references for file pages: the first
+		 * use seen (a fault maps every page with A set) only marks the
+		 * page referenced and keeps it inactive; a second use, or two
+		 * mappers, makes it active. Pages read once and left go first */
+		refs = page_mapped(page) ? page_referenced_batch(page, &batch, &busy) : 0;
+		was_referenced = PageReferenced(page);
+		ClearPageReferenced(page);
+		if (refs) {
+			SetPageReferenced(page);
+			fate[i] = was_referenced || refs > 1 ? PAGE_ACTIVATE : PAGE_KEEP;
 			continue;
 		}
 		if (page_mapped(page) && !try_to_unmap(page, &batch))
@@ -697,9 +706,10 @@ static void shrink_list_pair(struct zone *z, enum lru_list inactive, unsigned lo
 /*
  * One zone at one priority: 1/2^priority of its lists (at least a pass),
  * shared between file and anonymous pages as Linux's get_scan_count
- * shares it: in proportion to the lists' sizes weighted by swappiness
- * for anonymous pages and 200 - swappiness for file pages, and no
- * anonymous page when swap is full.
+ * shares it: all from the inactive file list while it holds more than
+ * the scan; else in proportion to the lists' sizes weighted by
+ * swappiness for anonymous pages and 200 - swappiness for file pages,
+ * and no anonymous page without swap.
  */
 static void shrink_zone(struct zone *z, int priority, struct scan_control *sc)
 {
@@ -720,6 +730,12 @@ static void shrink_zone(struct zone *z, int priority, struct scan_control *sc)
 		todo = SWAP_CLUSTER_MAX;
 	if (wa + wf == 0)
 		return;
+	/* enough inactive page cache for this priority's scan: leave the
+	 * anonymous working set alone for now (Linux's cache trim mode) */
+	if (zone_page_state(z, NR_ZONE_INACTIVE_FILE) > todo) {
+		shrink_list_pair(z, LRU_INACTIVE_FILE, todo, sc);
+		return;
+	}
 	if (file)
 		shrink_list_pair(z, LRU_INACTIVE_FILE,
 				 max((unsigned long)(todo * wf / (wa + wf)), 1ul), sc);
