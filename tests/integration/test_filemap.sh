@@ -40,9 +40,6 @@ trap 'exit 1' INT TERM HUP
 
 need_built "$VMRUN" "$VMDUMP" "$MMAPF"
 
-# has_opt OPT: this vmrun knows OPT (its usage lists it).
-has_opt() { "$VMRUN" --help 2>&1 | grep -q -- "$1"; }
-
 # why: what went wrong, for a FAIL line: the guests' FAIL lines, vmrun's.
 why() {
 	{ grep -aE '^ *FAIL' "$T/out"; grep -v '^vmrun: /dev/shm' "$T/err"; } | head -6 | tr '\n' ' '
@@ -183,17 +180,10 @@ for p in $MODES; do
 	[ "$(grep -ac 'each saw the other' "$T/out")" -eq 2 ] &&
 		ok "$p share: both guests saw each other's rounds" ||
 		bad "$p share: want both guests' lines: $(grep -a '^share' "$T/out" | tr '\n' ' ')"
-	if has_opt --dirty-expire; then
-		run "$p" 30 0 "flusher, --dirty-expire 200" --dirty-expire 200 \
-			-- "$MMAPF" flusher "$D" 10
-	else
-		echo "skip: vmrun has no --dirty-expire"
-	fi
+	run "$p" 30 0 "flusher, --dirty-expire 200" --dirty-expire 200 -- "$MMAPF" flusher "$D" 10
 	# new files taken hold of while the flusher sweeps every 10 ms
-	if has_opt --dirty-expire; then
-		run "$p" 60 0 "mmap-churn, 3 guests, --dirty-expire 10" --guests 3 --dirty-expire 10 \
-			-- "$MMAPF" mmap-churn "$D"
-	fi
+	run "$p" 60 0 "mmap-churn, 3 guests, --dirty-expire 10" --guests 3 --dirty-expire 10 \
+		-- "$MMAPF" mmap-churn "$D"
 	run "$p" 30 135 "sigbus: a read past the end of the file" -- "$MMAPF" sigbus "$D"
 	run "$p" 30 139 "segv: a read after munmap" -- "$MMAPF" segv "$D"
 	in_log "$p segv" 'segfault at '

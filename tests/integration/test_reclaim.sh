@@ -38,9 +38,6 @@ trap 'exit 1' INT TERM HUP
 
 need_built "$VMRUN" "$VMDUMP" "$SWAPG"
 
-# has_opt OPT: this vmrun knows OPT (its usage lists it).
-has_opt() { "$VMRUN" --help 2>&1 | grep -q -- "$1"; }
-
 # why: what went wrong, for a FAIL line: the guests' messages, vmrun's.
 why() {
 	grep -v '^vmrun: /dev/shm' "$T/err" | head -6 | tr '\n' ' '
@@ -235,28 +232,20 @@ for m in $MODES; do
 	run_swap "$m" 60 "swap-fork-zap 48, racing" 64M swaps -- "$SWAPG" swap-fork-zap 48 2 1
 	run_swap "$m" 60 "page-merge-par 8 x 16" 64M swaps -- "$SWAPG" page-merge-par 8 16
 	oom "$m"
-	if has_opt --no-kswapd; then
-		run_swap "$m" 60 "page-linear 48, no kswapd" 64M swaps --no-kswapd \
-			-- "$SWAPG" page-linear 48
-		if [ "$(stat pgscan_kswapd)" = 0 ] && [ "$(stat allocstall)" -gt 0 ]; then
-			ok "$m no kswapd: direct reclaim only (allocstall $(stat allocstall)," \
-			   "pgscan_kswapd 0)"
-		else
-			bad "$m no kswapd: allocstall $(stat allocstall), pgscan_kswapd" \
-			    "$(stat pgscan_kswapd)"
-		fi
+	run_swap "$m" 60 "page-linear 48, no kswapd" 64M swaps --no-kswapd \
+		-- "$SWAPG" page-linear 48
+	if [ "$(stat pgscan_kswapd)" = 0 ] && [ "$(stat allocstall)" -gt 0 ]; then
+		ok "$m no kswapd: direct reclaim only (allocstall $(stat allocstall)," \
+		   "pgscan_kswapd 0)"
 	else
-		echo "skip: vmrun has no --no-kswapd"
+		bad "$m no kswapd: allocstall $(stat allocstall), pgscan_kswapd" \
+		    "$(stat pgscan_kswapd)"
 	fi
-	if has_opt --fail-swap-io; then
-		io_errors "$m"
-	else
-		echo "skip: vmrun has no --fail-swap-io"
-	fi
+	io_errors "$m"
 done
 
 # io_uring, where libvm has it and the host allows it
-if has_opt '--io MODE' && grep -q -- '-luring' "$TOP/libvm-uninstalled.pc" 2>/dev/null; then
+if grep -q -- '-luring' "$TOP/libvm-uninstalled.pc" 2>/dev/null; then
 	run_swap i386 60 "page-linear 48, --io uring" 64M swaps --io uring \
 		-- "$SWAPG" page-linear 48
 fi
