@@ -600,7 +600,10 @@ static int file_hold(struct address_space *as, int fd, bool rw)
 		as->flags = rw ? (as->flags | AS_HOLDER_RDWR) : (as->flags & ~AS_HOLDER_RDWR);
 		return 0;
 	}
-	vm_lock_or_panic(&s->req_lock, "filemap req_lock");
+	/* a requester killed mid round trip leaves nothing to repair: each
+	 * request sets every field it uses */
+	if (vm_lock_acquire(&s->req_lock) == -EOWNERDEAD)
+		vm_lock_consistent(&s->req_lock);
 	s->req_pid = getpid();
 	s->req_fd = fd;
 	s->req_as = as_pa(as);
