@@ -4,6 +4,7 @@
  * it, and bounds every walk, so a damaged file gives reports, not crashes.
  * Read-only; on a live machine, other processes may change what it reads.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,7 +300,19 @@ static void check_pcp_list(const struct vm_view *v, struct vm_report *r, uint8_t
 	*pcp_pages += (unsigned long)n;
 }
 
-static const char *const lru_names[NR_LRU_LISTS] = { "inactive_anon", "active_anon" };
+static const char *const lru_names[NR_LRU_LISTS] = {
+	"inactive_anon", "active_anon", "inactive_file", "active_file"
+};
+
+static bool lru_is_active(enum lru_list lru)
+{
+	return lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE;
+}
+
+static bool lru_is_file(enum lru_list lru)
+{
+	return lru == LRU_INACTIVE_FILE || lru == LRU_ACTIVE_FILE;
+}
 
 /* What no frame on an LRU list or in the swap cache may be: free, a
  * kernel frame, a page table, or behind a compound head. */
@@ -308,11 +321,12 @@ static const char *const lru_names[NR_LRU_LISTS] = { "inactive_anon", "active_an
 
 /*
  * One LRU list of a zone (vmscan.c): a list that ends, links back, stays
- * in the zone, holds no frame twice (or one also free or on the other
- * list), and holds only pages whose flags say so: PG_lru, and PG_active
- * exactly on the active list. The LRU holds no reference, so each page
- * has one of its own (a page being freed leaves the list first). Returns
- * how many pages it holds.
+ * in the zone, holds no frame twice (or one also free or on another
+ * list), and holds only pages whose flags say so: PG_lru, PG_active
+ * exactly on an active list, PG_swapbacked exactly on an anonymous one
+ * (how Linux's page_lru() picks the list). The LRU holds no reference,
+ * so each page has one of its own (a page being freed leaves the list
+ * first). Returns how many pages it holds.
  */
 static unsigned long check_lru_list(const struct vm_view *v, struct vm_report *r, uint8_t *state,
 				    const struct zone *z, unsigned zi, enum lru_list lru,
@@ -321,7 +335,7 @@ static unsigned long check_lru_list(const struct vm_view *v, struct vm_report *r
 	const struct pfn_list *head = &z->lru[lru];
 	uint32_t end = z->zone_start_pfn + z->spanned_pages;
 	uint32_t pfn = head->next, prev = PFN_NIL;
-	uint32_t want = 1u << PG_lru | (lru == LRU_ACTIVE_ANON ? 1u << PG_active : 0);
+	uint32_t want = 1u << PG_lru | (lru_is_active(lru) ? 1u << PG_active : 0);
 	unsigned long n = 0;
 
 	while (pfn != PFN_NIL) {
@@ -359,6 +373,11 @@ static unsigned long check_lru_list(const struct vm_view *v, struct vm_report *r
 				  pfn, zone_names[zi], lru_names[lru], page.flags,
 				  page.flags & (1u << PG_lru) ? "set" : "clear",
 				  page.flags & (1u << PG_active) ? "set" : "clear");
+		if (!(page.flags & (1u << PG_swapbacked)) != lru_is_file(lru))
+			vm_report(r, "pfn %#x: on zone %s %s list but PG_swapbacked %s (flags %#x): %s page",
+				  pfn, zone_names[zi], lru_names[lru],
+				  page.flags & (1u << PG_swapbacked) ? "set" : "clear", page.flags,
+				  page.flags & (1u << PG_swapbacked) ? "an anonymous" : "a file");
 		if (page._refcount < 1 || (page.flags & LRU_NEVER))
 			vm_report(r, "pfn %#x: on zone %s %s list but not an allocated page (flags %#x refcount %d)",
 				  pfn, zone_names[zi], lru_names[lru], page.flags, page._refcount);
@@ -384,10 +403,10 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
 	unsigned long node_lru[NR_LRU_LISTS] = { 0 }, lru_unreached = 0;
 	bool lru_broken = false;
 	static const enum zone_stat_item zone_lru_item[NR_LRU_LISTS] = {
-		NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON
+		NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON, NR_ZONE_INACTIVE_FILE, NR_ZONE_ACTIVE_FILE
 	};
 	static const enum node_stat_item node_lru_item[NR_LRU_LISTS] = {
-		NR_INACTIVE_ANON, NR_ACTIVE_ANON
+		NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE
 	};
 	uint8_t *state;
 
@@ -535,7 +554,8 @@ unsigned long validate_zones(const struct vm_view *v, struct vm_report *r)
  * never counted here: its PTEs are no reference to it. */
 struct frame_use {
 	uint32_t ptes;			/* present user PTEs mapping it */
-	uint32_t cow_writable;		/* of them, writable in a private VMA */
+	uint32_t cow_writable;		/* of them, writable in a private VMA (anonymous pages) */
+	uint32_t cache_ptes;		/* of them, in a file VMA onto a page of a file */
 };
 
 /* Every VMA of every mm, for the reverse-map check: sorted by pa once
@@ -543,10 +563,12 @@ struct frame_use {
 struct vma_ref {
 	uint32_t pa;			/* the VMA */
 	uint32_t anon_vma;		/* its anon_vma, 0 if none */
+	uint32_t vm_file;		/* its file's address_space, 0 if none */
 	uint32_t mm;			/* its mm, and that mm's task, for messages */
 	int32_t  pid;
 	uint32_t start, end;
 	uint32_t listed;		/* the anon_vma whose list it was found on, 0 if none */
+	uint32_t i_mmap_listed;		/* the file whose i_mmap list it was found on, 0 if none */
 };
 
 /* A swap PTE, noted by the walk for check_swap_counts. */
@@ -591,6 +613,7 @@ struct mm_walk {
 	uint32_t nr_vmas;
 	bool vmas_complete;		/* the list was read to its end: "in no VMA" means it */
 	uint64_t present;		/* present PTEs in the user range, the zero page's not */
+	uint64_t file_present;		/* of them, page-cache pages in file VMAs */
 	uint64_t swapents;		/* swap PTEs */
 	uint64_t tables;		/* page-table frames below the PGD */
 };
@@ -636,6 +659,36 @@ static bool in_cache(const struct vm_view *v, uint64_t pa, uint64_t len, uint32_
 	return (page->flags & (1u << PG_slab)) && page->mapping == cache_pa && size &&
 	       order < MAX_ORDER && (pa - base) % size == 0 &&
 	       pa + len <= base + (PAGE_SIZE << order);
+}
+
+/*
+ * Brent's cycle finder, for a walk of links in RAM: a mark that moves to
+ * the current link at every power of two of steps, so a walk that meets
+ * the mark again went round, within about twice the cycle's length.
+ */
+struct cycle_mark {
+	uint64_t power, steps;
+	uint32_t mark;
+};
+
+static void cycle_init(struct cycle_mark *c)
+{
+	c->power = 1;
+	c->steps = 0;
+	c->mark = 0;
+}
+
+/* Has the walk come round to pa (a link it followed before)? */
+static bool cycle_seen(struct cycle_mark *c, uint32_t pa)
+{
+	if (pa == c->mark)
+		return true;
+	if (++c->steps == c->power) {
+		c->mark = pa;
+		c->power *= 2;
+		c->steps = 0;
+	}
+	return false;
 }
 
 static inline pteval_t entry_at(const void *table, unsigned i, unsigned esz)
@@ -787,8 +840,8 @@ static bool add_vma_ref(struct mm_walk *w, uint32_t pa, const struct vm_area_str
 		w->cap_refs = ncap;
 	}
 	w->refs[w->nr_refs++] = (struct vma_ref){
-		.pa = pa, .anon_vma = vma->anon_vma, .mm = w->mm_pa, .pid = w->pid,
-		.start = vma->vm_start, .end = vma->vm_end,
+		.pa = pa, .anon_vma = vma->anon_vma, .vm_file = vma->vm_file, .mm = w->mm_pa,
+		.pid = w->pid, .start = vma->vm_start, .end = vma->vm_end,
 	};
 	return true;
 }
@@ -974,6 +1027,34 @@ static void check_table_count(struct mm_walk *w, uint64_t pa, const char *what, 
 			  (unsigned long long)(pa >> PAGE_SHIFT), page->private, used);
 }
 
+/*
+ * A PTE in a file VMA onto a page that is not anonymous: the file's
+ * page-cache page at the offset the PTE's place in the VMA gives (index =
+ * vm_pgoff + pages from vm_start), as filemap_fault put it there; read-only
+ * in a private VMA, where a write fault copies it to an anonymous page
+ * first. The census counts it (the cache's own reference, nr_mapped).
+ */
+static void check_file_pte(struct mm_walk *w, const struct vm_area_struct *vma, uint32_t addr,
+			   pteval_t e, uint64_t pfn, const struct page *page)
+{
+	uint32_t want = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	struct frame_use *use = &w->use[pfn];
+
+	w->file_present++;
+	/* a file's page even at the wrong place: the cache holds it */
+	if (use->cache_ptes < UINT32_MAX)
+		use->cache_ptes++;
+	if (page->mapping != vma->vm_file || page->index != want) {
+		mm_report(w, "va %08x: file pfn %#llx has mapping %#x index %#x, expected %#x index %#x (VMA %08x-%08x at page %#x of its file)",
+			  addr, (unsigned long long)pfn, page->mapping, page->index, vma->vm_file, want,
+			  vma->vm_start, vma->vm_end, vma->vm_pgoff);
+		return;
+	}
+	if (!(vma->vm_flags & VM_SHARED) && pte_write(e))
+		mm_report(w, "va %08x: PTE %#llx maps page-cache pfn %#llx writable in private VMA %08x-%08x (a write must copy it)",
+			  addr, (unsigned long long)e, (unsigned long long)pfn, vma->vm_start, vma->vm_end);
+}
+
 /* One non-zero PTE at addr. */
 static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 {
@@ -1027,14 +1108,16 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 			  (unsigned long long)e, (unsigned long long)pfn);
 		return;
 	}
-	private = vma && !(vma->vm_flags & VM_SHARED) && !vma->vm_file;
+	/* a MAP_PRIVATE file VMA is private too: its anonymous copies are
+	 * copy-on-write after fork like any others */
+	private = vma && !(vma->vm_flags & VM_SHARED);
 	if (w->zero_pfn && pfn == w->zero_pfn) {
 		/* read faults on untouched private memory: no reference,
 		 * no mapcount, no RSS, and never writable */
 		if (pte_write(e))
 			mm_report(w, "va %08x: PTE %#llx maps the zero page writable", addr,
 				  (unsigned long long)e);
-		if (vma && !private)
+		if (vma && (!private || vma->vm_file))
 			mm_report(w, "va %08x: the zero page mapped in %s VMA %08x-%08x", addr,
 				  vma->vm_file ? "file" : "shared", vma->vm_start, vma->vm_end);
 		return;
@@ -1047,9 +1130,16 @@ static void check_pte(struct mm_walk *w, uint32_t addr, pteval_t e)
 	use = &w->use[pfn];
 	if (use->ptes < UINT32_MAX)
 		use->ptes++;
+	if (vma && vma->vm_file && !(page.mapping & PAGE_MAPPING_ANON)) {
+		check_file_pte(w, vma, addr, e, pfn, &page);
+		return;
+	}
 	if (private && pte_write(e) && use->cow_writable < UINT32_MAX)
 		use->cow_writable++;
-	if (vma && !vma->vm_file) {
+	if (vma && vma->vm_file && !private) {
+		mm_report(w, "va %08x: pfn %#llx in shared file VMA %08x-%08x is anonymous (mapping %#x), not the file's page",
+			  addr, (unsigned long long)pfn, vma->vm_start, vma->vm_end, page.mapping);
+	} else if (vma) {
 		/* An anonymous page names its VMA's anon_vma, whose list
 		 * holds every VMA (of any mm) that may map it, at the va it
 		 * was faulted at: the same in every mm after fork. The list
@@ -1227,7 +1317,7 @@ static void check_mm(struct mm_walk *w, uint32_t mm_pa, int pid)
 	memcpy(&mm, p, sizeof(mm));
 	w->mm_pa = mm_pa;
 	w->pid = pid;
-	w->present = w->swapents = w->tables = 0;
+	w->present = w->file_present = w->swapents = w->tables = 0;
 	if (mm.task_size != TASK_SIZE)
 		mm_report(w, "task_size %#x, expected %#lx", mm.task_size, TASK_SIZE);
 	if (mm.brk < mm.start_brk)
@@ -1253,6 +1343,11 @@ static void check_mm(struct mm_walk *w, uint32_t mm_pa, int pid)
 				  (long long)rss, (long long)mm.rss_stat[MM_ANONPAGES],
 				  (long long)mm.rss_stat[MM_FILEPAGES],
 				  (long long)mm.rss_stat[MM_SHMEMPAGES], (unsigned long long)w->present);
+		/* Linux's MM_FILEPAGES: the file's own pages; a private
+		 * VMA's anonymous copies count as anon */
+		if (mm.rss_stat[MM_FILEPAGES] != (int64_t)w->file_present)
+			mm_report(w, "file rss %lld pages, the tables map %llu page-cache pages",
+				  (long long)mm.rss_stat[MM_FILEPAGES], (unsigned long long)w->file_present);
 		if (mm.rss_stat[MM_SWAPENTS] != (int64_t)w->swapents)
 			mm_report(w, "swapents %lld, the tables hold %llu swap entries",
 				  (long long)mm.rss_stat[MM_SWAPENTS], (unsigned long long)w->swapents);
@@ -1503,6 +1598,82 @@ static void check_rmap(struct mm_walk *w, unsigned nr_mms)
 }
 
 /*
+ * The reverse map of file pages, from the VMA side, once every mm's VMA
+ * list was read: every VMA that maps a file is on that file's i_mmap list
+ * (where rmap.c looks for a page-cache page's PTEs), and every VMA on such
+ * a list belongs to a live mm or is one an mm holds in flight. The lists'
+ * own shape (links, cycles, i_mmap_count, each VMA's vm_file) is
+ * validate_filemap's to report: a list that breaks is left alone here.
+ */
+static void check_i_mmap(struct mm_walk *w)
+{
+	const struct vm_view *v = w->v;
+	uint64_t bound = ((uint64_t)v->boot->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
+	uint32_t *files, nr = 0, i, j;
+
+	if (!w->nr_refs)
+		return;
+	files = malloc(w->nr_refs * sizeof(*files));
+	if (!files) {
+		vm_report(w->r, "check: out of memory for %u VMAs", w->nr_refs);
+		return;
+	}
+	for (i = 0; i < w->nr_refs; i++)
+		if (w->refs[i].vm_file)
+			files[nr++] = w->refs[i].vm_file;
+	if (nr)
+		qsort(files, nr, sizeof(*files), cmp_u32);
+	for (i = 0; i < nr; i++) {
+		const struct address_space *as;
+		struct cycle_mark cm;
+		uint32_t f = files[i], pa;
+		uint64_t n = 0;
+
+		if (i > 0 && f == files[i - 1])
+			continue;
+		as = lowmem_obj(v, f, sizeof(*as), 4);
+		pa = as ? __atomic_load_n(&as->i_mmap, __ATOMIC_RELAXED) : 0;
+		cycle_init(&cm);
+		while (pa) {
+			const struct vm_area_struct *vp = lowmem_obj(v, pa, sizeof(*vp), 4);
+			struct vm_area_struct vma;
+			struct vma_ref *ref;
+
+			if (!vp || n++ >= bound || cycle_seen(&cm, pa))
+				break;
+			vma = *vp;
+			ref = find_ref(w, pa);
+			if (ref && ref->i_mmap_listed == f)
+				break;	/* round again: validate_filemap says so */
+			if (ref)
+				ref->i_mmap_listed = f;
+			else if (!in_list(w->inflight_vma, w->nr_inflight_vma, pa))
+				vm_report(w->r, "file %#x: its i_mmap list holds VMA %#x (%08x-%08x of mm %#x), which no task's mm holds",
+					  f, pa, vma.vm_start, vma.vm_end, vma.vm_mm);
+			pa = vma.shared_next;
+		}
+		if (!as) {
+			for (j = 0; j < w->nr_refs && w->refs[j].vm_file != f; j++)
+				;
+			vm_report(w->r, "mm %#x (pid %d): VMA %08x-%08x maps a file at pa %#x, outside lowmem or misaligned",
+				  w->refs[j].mm, w->refs[j].pid, w->refs[j].start, w->refs[j].end, f);
+		}
+		if (pa || !as)		/* reported elsewhere: nobody is missing from it */
+			for (j = 0; j < w->nr_refs; j++)
+				if (w->refs[j].vm_file == f)
+					w->refs[j].i_mmap_listed = f;
+	}
+	for (i = 0; i < w->nr_refs; i++) {
+		const struct vma_ref *ref = &w->refs[i];
+
+		if (ref->vm_file && ref->i_mmap_listed != ref->vm_file)
+			vm_report(w->r, "mm %#x (pid %d): VMA %08x-%08x maps file %#x but is not on its i_mmap list",
+				  ref->mm, ref->pid, ref->start, ref->end, ref->vm_file);
+	}
+	free(files);
+}
+
+/*
  * The reclaim notes (vmscan.c): the pages each guest's process holds off
  * the LRU or locked, by task slot. A page named there may be off its list
  * with a reference more, as one in flight; a dead slot's note is empty
@@ -1554,6 +1725,7 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 	uint8_t *noted = NULL;		/* a bit per frame a reclaim note names */
 	unsigned long before = r->violations;
 	uint32_t mms[VM_MAX_TASKS], pgds[VM_MAX_TASKS], pfn;
+	uint64_t file_mapped = 0;
 	int pids[VM_MAX_TASKS];
 	unsigned nr_mms, i;
 
@@ -1579,8 +1751,10 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 	}
 	if (w.mode == VM_MODE_I386)
 		check_pgd_list(v, r, mms, pgds, nr_mms, w.complete);
-	if (w.refs_complete && w.complete)
+	if (w.refs_complete && w.complete) {
 		check_rmap(&w, nr_mms);
+		check_i_mmap(&w);
+	}
 	if (!w.complete)
 		goto out;
 
@@ -1593,6 +1767,9 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		int32_t ref = page->_refcount;
 		uint32_t flags = page->flags, ptes = w.use[pfn].ptes;
 		bool inflight = w.nr_inflight && frame_in_flight(&w, pfn);
+
+		if (w.use[pfn].cache_ptes)
+			file_mapped++;
 
 		if (pfn == w.zero_pfn && w.zero_pfn) {
 			if (mapped != 0 || ref != 1)
@@ -1608,6 +1785,10 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 		if (ptes && (ref < 0 || ptes > (uint32_t)ref))
 			vm_report(r, "pfn %#x: refcount %d, fewer than the %u user PTEs that map it", pfn,
 				  ref, ptes);
+		/* so does the page cache */
+		else if (w.use[pfn].cache_ptes && ref < (int64_t)ptes + 1)
+			vm_report(r, "pfn %#x: in the page cache with refcount %d, fewer than the %u user PTE%s that map it and the cache",
+				  pfn, ref, ptes, ptes == 1 ? "" : "s");
 		/* the swap cache holds a reference of its own (others may
 		 * hold more for a while: I/O, reclaim, a kernel user) */
 		else if ((flags & (1u << PG_swapcache)) && ref < (int64_t)ptes + 1)
@@ -1631,6 +1812,11 @@ unsigned long validate_mm(const struct vm_view *v, struct vm_report *r)
 			vm_report(r, "pfn %#x: a user page table (mm %#x, va %08x) that no mm links", pfn,
 				  page->mapping, page->index << PAGE_SHIFT);
 	}
+	/* Linux's nr_mapped: page-cache pages that at least one PTE maps */
+	if ((int64_t)file_mapped != v->kdata->pgdat.vm_stat[NR_FILE_MAPPED])
+		vm_report(r, "node: %s %lld, %llu page-cache pages are mapped",
+			  node_stat_names[NR_FILE_MAPPED], (long long)v->kdata->pgdat.vm_stat[NR_FILE_MAPPED],
+			  (unsigned long long)file_mapped);
 	/* every swap PTE against the slot counts */
 	if (w.swap_complete)
 		check_swap_counts(v, r, w.swap, w.nr_swap);
@@ -2029,6 +2215,472 @@ static void check_swap_counts(const struct vm_view *v, struct vm_report *r, stru
 			  MAX_SWAPFILES);
 }
 
+/* ---- the page cache -------------------------------------------------------- */
+
+/*
+ * validate_filemap: the files of filemap_state, each one's radix tree and
+ * i_mmap list, and what only all of them together say: the pages in RAM
+ * that name a file are in its tree, the counters are the sums of the
+ * pages. What PTEs map (index against va, the cache's reference,
+ * nr_mapped, VMAs on their file's list) is validate_mm's.
+ *
+ * A file's messages are capped (a tree of garbage has 64 slots a node to
+ * complain about): past FILE_LINES_MAX the rest are counted, then
+ * summed in one line.
+ */
+#define FILE_LINES_MAX	16
+
+struct file_walk {
+	const struct vm_view *v;
+	struct vm_report *r;
+	uint8_t *cached;		/* a bit per frame in some file's tree */
+	const uint8_t *noted;		/* a bit per frame a reclaim note names */
+	bool reclaiming;		/* kswapd at work: pages may be off the LRU */
+	bool live;			/* a process may hold a file pinned */
+	/* the file being walked */
+	uint32_t as_pa;
+	char path[VM_FILE_PATH_MAX];
+	unsigned long lines;		/* its violations so far */
+	bool broken;			/* its tree could not be read whole */
+	uint64_t pages, dirty, writeback, nodes; /* leaves, of them tagged, nodes */
+	uint64_t all_nodes;		/* nodes of every file */
+	/* the sums over every file's pages, by their flags */
+	uint64_t pg_dirty, pg_writeback, zone_pending[MAX_NR_ZONES];
+};
+
+/* Can a process still change the page cache: a task that lives, or the
+ * flusher or kswapd? (Once vmrun stops the machine, none.) */
+static bool machine_live(const struct vm_view *v)
+{
+	const struct task_table *tt = &v->kdata->tasks;
+	unsigned i;
+
+	if (__atomic_load_n(&v->kdata->filemap.flusher_pid, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&v->kdata->reclaim.kswapd_pid, __ATOMIC_RELAXED))
+		return true;
+	for (i = 0; i < VM_MAX_TASKS; i++) {
+		uint32_t state = __atomic_load_n(&tt->task[i].state, __ATOMIC_RELAXED);
+
+		if (state == TASK_NEW || state == TASK_RUNNING)
+			return true;
+	}
+	return false;
+}
+
+static void file_report(struct file_walk *fw, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void file_report(struct file_walk *fw, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (fw->lines++ >= FILE_LINES_MAX) {
+		fw->r->violations++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	vm_report(fw->r, "file %#x (%s): %s", fw->as_pa, fw->path, line);
+}
+
+static const char *const tag_names[RADIX_TREE_MAX_TAGS] = { "dirty", "writeback" };
+static const unsigned tag_flags[RADIX_TREE_MAX_TAGS] = { PG_dirty, PG_writeback };
+
+/* A leaf's slot: pfn cached at index, with the leaf's tags for it. */
+static void check_cached_page(struct file_walk *fw, uint32_t pfn, uint32_t index, unsigned tags)
+{
+	const struct vm_view *v = fw->v;
+	struct page page;
+	unsigned t;
+
+	if (pfn >= v->nr_pages) {
+		file_report(fw, "index %#x: pfn %#x lies beyond RAM (%#x frames)", index, pfn, v->nr_pages);
+		return;
+	}
+	if (bit_test_and_set(fw->cached, pfn)) {
+		file_report(fw, "index %#x: pfn %#x is in the page cache twice", index, pfn);
+		return;
+	}
+	fw->pages++;
+	fw->dirty += tags >> PAGECACHE_TAG_DIRTY & 1;
+	fw->writeback += tags >> PAGECACHE_TAG_WRITEBACK & 1;
+	page = v->mem_map[pfn];
+	if (page._refcount < 1 || (page.flags & LRU_NEVER)) {
+		file_report(fw, "index %#x: pfn %#x is not an allocated page (flags %#x refcount %d)",
+			    index, pfn, page.flags, page._refcount);
+		return;
+	}
+	if (page.mapping != fw->as_pa || page.index != index)
+		file_report(fw, "index %#x: pfn %#x has mapping %#x index %#x, expected %#x index %#x",
+			    index, pfn, page.mapping, page.index, fw->as_pa, index);
+	if (page.flags & (1u << PG_swapbacked | 1u << PG_swapcache))
+		file_report(fw, "index %#x: pfn %#x carries %s, which no page-cache page does (flags %#x)",
+			    index, pfn, page.flags & (1u << PG_swapcache) ? "PG_swapcache" : "PG_swapbacked",
+			    page.flags);
+	for (t = 0; t < RADIX_TREE_MAX_TAGS; t++) {
+		bool flag = page.flags >> tag_flags[t] & 1, tag = tags >> t & 1;
+
+		if (flag != tag)
+			file_report(fw, "index %#x: pfn %#x has PG_%s %s, but its %s tag is %s", index,
+				    pfn, tag_names[t], flag ? "set" : "clear", tag_names[t],
+				    tag ? "set" : "clear");
+	}
+	if (page.flags & (1u << PG_dirty))
+		fw->pg_dirty++;
+	if (page.flags & (1u << PG_writeback))
+		fw->pg_writeback++;
+	if ((page.flags & (1u << PG_dirty | 1u << PG_writeback)) &&
+	    page.flags >> ZONES_PGSHIFT < MAX_NR_ZONES)
+		fw->zone_pending[page.flags >> ZONES_PGSHIFT]++;
+	/* every cached page is on a file LRU list, or reclaim could never
+	 * drop it: off it only while someone holds it locked, under
+	 * writeback, or isolated by reclaim */
+	if (!(page.flags & (1u << PG_lru)) &&
+	    !(page.flags & (1u << PG_locked | 1u << PG_writeback)) && !fw->reclaiming &&
+	    !(fw->noted[pfn >> 3] & (1u << (pfn & 7))))
+		file_report(fw, "index %#x: pfn %#x is cached but on no LRU list (PG_lru clear)", index,
+			    pfn);
+}
+
+/*
+ * One node of a file's tree, where its parent says it is: at shift, in
+ * slot offset of parent, covering indices from base. Each slot in use
+ * is a pfn (leaf) or a child one level down; count is the slots in use;
+ * a tag's bit is set exactly where the page, or some page below, has
+ * the flag. An emptied node is freed, never left linked. Returns the
+ * tags the node carries (what its parent's bits for it must say), or -1
+ * when it could not be read (reported; the walk does not go below).
+ * Recursion is bounded by the shift, which falls by 6 a level from at
+ * most 30; a node linked twice is caught by its parent and offset.
+ */
+static int check_node(struct file_walk *fw, uint32_t pa, unsigned shift, uint32_t parent,
+		      unsigned offset, uint64_t base)
+{
+	const struct vm_view *v = fw->v;
+	const struct radix_tree_node *p = lowmem_obj(v, pa, sizeof(*p), 4);
+	struct radix_tree_node n;
+	unsigned slot, t, used = 0, carried = 0;
+
+	if (!p) {
+		if (parent)
+			file_report(fw, "tree node at pa %#x (slot %u of %#x) lies outside lowmem or is misaligned",
+				    pa, offset, parent);
+		else
+			file_report(fw, "its tree's top node at pa %#x lies outside lowmem or is misaligned",
+				    pa);
+		fw->broken = true;
+		return -1;
+	}
+	n = *p;
+	fw->nodes++;
+	if (!in_cache(v, pa, sizeof(n), v->kdata->filemap.node_cache))
+		file_report(fw, "tree node %#x is not an object of the radix_tree_node cache", pa);
+	if (n.shift != shift || n.parent != parent || n.offset != offset) {
+		file_report(fw, "tree node %#x: shift %u parent %#x offset %u, expected shift %u parent %#x offset %u",
+			    pa, n.shift, n.parent, n.offset, shift, parent, offset);
+		fw->broken = true;
+		return -1;
+	}
+	for (slot = 0; slot < RADIX_TREE_MAP_SIZE; slot++) {
+		uint32_t e = n.slots[slot];
+		uint64_t index = base + ((uint64_t)slot << shift);
+		unsigned tags = 0;
+		int below;
+
+		for (t = 0; t < RADIX_TREE_MAX_TAGS; t++)
+			tags |= (unsigned)(n.tags[t] >> slot & 1) << t;
+		carried |= tags;
+		if (!e) {
+			if (tags)
+				file_report(fw, "tree node %#x: empty slot %u carries the %s tag", pa, slot,
+					    tag_names[tags & 1 ? 0 : 1]);
+			continue;
+		}
+		used++;
+		if (index > UINT32_MAX) {
+			file_report(fw, "tree node %#x: slot %u is in use at index %#llx, beyond 32 bits",
+				    pa, slot, (unsigned long long)index);
+			fw->broken = true;
+			continue;
+		}
+		if (!shift) {
+			check_cached_page(fw, e, (uint32_t)index, tags);
+			continue;
+		}
+		below = check_node(fw, e, shift - RADIX_TREE_MAP_SHIFT, pa, slot, index);
+		for (t = 0; below >= 0 && t < RADIX_TREE_MAX_TAGS; t++)
+			if ((tags >> t & 1) != ((unsigned)below >> t & 1))
+				file_report(fw, "tree node %#x: slot %u's %s tag is %s, but %s page below carries it",
+					    pa, slot, tag_names[t], tags >> t & 1 ? "set" : "clear",
+					    tags >> t & 1 ? "no" : "a");
+	}
+	if (used != n.count)
+		file_report(fw, "tree node %#x: count %u, %u slots in use", pa, n.count, used);
+	if (!used)
+		file_report(fw, "tree node %#x: empty, yet still linked (an emptied node is freed)", pa);
+	return (int)carried;
+}
+
+/* Wait, a bounded while, for a file's tree_lock to be free: on a live
+ * machine a holder may be half way through a change to the tree. A lock
+ * still held after that (a holder stopped, or dead) is read as it is. */
+static void wait_tree_unlocked(const struct address_space *as)
+{
+	unsigned i;
+
+	for (i = 0; i < 100000; i++) {
+		uint32_t word = __atomic_load_n(&as->tree_lock.word, __ATOMIC_ACQUIRE);
+
+		if (!(word & VM_LOCK_TID_MASK) || (word & VM_LOCK_OWNER_DIED))
+			return;
+		sched_yield();
+	}
+}
+
+/* One file: its fields, its tree against its counts, its i_mmap list.
+ * Leaves the file's nrpages in *nrpages. */
+static void check_file(struct file_walk *fw, uint32_t pa, const uint32_t vma_cache,
+		       uint32_t *nrpages)
+{
+	const struct vm_view *v = fw->v;
+	const struct address_space *p = lowmem_obj(v, pa, sizeof(*p), 4);
+	uint64_t bound = ((uint64_t)v->boot->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
+	uint64_t n = 0, writable = 0;
+	struct address_space as;
+	struct cycle_mark cm;
+	uint32_t vpa;
+
+	*nrpages = 0;
+	if (!p)
+		return;		/* the list walk reported it */
+	wait_tree_unlocked(p);
+	memcpy(&as, p, sizeof(as));
+	fw->as_pa = pa;
+	memcpy(fw->path, as.path, sizeof(fw->path));
+	fw->path[sizeof(fw->path) - 1] = '\0';
+	fw->lines = 0;
+	fw->broken = false;
+	fw->pages = fw->dirty = fw->writeback = fw->nodes = 0;
+	*nrpages = as.nrpages;
+
+	if (!in_cache(v, pa, sizeof(as), v->kdata->filemap.as_cache))
+		file_report(fw, "not an object of the address_space cache");
+	if (!memchr(as.path, '\0', sizeof(as.path)))
+		file_report(fw, "path not NUL-terminated");
+	if (as.flags & ~(AS_EIO | AS_HOLDER_RDWR | AS_DELETED))
+		file_report(fw, "flags %#x: unknown bits", as.flags);
+	if (as.holder_pid < 0)
+		file_report(fw, "holder_pid %d", as.holder_pid);
+	if (as.nrdirty > as.nrpages || as.nrwriteback > as.nrpages)
+		file_report(fw, "nrdirty %u, nrwriteback %u of its nrpages %u", as.nrdirty,
+			    as.nrwriteback, as.nrpages);
+
+	/* the tree: a top node of any height (shift a multiple of 6, the
+	 * 32-bit index needing at most 30), parent 0 */
+	if (as.rnode) {
+		const struct radix_tree_node *top = lowmem_obj(v, as.rnode, sizeof(*top), 4);
+		unsigned shift = top ? top->shift : 0;
+
+		if (top && (shift % RADIX_TREE_MAP_SHIFT || shift > 30)) {
+			file_report(fw, "tree node %#x at the top has shift %u (a multiple of 6, at most 30)",
+				    as.rnode, shift);
+			fw->broken = true;
+		} else {
+			check_node(fw, as.rnode, shift, 0, 0, 0);
+		}
+	}
+	if (!fw->broken) {
+		if (fw->pages != as.nrpages || fw->dirty != as.nrdirty ||
+		    fw->writeback != as.nrwriteback)
+			file_report(fw, "nrpages %u nrdirty %u nrwriteback %u, its tree holds %llu pages, %llu tagged dirty, %llu writeback",
+				    as.nrpages, as.nrdirty, as.nrwriteback, (unsigned long long)fw->pages,
+				    (unsigned long long)fw->dirty, (unsigned long long)fw->writeback);
+	}
+
+	/* i_mmap: the VMAs that map it, each naming it (whose mm holds
+	 * them is validate_mm's to say) */
+	cycle_init(&cm);
+	for (vpa = as.i_mmap; vpa; n++) {
+		const struct vm_area_struct *vp = lowmem_obj(v, vpa, sizeof(*vp), 4);
+		struct vm_area_struct vma;
+
+		if (!vp) {
+			file_report(fw, "i_mmap list links to VMA %#x, outside lowmem or misaligned", vpa);
+			break;
+		}
+		if (n >= bound || cycle_seen(&cm, vpa)) {
+			file_report(fw, "i_mmap list goes round (VMA %#x met again after %llu)", vpa,
+				    (unsigned long long)n);
+			break;
+		}
+		vma = *vp;
+		if (!in_cache(v, vpa, sizeof(vma), vma_cache))
+			file_report(fw, "i_mmap list holds %#x, not an object of the vm_area_struct cache",
+				    vpa);
+		if (vma.vm_file != pa)
+			file_report(fw, "i_mmap list holds VMA %#x (%08x-%08x of mm %#x), whose vm_file is %#x",
+				    vpa, vma.vm_start, vma.vm_end, vma.vm_mm, vma.vm_file);
+		/* Linux's i_mmap_writable: the shared mappings that may write */
+		if ((vma.vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
+			writable++;
+		vpa = vma.shared_next;
+	}
+	/* i_mmap_count is the VMAs on the list plus the pins of those at
+	 * work on the file (an mmap on its way, writeback): more only while
+	 * a process lives to hold one */
+	if (!vpa && (n > as.i_mmap_count || (n < as.i_mmap_count && !fw->live)))
+		file_report(fw, "i_mmap_count %u, its i_mmap list holds %llu VMA%s%s", as.i_mmap_count,
+			    (unsigned long long)n, n == 1 ? "" : "s",
+			    n < as.i_mmap_count ? ", and no process is left to hold a pin" : "");
+	if (!vpa && writable != as.i_mmap_writable)
+		file_report(fw, "i_mmap_writable %u, its i_mmap list holds %llu shared writable VMA%s",
+			    as.i_mmap_writable, (unsigned long long)writable, writable == 1 ? "" : "s");
+	if (fw->lines > FILE_LINES_MAX)
+		vm_report(fw->r, "file %#x (%s): %lu more violations not shown", pa, fw->path,
+			  fw->lines - FILE_LINES_MAX);
+}
+
+unsigned long validate_filemap(const struct vm_view *v, struct vm_report *r)
+{
+	const struct filemap_state *fs = &v->kdata->filemap;
+	const struct pglist_data *pgdat = &v->kdata->pgdat;
+	uint64_t bound = ((uint64_t)v->boot->max_low_pfn << PAGE_SHIFT) / sizeof(struct address_space);
+	unsigned long before = r->violations;
+	struct file_walk fw = { .v = v, .r = r };
+	struct vm_report quiet = { 0 };
+	uint32_t *files = NULL, nr = 0, cap = 0, pa, i, zi, pfn;
+	uint64_t nrpages = 0;
+	struct cycle_mark cm;
+	bool whole = true, trees_whole = true;
+	uint8_t *noted;
+
+	if (fs->flusher_state > 1)
+		vm_report(r, "filemap: flusher_state %u (0 asleep, 1 writing)", fs->flusher_state);
+	if (fs->flusher_pid < 0)
+		vm_report(r, "filemap: flusher_pid %d", fs->flusher_pid);
+
+	/* the list of files, into an array first: each file is walked
+	 * once, whatever the list does */
+	cycle_init(&cm);
+	for (pa = __atomic_load_n(&fs->files, __ATOMIC_RELAXED); pa; ) {
+		const struct address_space *as = lowmem_obj(v, pa, sizeof(*as), 4);
+
+		if (!as) {
+			vm_report(r, "filemap: the list of files links to pa %#x, outside lowmem or misaligned",
+				  pa);
+			whole = false;
+			break;
+		}
+		if (nr >= bound || cycle_seen(&cm, pa)) {
+			vm_report(r, "filemap: the list of files goes round (address_space %#x met again after %u)",
+				  pa, nr);
+			whole = false;
+			break;
+		}
+		if (nr == cap) {
+			uint32_t ncap = cap ? 2 * cap : 64, *nf = realloc(files, ncap * sizeof(*nf));
+
+			if (!nf) {
+				vm_report(r, "check: out of memory for %u files", ncap);
+				free(files);
+				return r->violations - before;
+			}
+			files = nf;
+			cap = ncap;
+		}
+		files[nr++] = pa;
+		pa = __atomic_load_n(&as->next, __ATOMIC_RELAXED);
+	}
+	if (whole && nr != fs->nr_files)
+		vm_report(r, "filemap: nr_files %u, the list holds %u files", fs->nr_files, nr);
+	/* a cycle's walk may hold a file twice before it is caught */
+	if (nr)
+		qsort(files, nr, sizeof(*files), cmp_u32);
+	for (i = 1; i < nr; i++)
+		if (files[i] == files[i - 1]) {
+			memmove(&files[i], &files[i + 1], (nr - i - 1) * sizeof(*files));
+			nr--;
+			i--;
+		}
+
+	fw.cached = calloc(((uint64_t)v->nr_pages + 7) / 8, 1);
+	noted = calloc(((uint64_t)v->nr_pages + 7) / 8, 1);
+	if (!fw.cached || !noted) {
+		vm_report(r, "filemap: check: out of memory for %u frames", v->nr_pages);
+		goto out;
+	}
+	check_reclaim_notes(v, &quiet, noted);
+	fw.noted = noted;
+	fw.live = machine_live(v);
+	fw.reclaiming = __atomic_load_n(&v->kdata->reclaim.kswapd_state, __ATOMIC_RELAXED) != 0;
+	for (i = 0; i < nr; i++) {
+		uint32_t n;
+
+		check_file(&fw, files[i], v->kdata->tasks.vma_cache, &n);
+		nrpages += n;
+		fw.all_nodes += fw.nodes;
+		trees_whole = trees_whole && !fw.broken;
+	}
+	/* a list that breaks leaves files unread: no sums then */
+	if (!whole)
+		goto out;
+	if ((int64_t)nrpages != pgdat->vm_stat[NR_FILE_PAGES])
+		vm_report(r, "node: %s %lld, the files' nrpages add up to %llu",
+			  node_stat_names[NR_FILE_PAGES], (long long)pgdat->vm_stat[NR_FILE_PAGES],
+			  (unsigned long long)nrpages);
+	/* a file is made, then held by the flusher, then listed */
+	check_cache_count(v, r, fs->as_cache, "address_space", nr, fw.live ? VM_MAX_TASKS + 1 : 0);
+	if (!trees_whole)
+		goto out;
+	check_cache_count(v, r, fs->node_cache, "radix_tree_node", fw.all_nodes, 0);
+
+	/* what only every tree read whole can say */
+	if ((int64_t)fw.pg_dirty != pgdat->vm_stat[NR_FILE_DIRTY])
+		vm_report(r, "node: %s %lld, %llu page-cache pages have PG_dirty",
+			  node_stat_names[NR_FILE_DIRTY], (long long)pgdat->vm_stat[NR_FILE_DIRTY],
+			  (unsigned long long)fw.pg_dirty);
+	if ((int64_t)fw.pg_writeback != pgdat->vm_stat[NR_WRITEBACK])
+		vm_report(r, "node: %s %lld, %llu page-cache pages have PG_writeback",
+			  node_stat_names[NR_WRITEBACK], (long long)pgdat->vm_stat[NR_WRITEBACK],
+			  (unsigned long long)fw.pg_writeback);
+	/* Linux's nr_zone_write_pending: dirty or under writeback */
+	for (zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone *z = &pgdat->node_zones[zi];
+
+		if ((int64_t)fw.zone_pending[zi] != z->vm_stat[NR_ZONE_WRITE_PENDING])
+			vm_report(r, "zone %s: %s %lld, %llu page-cache pages of the zone are dirty or under writeback",
+				  zone_names[zi], zone_stat_names[NR_ZONE_WRITE_PENDING],
+				  (long long)z->vm_stat[NR_ZONE_WRITE_PENDING],
+				  (unsigned long long)fw.zone_pending[zi]);
+	}
+	/* The other way round: a page that names a file is in its tree,
+	 * unless it is locked on its way in or out. A mapping that is an
+	 * address_space on no list is a page of a file already freed. */
+	for (pfn = 0; pfn < v->nr_pages; pfn++) {
+		const struct page *page = &v->mem_map[pfn];
+		uint32_t m = page->mapping, flags = page->flags;
+		bool listed;
+
+		if (!m || (m & PAGE_MAPPING_ANON) || page->_refcount < 1 ||
+		    (flags & (LRU_NEVER | 1u << PG_head | 1u << PG_locked)) ||
+		    (fw.cached[pfn >> 3] & (1u << (pfn & 7))))
+			continue;
+		listed = nr && bsearch(&m, files, nr, sizeof(*files), cmp_u32);
+		if (listed)
+			vm_report(r, "pfn %#x: mapping names file %#x (index %#x), whose tree does not hold it",
+				  pfn, m, page->index);
+		else if (in_cache(v, m, sizeof(struct address_space), fs->as_cache))
+			vm_report(r, "pfn %#x: mapping names address_space %#x (index %#x), which is on no list of files",
+				  pfn, m, page->index);
+	}
+out:
+	free(fw.cached);
+	free(noted);
+	free(files);
+	return r->violations - before;
+}
+
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)
 {
 	unsigned long before = r->violations;
@@ -2038,6 +2690,7 @@ unsigned long validate_machine(const struct vm_view *v, struct vm_report *r)
 	validate_slab(v, r);
 	validate_vmalloc(v, r);
 	validate_swap(v, r);
+	validate_filemap(v, r);
 	validate_mm(v, r);
 	return r->violations - before;
 }

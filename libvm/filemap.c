@@ -379,11 +379,13 @@ static void __set_writeback(struct address_space *as, struct page *page, bool on
 		radix_tag(as, page->index, PAGECACHE_TAG_WRITEBACK, true);
 		as->nrwriteback++;
 		mod_node_page_state(NR_WRITEBACK, 1);
+		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, 1);
 	} else {
 		__atomic_fetch_and(&page->flags, ~(1u << PG_writeback), __ATOMIC_RELAXED);
 		radix_tag(as, page->index, PAGECACHE_TAG_WRITEBACK, false);
 		as->nrwriteback--;
 		mod_node_page_state(NR_WRITEBACK, -1);
+		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
 	}
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include <vm/slab.h>
 #include <vm/vmalloc.h>
 #include <vm/mm.h>
+#include <vm/fs.h>
 #include <vm/pgtable.h>
 #include <vm/guest.h>
 #include <vm/view.h>
@@ -165,6 +167,7 @@ struct dump {
 	bool json;
 	struct json js;
 	uint64_t arg[4];		/* the view's numeric arguments */
+	const char *sarg;		/* an A_FILE argument that is a path, or NULL */
 	int nargs;
 	const char *svg;		/* map --svg FILE, or NULL */
 };
@@ -601,7 +604,9 @@ static int show_meminfo(struct dump *d)
 	reclaimable = (int64_t)NODE(NR_SLAB_RECLAIMABLE);
 	reclaimable -= reclaimable / 2 < (int64_t)wmark_low ? reclaimable / 2 : (int64_t)wmark_low;
 	available += reclaimable;
-	cached = (int64_t)NODE(NR_FILE_PAGES) - (int64_t)READ_ONCE(d->kd->swap.nr_swapcache);
+	/* Linux subtracts the swap cache from NR_FILE_PAGES, which counts
+	 * it; ours counts the page cache alone (NR_SWAPCACHE apart) */
+	cached = (int64_t)NODE(NR_FILE_PAGES);
 
 	lowmem_kb = (uint64_t)d->bb->max_low_pfn << (PAGE_SHIFT - 10);
 	vmalloc_kb = (d->bb->vmalloc_end > d->bb->vmalloc_start ?
@@ -684,7 +689,7 @@ static int show_meminfo(struct dump *d)
 
 /* The events /proc/vmstat shows, in the order it shows them. */
 static const enum vm_event_item vmstat_event_order[] = {
-	PSWPIN, PSWPOUT, PGALLOC_DMA, PGALLOC_NORMAL, PGALLOC_HIGH, PGFREE, PGFAULT,
+	PGPGIN, PGPGOUT, PSWPIN, PSWPOUT, PGALLOC_DMA, PGALLOC_NORMAL, PGALLOC_HIGH, PGFREE, PGFAULT,
 	PGMAJFAULT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGSCAN_KSWAPD, PGSCAN_DIRECT, ALLOCSTALL,
 	OOM_KILL,
 };
@@ -870,8 +875,8 @@ static int show_zoneinfo(struct dump *d)
 
 /*
  * The LRU lists (vmscan.c), which /proc does not show: per populated zone,
- * each anonymous list's length (its counter, nr_zone_*_anon) and the
- * first N pfns from its tail, the pages reclaim looks at next (N 8);
+ * each list's length (its counter, nr_zone_*_anon or nr_zone_*_file) and
+ * the first N pfns from its tail, the pages reclaim looks at next (N 8);
  * then kswapd and the OOM killer. The tail is followed by prev links,
  * each checked, and a link that leads nowhere sensible (the lists change
  * while we read a live machine) ends the line with a note; check proves
@@ -880,9 +885,22 @@ static int show_zoneinfo(struct dump *d)
  *   zone     list            pages  tail (reclaimed first)
  *   Normal   inactive_anon     123  0x2f4 0x2f3 0x2f2
  *   Normal   active_anon       456  0x3a0 0x39f
+ *   Normal   inactive_file      12  0x1c40 0x1c41
+ *   Normal   active_file         0
  *   kswapd0: host pid 4242, S (asleep), woke 3 times; swappiness 60, page-cluster 3; oom_kill 0
  */
-static const char *const lru_list_names[NR_LRU_LISTS] = { "inactive_anon", "active_anon" };
+static const char *const lru_list_names[NR_LRU_LISTS] = {
+	"inactive_anon", "active_anon", "inactive_file", "active_file"
+};
+
+/* The flags a page on list lru carries among PG_lru, PG_active and
+ * PG_swapbacked (Linux's page_lru() read backwards). */
+static uint32_t lru_flags(enum lru_list lru)
+{
+	return 1u << PG_lru | (lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE ? 1u << PG_active : 0) |
+	       (lru == LRU_INACTIVE_ANON || lru == LRU_ACTIVE_ANON ? 1u << PG_swapbacked : 0);
+}
+#define LRU_FLAGS	(1u << PG_lru | 1u << PG_active | 1u << PG_swapbacked)
 
 /* Up to max pfns of the list from its tail into out; how many, with
  * *why set when a link was not followed. seen: a bit per frame, clear. */
@@ -891,7 +909,7 @@ static unsigned lru_tail(const struct dump *d, const struct zone *z, unsigned zi
 {
 	uint32_t pfn = READ_ONCE(z->lru[lru].prev), start = READ_ONCE(z->zone_start_pfn);
 	uint32_t end = start + READ_ONCE(z->spanned_pages);
-	uint32_t want = 1u << PG_lru | (lru == LRU_ACTIVE_ANON ? 1u << PG_active : 0);
+	uint32_t want = lru_flags(lru);
 	unsigned n = 0, i;
 
 	*why = NULL;
@@ -903,7 +921,7 @@ static unsigned lru_tail(const struct dump *d, const struct zone *z, unsigned zi
 			break;
 		}
 		snap_page(d, pfn, &p);
-		if ((p.flags & (1u << PG_lru | 1u << PG_active)) != want ||
+		if ((p.flags & LRU_FLAGS) != want ||
 		    (p.flags >> ZONES_PGSHIFT) != zi) {
 			*why = "reaches a page not on this list";
 			break;
@@ -924,7 +942,7 @@ static unsigned lru_tail(const struct dump *d, const struct zone *z, unsigned zi
 static int show_lru(struct dump *d)
 {
 	static const enum zone_stat_item items[NR_LRU_LISTS] = {
-		NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON
+		NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON, NR_ZONE_INACTIVE_FILE, NR_ZONE_ACTIVE_FILE
 	};
 	const struct pglist_data *pgdat = &d->kd->pgdat;
 	uint64_t max = d->nargs ? d->arg[0] : 8;
@@ -1019,20 +1037,24 @@ static int show_lru(struct dump *d)
 	return 0;
 }
 
-/* Walk a list of kernel objects linked by pa (slab caches, vmap areas) into
- * an array of copies: the list may change while we walk, so a broken link
- * is believed only if it is still broken a few looks later. Returns the
- * number of objects, or -1 with a message in msg. */
-static long collect(const struct dump *d, const char *what, const uint32_t *first,
-		    size_t size, size_t next_off, uint64_t bound, void **out,
-		    char *msg, size_t len)
+/* Walk a list of kernel objects linked by pa (slab caches, vmap areas,
+ * files) into an array of copies, and their pas into *pas if pas is not
+ * NULL: the list may change while we walk, so a broken link is believed
+ * only if it is still broken a few looks later. Returns the number of
+ * objects, or -1 with a message in msg. */
+static long collect_pas(const struct dump *d, const char *what, const uint32_t *first,
+			size_t size, size_t next_off, uint64_t bound, void **out, uint32_t **pas,
+			char *msg, size_t len)
 {
 	struct timespec pause = { 0, 2 * 1000 * 1000 };
 	int tries;
 
 	*out = NULL;
+	if (pas)
+		*pas = NULL;
 	for (tries = 0; tries < 5; tries++) {
 		uint8_t *buf = NULL;
+		uint32_t *pbuf = NULL;
 		uint64_t n = 0, cap = 0;
 		uint32_t pa = READ_ONCE(*first);
 		bool broken = false;
@@ -1052,28 +1074,48 @@ static long collect(const struct dump *d, const char *what, const uint32_t *firs
 			}
 			if (n == cap) {
 				uint8_t *nb;
+				uint32_t *np = NULL;
 
 				cap = cap ? 2 * cap : 64;
 				nb = realloc(buf, cap * size);
-				if (!nb) {
+				if (nb)
+					buf = nb;
+				if (pas) {
+					np = realloc(pbuf, cap * sizeof(*pbuf));
+					if (np)
+						pbuf = np;
+				}
+				if (!nb || (pas && !np)) {
 					free(buf);
+					free(pbuf);
 					snprintf(msg, len, "out of memory");
 					return -1;
 				}
-				buf = nb;
 			}
 			memcpy(buf + n * size, obj, size);
+			if (pas)
+				pbuf[n] = pa;
 			memcpy(&pa, buf + n * size + next_off, sizeof(pa));
 			n++;
 		}
 		if (!broken) {
 			*out = buf;
+			if (pas)
+				*pas = pbuf;
 			return (long)n;
 		}
 		free(buf);
+		free(pbuf);
 		nanosleep(&pause, NULL);
 	}
 	return -1;
+}
+
+static long collect(const struct dump *d, const char *what, const uint32_t *first,
+		    size_t size, size_t next_off, uint64_t bound, void **out,
+		    char *msg, size_t len)
+{
+	return collect_pas(d, what, first, size, next_off, bound, out, NULL, msg, len);
 }
 
 /* /proc/slabinfo version 2.1, one line per cache on slab_caches, in list
@@ -1288,6 +1330,222 @@ static int show_dmesg(struct dump *d)
 	return 0;
 }
 
+/* ---- the page cache ------------------------------------------------------ */
+
+/*
+ * The files guests map (filemap.c, include/vm/fs.h), read as the kernel
+ * keeps them: filemap_state's list of address_spaces, each with a radix
+ * tree of its cached pages (64 slots a node, pfns in the leaves) and the
+ * list of VMAs that map it (i_mmap, through vma->shared_next).
+ */
+
+/* The files on filemap_state's list, copied, with their pas; -1 with a
+ * message when the list cannot be read. */
+static long get_files(const struct dump *d, struct address_space **files, uint32_t **pas,
+		      char *msg, size_t len)
+{
+	uint64_t bound = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct address_space);
+
+	return collect_pas(d, "list of files", &d->kd->filemap.files, sizeof(struct address_space),
+			   offsetof(struct address_space, next), bound, (void **)files, pas, msg, len);
+}
+
+/* A copy of the address_space at pa, if pa is one: an object in a slab of
+ * the "address_space" cache. A page's mapping or a VMA's vm_file is
+ * checked so before it is believed. */
+static bool copy_file(const struct dump *d, uint32_t pa, struct address_space *as)
+{
+	uint32_t cache = READ_ONCE(d->kd->filemap.as_cache);
+	const struct address_space *p = kobj(d, pa, sizeof(*p));
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	struct page pg;
+
+	if (!p || !cache || (pa & 3) || pfn >= d->v.nr_pages)
+		return false;
+	snap_page(d, (uint32_t)pfn, &pg);
+	if ((pg.flags & (1u << PG_tail)) && pg.index < d->v.nr_pages)
+		snap_page(d, pg.index, &pg);
+	if (!(pg.flags & (1u << PG_slab)) || pg.mapping != cache)
+		return false;
+	memcpy(as, p, sizeof(*as));
+	return true;
+}
+
+#define FILE_PATH_LEN	(4 * VM_FILE_PATH_MAX + 16)
+
+/* Does a page's mapping name a file (not an anon_vma, not nothing)? */
+static bool page_is_file_mapping(uint32_t mapping)
+{
+	return mapping && !(mapping & PAGE_MAPPING_ANON);
+}
+
+/* Its path for a terminal, " (deleted)" after a file the host removed,
+ * as Linux's d_path writes it. */
+static void file_path(const struct address_space *as, char *out, size_t len)
+{
+	size_t n;
+
+	clean(out, len, as->path, sizeof(as->path));
+	n = strlen(out);
+	if ((as->flags & AS_DELETED) && n + 11 <= len)
+		memcpy(out + n, " (deleted)", 11);
+}
+
+/* Its device as /proc/PID/maps prints one: major:minor in hex. */
+static void file_dev(const struct address_space *as, char *out, size_t len)
+{
+	snprintf(out, len, "%02x:%02x", major((dev_t)as->dev), minor((dev_t)as->dev));
+}
+
+/* One cached page: its index in the file and its frame. */
+struct cached_page {
+	uint32_t index, pfn;
+};
+
+struct tree_walk {
+	const struct dump *d;
+	struct cached_page *out;
+	size_t n, max;
+	uint64_t budget;		/* nodes left to visit */
+	const char *why;		/* why the walk stopped short, or NULL */
+};
+
+/* One node at shift covering indices from base, its pages in index order.
+ * A child is followed only at the level below (the shift falls by 6, from
+ * at most 30), so a walk ends; budget bounds one that visits a node over
+ * and over. */
+static void tree_node_pages(struct tree_walk *tw, uint32_t pa, unsigned shift, uint64_t base)
+{
+	const struct radix_tree_node *p = kobj(tw->d, pa, sizeof(*p));
+	struct radix_tree_node node;
+	unsigned slot;
+
+	if (!p) {
+		tw->why = "links outside lowmem";
+		return;
+	}
+	if (!tw->budget--) {
+		tw->why = "has more nodes than lowmem could hold";
+		return;
+	}
+	memcpy(&node, p, sizeof(node));
+	if (node.shift != shift) {
+		tw->why = "holds a node at the wrong level";
+		return;
+	}
+	for (slot = 0; slot < RADIX_TREE_MAP_SIZE && tw->n < tw->max && tw->budget; slot++) {
+		uint64_t index = base + ((uint64_t)slot << shift);
+		uint32_t e = node.slots[slot];
+
+		if (!e)
+			continue;
+		if (index > UINT32_MAX) {
+			tw->why = "holds an index beyond 32 bits";
+			return;
+		}
+		if (shift)
+			tree_node_pages(tw, e, shift - RADIX_TREE_MAP_SHIFT, index);
+		else
+			tw->out[tw->n++] = (struct cached_page){ (uint32_t)index, e };
+	}
+}
+
+/* Up to max pages of a file's tree in index order into out; how many,
+ * with *why set when part of the tree could not be read. */
+static size_t file_pages(const struct dump *d, const struct address_space *as,
+			 struct cached_page *out, size_t max, const char **why)
+{
+	struct tree_walk tw = {
+		.d = d, .out = out, .max = max,
+		.budget = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct radix_tree_node),
+	};
+	const struct radix_tree_node *top = kobj(d, as->rnode, sizeof(*top));
+	unsigned shift;
+
+	*why = NULL;
+	if (!as->rnode)
+		return 0;
+	if (!top) {
+		*why = "links outside lowmem";
+		return 0;
+	}
+	shift = READ_ONCE(top->shift);
+	if (shift % RADIX_TREE_MAP_SHIFT || shift > 30) {
+		*why = "has a top node at no level";
+		return 0;
+	}
+	tree_node_pages(&tw, as->rnode, shift, 0);
+	*why = tw.why;
+	return tw.n;
+}
+
+/* The pfn a file's tree holds at index, 0 for none (or a tree that cannot
+ * be followed there). */
+static uint32_t file_lookup(const struct dump *d, const struct address_space *as, uint32_t index)
+{
+	const struct radix_tree_node *p = kobj(d, as->rnode, sizeof(*p));
+	unsigned shift;
+
+	if (!p)
+		return 0;
+	shift = READ_ONCE(p->shift);
+	if (shift % RADIX_TREE_MAP_SHIFT || shift > 30 ||
+	    index > ((uint64_t)RADIX_TREE_MAP_SIZE << shift) - 1)
+		return 0;
+	for (;;) {
+		uint32_t slot;
+
+		if (!p || READ_ONCE(p->shift) != shift)
+			return 0;
+		slot = READ_ONCE(p->slots[(index >> shift) & RADIX_TREE_MAP_MASK]);
+		if (!shift || !slot)
+			return slot;
+		p = kobj(d, slot, sizeof(*p));
+		shift -= RADIX_TREE_MAP_SHIFT;
+	}
+}
+
+/*
+ * Call fn for each VMA on a file's i_mmap list, until fn returns nonzero:
+ * the VMAs walked, or -1 with a reason in msg when the list cannot be
+ * followed (fn has seen the VMAs before the break). A cycle is caught by
+ * Brent's method, as rmap_walk catches one.
+ */
+static long i_mmap_walk(const struct dump *d, const struct address_space *as,
+			int (*fn)(const struct dump *d, uint32_t pa, const struct vm_area_struct *vma,
+				  void *ctx),
+			void *ctx, char *msg, size_t len)
+{
+	uint64_t bound = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
+	uint64_t n = 0, power = 1, lam = 0;
+	uint32_t pa, mark = 0;
+
+	for (pa = as->i_mmap; pa; n++) {
+		const struct vm_area_struct *vp = kobj(d, pa, sizeof(*vp));
+		struct vm_area_struct vma;
+
+		if (pa == mark || n >= bound) {
+			snprintf(msg, len, "the i_mmap list goes round (VMA %#x met again after %llu)", pa,
+				 (unsigned long long)n);
+			return -1;
+		}
+		if (++lam == power) {
+			mark = pa;
+			power *= 2;
+			lam = 0;
+		}
+		if (!vp || (pa & 3)) {
+			snprintf(msg, len, "the i_mmap list links to VMA %#x, outside lowmem or misaligned", pa);
+			return -1;
+		}
+		memcpy(&vma, vp, sizeof(vma));
+		if (fn && fn(d, pa, &vma, ctx))
+			return (long)n + 1;
+		pa = vma.shared_next;
+	}
+	return (long)n;
+}
+
 /* ---- tasks and address spaces ------------------------------------------- */
 
 /*
@@ -1417,21 +1675,42 @@ static int get_space(struct dump *d, uint64_t pid, struct space *s, enum space_w
 	return fail(d, "pid %llu: %s", (unsigned long long)pid, msg);
 }
 
-/* The name column of /proc/PID/maps: fs/proc/task_mmu.c's special names
- * (no files yet). A shared anonymous mapping gets the name Linux gives it,
+/* The device, inode and name columns of /proc/PID/maps: a file's as its
+ * address_space records them; otherwise 00:00 0 and fs/proc/task_mmu.c's
+ * special names. A shared anonymous mapping gets the name Linux gives it,
  * though no inode stands behind it here. */
-static const char *vma_name(const struct mm_struct *mm, const struct vm_area_struct *vma)
+struct vma_desc {
+	char dev[16];
+	uint64_t ino;
+	char name[FILE_PATH_LEN];
+};
+
+static void describe_vma(const struct dump *d, const struct mm_struct *mm,
+			 const struct vm_area_struct *vma, struct vma_desc *out)
 {
-	if (vma->vm_file)
-		return "";
+	struct address_space as;
+	const char *name = "";
+
+	snprintf(out->dev, sizeof(out->dev), "00:00");
+	out->ino = 0;
+	if (vma->vm_file && copy_file(d, vma->vm_file, &as)) {
+		file_dev(&as, out->dev, sizeof(out->dev));
+		out->ino = as.ino;
+		file_path(&as, out->name, sizeof(out->name));
+		return;
+	}
+	if (vma->vm_file) {
+		snprintf(out->name, sizeof(out->name), "(file at pa %#x, no address_space)", vma->vm_file);
+		return;
+	}
 	/* shmem_zero_setup's file, as Linux names a shared anonymous mapping */
 	if (vma->vm_flags & VM_SHARED)
-		return "/dev/zero (deleted)";
-	if (mm->brk > mm->start_brk && vma->vm_start <= mm->start_brk && vma->vm_end > mm->start_brk)
-		return "[heap]";
-	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
-		return "[stack]";
-	return "";
+		name = "/dev/zero (deleted)";
+	else if (mm->brk > mm->start_brk && vma->vm_start <= mm->start_brk && vma->vm_end > mm->start_brk)
+		name = "[heap]";
+	else if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		name = "[stack]";
+	snprintf(out->name, sizeof(out->name), "%s", name);
 }
 
 static void vma_perms(const struct vm_area_struct *vma, char out[5])
@@ -1456,33 +1735,40 @@ static uint64_t vma_offset(const struct vm_area_struct *vma)
  * to column 48 (seq_setwidth(25 + sizeof(void *) * 6 - 1)) and one more
  * space, so at column 49; an anonymous line keeps its trailing space.
  */
-static void maps_line(const struct mm_struct *mm, const struct vm_area_struct *vma)
+static void maps_line(const struct dump *d, const struct mm_struct *mm,
+		      const struct vm_area_struct *vma)
 {
-	const char *name = vma_name(mm, vma);
+	struct vma_desc desc;
 	char perms[5];
 	int n;
 
+	describe_vma(d, mm, vma, &desc);
 	vma_perms(vma, perms);
-	n = printf("%08x-%08x %s %08llx %02x:%02x %lu ", vma->vm_start, vma->vm_end, perms,
-		   (unsigned long long)vma_offset(vma), 0, 0, 0UL);
-	if (*name)
-		printf("%*s %s", n < 48 ? 48 - n : 0, "", name);
+	n = printf("%08x-%08x %s %08llx %s %llu ", vma->vm_start, vma->vm_end, perms,
+		   (unsigned long long)vma_offset(vma), desc.dev, (unsigned long long)desc.ino);
+	if (desc.name[0])
+		printf("%*s %s", n < 48 ? 48 - n : 0, "", desc.name);
 	putchar('\n');
 }
 
-static void json_vma_head(struct json *j, const struct mm_struct *mm, const struct vm_area_struct *vma)
+static void json_vma_head(const struct dump *d, struct json *j, const struct mm_struct *mm,
+			  const struct vm_area_struct *vma)
 {
+	struct vma_desc desc;
 	char perms[5];
 
+	describe_vma(d, mm, vma, &desc);
 	vma_perms(vma, perms);
 	json_u64(j, "start", vma->vm_start);
 	json_u64(j, "end", vma->vm_end);
 	json_str(j, "perms", perms);
 	json_u64(j, "offset", vma_offset(vma));
-	json_str(j, "dev", "00:00");
-	json_u64(j, "inode", 0);
-	json_str(j, "name", vma_name(mm, vma));
+	json_str(j, "dev", desc.dev);
+	json_u64(j, "inode", desc.ino);
+	json_str(j, "name", desc.name);
 	json_u64(j, "vm_flags", vma->vm_flags);
+	if (vma->vm_file)
+		json_u64(j, "file", vma->vm_file);
 }
 
 /* /proc/PID/maps. A zombie's is empty, as Linux's is. */
@@ -1501,10 +1787,10 @@ static int show_maps(struct dump *d)
 	for (i = 0; i < s.nr_vmas; i++) {
 		if (d->json) {
 			json_obj(&d->js, NULL);
-			json_vma_head(&d->js, &s.mm, &s.vmas[i]);
+			json_vma_head(d, &d->js, &s.mm, &s.vmas[i]);
 			json_end_obj(&d->js);
 		} else {
-			maps_line(&s.mm, &s.vmas[i]);
+			maps_line(d, &s.mm, &s.vmas[i]);
 		}
 	}
 	if (d->json) {
@@ -1595,35 +1881,49 @@ static int task_pid_cmp(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* ps's last line: kswapd, a kernel thread, shown as ps shows one (its
- * name in brackets, no memory of its own). It has a host process but no
- * guest pid, so PID is "-"; vmrun started it, so PPID 0. In JSON it is
- * the "kthreads" array beside "tasks", whose members all have a pid.
- * Ends the "tasks" array. */
-static void kswapd_row(struct dump *d)
+/* One kernel thread's row in ps (or member of "kthreads"), if it runs. */
+static void kthread_row(struct dump *d, const char *comm, int32_t pid, uint32_t state,
+			uint64_t runs)
 {
+	char bracketed[32];
+
+	if (pid == 0)
+		return;
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_str(&d->js, "comm", comm);
+		json_i64(&d->js, "ppid", 0);
+		json_str(&d->js, "stat", kswapd_stat(state));
+		json_i64(&d->js, "host_pid", pid);
+		json_u64(&d->js, "runs", runs);
+		json_end_obj(&d->js);
+		return;
+	}
+	snprintf(bracketed, sizeof(bracketed), "[%s]", comm);
+	printf("%5s %5d %-4s %6d %5d %6d %6d %7d %6d %7d %5d %s\n", "-", 0, kswapd_stat(state), 0, 0, 0,
+	       0, pid, 0, 0, 0, bracketed);
+}
+
+/* ps's last lines: kswapd and the flusher, kernel threads, shown as ps
+ * shows one (the name in brackets, no memory of its own). Each has a host
+ * process but no guest pid, so PID is "-"; vmrun started them, so PPID
+ * 0; STAT S asleep, R at work. In JSON they are the "kthreads" array
+ * beside "tasks", whose members all have a pid. Ends the "tasks" array. */
+static void kthread_rows(struct dump *d)
+{
+	const struct filemap_state *fs = &d->kd->filemap;
 	struct reclaim_state rs;
 
 	memcpy(&rs, &d->kd->reclaim, sizeof(rs));
 	if (d->json) {
 		json_end_arr(&d->js);
 		json_arr(&d->js, "kthreads");
-		if (rs.kswapd_pid != 0) {
-			json_obj(&d->js, NULL);
-			json_str(&d->js, "comm", "kswapd0");
-			json_i64(&d->js, "ppid", 0);
-			json_str(&d->js, "stat", kswapd_stat(rs.kswapd_state));
-			json_i64(&d->js, "host_pid", rs.kswapd_pid);
-			json_u64(&d->js, "runs", rs.kswapd_runs);
-			json_end_obj(&d->js);
-		}
-		json_end_arr(&d->js);
-		return;
 	}
-	if (rs.kswapd_pid == 0)
-		return;
-	printf("%5s %5d %-4s %6d %5d %6d %6d %7d %6d %7d %5d %s\n", "-", 0,
-	       kswapd_stat(rs.kswapd_state), 0, 0, 0, 0, rs.kswapd_pid, 0, 0, 0, "[kswapd0]");
+	kthread_row(d, "kswapd0", rs.kswapd_pid, rs.kswapd_state, rs.kswapd_runs);
+	kthread_row(d, "pdflush", READ_ONCE(fs->flusher_pid), READ_ONCE(fs->flusher_state),
+		    READ_ONCE(fs->flusher_runs));
+	if (d->json)
+		json_end_arr(&d->js);
 }
 
 /*
@@ -1636,7 +1936,8 @@ static void kswapd_row(struct dump *d)
  * and those only this PTE maps, so SHARED + PRIVATE = RSS; ZERO in kB of
  * pages that read through the zero page, which RSS does not count (as
  * Linux's does not). A zombie has none of these, and its command says
- * <defunct>, as ps shows one. kswapd, when it runs, comes last.
+ * <defunct>, as ps shows one. kswapd and the flusher (pdflush), when they
+ * run, come last.
  */
 static int show_ps(struct dump *d)
 {
@@ -1703,7 +2004,7 @@ static int show_ps(struct dump *d)
 		       (unsigned long long)(c.zero << kb), comm,
 		       t->state == TASK_ZOMBIE ? " <defunct>" : "");
 	}
-	kswapd_row(d);
+	kthread_rows(d);
 	if (d->json)
 		json_end_obj(&d->js);
 	free(tasks);
@@ -1856,7 +2157,7 @@ static int show_smaps(struct dump *d)
 
 		if (d->json) {
 			json_obj(j, NULL);
-			json_vma_head(j, &s.mm, vma);
+			json_vma_head(d, j, &s.mm, vma);
 			for (k = 0; k < ARRAY_SIZE(smaps_names); k++)
 				json_u64(j, smaps_names[k], bytes[k] >> 10);
 			json_u64(j, "THPeligible", 0);
@@ -1868,7 +2169,7 @@ static int show_smaps(struct dump *d)
 			json_end_obj(j);
 			continue;
 		}
-		maps_line(&s.mm, vma);
+		maps_line(d, &s.mm, vma);
 		for (k = 0; k < ARRAY_SIZE(smaps_names); k++) {
 			char name[24];
 
@@ -1938,7 +2239,10 @@ static uint64_t pagemap_entry(const struct dump *d, const struct pt_walk *w,
 			entry |= PM_SOFT_DIRTY;
 		if (w->pfn < d->v.nr_pages && READ_ONCE(d->v.mem_map[w->pfn]._mapcount) == 0)
 			entry |= PM_MMAP_EXCLUSIVE;
-		if (vma && ((vma->vm_flags & VM_SHARED) || vma->vm_file))
+		/* Linux's !PageAnon: a page-cache page, or shared memory; a
+		 * private file mapping's anonymous copy is not one */
+		if ((vma && (vma->vm_flags & VM_SHARED)) ||
+		    (w->pfn < d->v.nr_pages && page_is_file_mapping(READ_ONCE(d->v.mem_map[w->pfn].mapping))))
 			entry |= PM_FILE;
 	} else if (w->result == PT_WALK_SWAP) {
 		/* as pte_to_pagemap_entry: type in bits 0-4, offset above */
@@ -2418,6 +2722,84 @@ static void page_mappers(struct dump *d, uint32_t pfn, const struct page *p)
 		printf("anon_vma %08x: %s\n", av_pa, msg);
 }
 
+/* i_mmap_walk's fn for the page view: the PTE that may map the page in
+ * this VMA is at vm_start + (index - vm_pgoff) pages, if the VMA covers
+ * that page of the file; print it if it maps this frame. */
+struct file_mappers_ctx {
+	struct mappers_ctx m;
+	uint32_t pfn, index;
+};
+
+static int print_file_mapper(const struct dump *d, uint32_t pa, const struct vm_area_struct *vma,
+			     void *arg)
+{
+	struct file_mappers_ctx *c = arg;
+	uint64_t pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+	struct rmap_vma rv = { .pa = pa, .vma = *vma };
+	struct pt_walk w;
+
+	if (c->index < vma->vm_pgoff || c->index - vma->vm_pgoff >= pages) {
+		c->m.listed++;	/* on the list, but another part of the file */
+		return 0;
+	}
+	rv.va = vma->vm_start + ((c->index - vma->vm_pgoff) << PAGE_SHIFT);
+	rv.has_mm = copy_mm(d, vma->vm_mm, &rv.mm);
+	if (rv.has_mm && pt_walk_view(&d->v, (int)d->bb->mode, rv.mm.pgd, rv.va, &w) == PT_WALK_MAPPED &&
+	    w.last == PT_PTE && w.pfn == c->pfn) {
+		rv.maps = true;
+		rv.writable = pte_write(w.level[PT_PTE].entry);
+	}
+	return print_mapper(d, &rv, &c->m);
+}
+
+/* A page-cache frame's mappers, through its file's i_mmap list: one
+ * "mapped by" line per PTE that maps it, then what the list holds and
+ * whether the file's tree holds this frame at the page's index. */
+static void file_page_mappers(struct dump *d, uint32_t pfn, const struct page *p)
+{
+	struct file_mappers_ctx c = { .m = { .d = d }, .pfn = pfn, .index = p->index };
+	struct address_space as;
+	char msg[160] = "", path[FILE_PATH_LEN];
+	uint32_t held = 0;
+	long n = -1;
+
+	memset(&as, 0, sizeof(as));
+	if (copy_file(d, p->mapping, &as)) {
+		held = file_lookup(d, &as, p->index);
+		file_path(&as, path, sizeof(path));
+	} else {
+		snprintf(path, sizeof(path), "?");
+	}
+	if (d->json) {
+		json_u64(&d->js, "file", p->mapping);
+		json_str(&d->js, "path", path);
+		json_u64(&d->js, "inode", as.ino);
+		json_arr(&d->js, "mapped_by");
+	}
+	n = i_mmap_walk(d, &as, print_file_mapper, &c, msg, sizeof(msg));
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_u64(&d->js, "i_mmap_listed", c.m.listed);
+		json_u64(&d->js, "i_mmap_count", as.i_mmap_count);
+		json_bool(&d->js, "in_tree", held == pfn);
+		if (n < 0)
+			json_str(&d->js, "rmap_error", msg);
+		return;
+	}
+	if (!c.m.mapped)
+		printf("mapped by no PTE\n");
+	printf("i_mmap: %u VMA%s on its list (i_mmap_count %u), %u PTE%s map%s this frame\n", c.m.listed,
+	       c.m.listed == 1 ? "" : "s", as.i_mmap_count, c.m.mapped, c.m.mapped == 1 ? "" : "s",
+	       c.m.mapped == 1 ? "s" : "");
+	if (n < 0)
+		printf("i_mmap: %s\n", msg);
+	if (held == pfn)
+		printf("pagecache: the tree of %s holds this page at index %u\n", path, p->index);
+	else
+		printf("pagecache: but the tree of %s holds %s%#x at index %u\n", path, held ? "pfn " : "",
+		       held, p->index);
+}
+
 /* The zero page's mappers: its refcount and mapcount never count them,
  * so every live task's tables are walked (empty directories skipped). */
 static void zero_page_mappers(struct dump *d)
@@ -2667,11 +3049,12 @@ enum frame_kind {
 	FRAME_VMALLOC,			/* behind a vmalloc area */
 	FRAME_KERNEL,			/* allocated otherwise (large kmalloc, kernel tables, ...) */
 	FRAME_ANON,			/* a guest's anonymous page */
+	FRAME_FILE,			/* a page of the page cache */
 	NR_FRAME_KINDS
 };
 
 static const char *const frame_kind_names[NR_FRAME_KINDS] = {
-	"free", "pcp", "reserved", "slab", "pagetable", "vmalloc", "kernel", "anon",
+	"free", "pcp", "reserved", "slab", "pagetable", "vmalloc", "kernel", "anon", "file",
 };
 
 static int note_owner(const struct dump *d, const struct rmap_vma *rv, void *arg)
@@ -2701,10 +3084,12 @@ static uint32_t anon_owner(const struct dump *d, uint32_t pfn, uint32_t av_pa, u
 struct frame_class {
 	enum frame_kind kind;
 	const char *state;		/* page's word: free pcp reserved pgtable slab tail
-					 * anon allocated unreferenced */
+					 * anon file allocated unreferenced */
 	int64_t order, cpu, head;	/* -1 when not applicable */
 	int region;			/* reserved: memblock region, -1 if none */
-	uint32_t owner;			/* slab, slab tail: cache pa; pgtable, anon: mm pa */
+	uint32_t owner;			/* slab, slab tail: cache pa; pgtable, anon: mm pa;
+					 * file: the address_space's pa */
+	uint32_t index;			/* file: its page in the file */
 	uint32_t anon_vma;		/* anon: the anon_vma its mapping names */
 	uint32_t va;			/* anon: its va; pgtable: the first it translates */
 	const struct vframe *vf;	/* behind a vmalloc area, or NULL */
@@ -2714,6 +3099,7 @@ struct frame_class {
 static void classify_frame(const struct dump *d, const struct owners *o, uint32_t pfn,
 			   const struct page *p, struct frame_class *fc)
 {
+	struct address_space as;
 	uint32_t i, order;
 
 	memset(fc, 0, sizeof(*fc));
@@ -2767,6 +3153,12 @@ static void classify_frame(const struct dump *d, const struct owners *o, uint32_
 		fc->anon_vma = p->mapping & ~PAGE_MAPPING_ANON;
 		fc->va = p->index << PAGE_SHIFT;
 		fc->owner = anon_owner(d, pfn, fc->anon_vma, fc->va);
+	} else if (p->_refcount > 0 && p->mapping && !(p->flags & (1u << PG_head)) &&
+		   copy_file(d, p->mapping, &as)) {
+		fc->kind = FRAME_FILE;
+		fc->state = "file";
+		fc->owner = p->mapping;
+		fc->index = p->index;
 	} else if (p->_refcount > 0) {
 		fc->kind = FRAME_KERNEL;
 		fc->state = "allocated";
@@ -2807,7 +3199,7 @@ struct page_state {
 	char text[256];			/* "free in buddy at order 3" */
 	const char *state;		/* one word, for JSON */
 	int64_t order, cpu, head;	/* -1 when not applicable */
-	char detail[4 * KMEM_CACHE_NAME_LEN + 1]; /* memblock region or slab cache name */
+	char detail[FILE_PATH_LEN];	/* memblock region, slab cache name or file path */
 	struct frame_class fc;
 };
 
@@ -2875,6 +3267,22 @@ static void page_state(const struct dump *d, const struct owners *o, uint32_t pf
 	} else if (!strcmp(fc->state, "anon")) {
 		snprintf(ps->text, sizeof(ps->text), "anonymous, anon_vma %08x va 0x%08x, mapped %lld time%s",
 			 fc->anon_vma, fc->va, (long long)p->_mapcount + 1, p->_mapcount == 0 ? "" : "s");
+	} else if (!strcmp(fc->state, "file")) {
+		struct address_space as;
+		char path[FILE_PATH_LEN], dev[16];
+
+		memset(&as, 0, sizeof(as));
+		if (copy_file(d, fc->owner, &as)) {
+			file_path(&as, path, sizeof(path));
+			file_dev(&as, dev, sizeof(dev));
+		} else {
+			snprintf(path, sizeof(path), "?");
+			snprintf(dev, sizeof(dev), "?");
+		}
+		snprintf(ps->detail, sizeof(ps->detail), "%s", path);
+		snprintf(ps->text, sizeof(ps->text), "page cache, index %u of %.150s (dev %s inode %llu), mapped %lld time%s",
+			 fc->index, path, dev, (unsigned long long)as.ino, (long long)p->_mapcount + 1,
+			 p->_mapcount == 0 ? "" : "s");
 	} else if (!strcmp(fc->state, "allocated") && (p->flags & (1u << PG_head))) {
 		snprintf(ps->text, sizeof(ps->text), "allocated, compound head of order %u%s",
 			 p->private, fc->large_kmalloc ? " (large kmalloc)" : "");
@@ -2916,9 +3324,13 @@ static void format_flags(uint32_t flags, char *out, size_t len)
  * (reclaim took it), as Linux's isolated pages are. */
 static const char *page_lru_name(uint32_t flags)
 {
+	bool anon = flags & (1u << PG_swapbacked);
+
 	if (!(flags & (1u << PG_lru)))
 		return flags & (1u << PG_active) ? "isolated" : NULL;
-	return flags & (1u << PG_active) ? "active_anon" : "inactive_anon";
+	if (flags & (1u << PG_active))
+		return anon ? "active_anon" : "active_file";
+	return anon ? "inactive_anon" : "inactive_file";
 }
 
 /* A swap-cache page's slot: the area, its count and whose page the cache
@@ -3054,7 +3466,7 @@ static int show_page(struct dump *d)
 			json_i64(j, "cpu", ps.cpu);
 		if (ps.head >= 0)
 			json_i64(j, "head", ps.head);
-		if (ps.detail[0])
+		if (ps.detail[0] && strcmp(ps.state, "file"))
 			json_str(j, !strcmp(ps.state, "reserved") ? "region" : "cache", ps.detail);
 		if (ps.fc.vf) {
 			const struct vmap_area *va = &o->areas[ps.fc.vf->area];
@@ -3071,6 +3483,8 @@ static int show_page(struct dump *d)
 		} else if (!strcmp(ps.state, "anon")) {
 			json_u64(j, "mm", ps.fc.owner);
 			page_mappers(d, pfn, &p);
+		} else if (!strcmp(ps.state, "file")) {
+			file_page_mappers(d, pfn, &p);
 		} else if (is_zero_pfn(d, pfn)) {
 			zero_page_mappers(d);
 		}
@@ -3100,11 +3514,296 @@ static int show_page(struct dump *d)
 		pgtable_role(d, pfn, &p);
 	} else if (!strcmp(ps.state, "anon")) {
 		page_mappers(d, pfn, &p);
+	} else if (!strcmp(ps.state, "file")) {
+		file_page_mappers(d, pfn, &p);
 	} else if (is_zero_pfn(d, pfn)) {
 		zero_page_mappers(d);
 	}
 	free_owners(o);
 	free(o);
+	return 0;
+}
+
+/*
+ * The page cache, which /proc shows only file by file (fincore, vmtouch):
+ * `files` is one line per file on filemap_state's list, with the
+ * flusher's state last; `files PATH` or `files INODE` is one file's
+ * cached pages, each with its frame, %pGp flags, mapcount and refcount,
+ * then the VMAs that map it (its i_mmap list).
+ *
+ *   DEV   INODE              SIZE  CACHED  DIRTY  WBACK  MAPS     READ  WRITTEN PATH
+ *   08:01 1234              40960      10      2      0     1       10        0 /tmp/data
+ *   pdflush: host pid 4243, S (asleep), woke 2 times; dirty_expire_centisecs 3000, dirty_writeback_centisecs 500
+ *
+ * SIZE is in bytes as last seen; CACHED, DIRTY, WBACK, READ and WRITTEN
+ * count pages; MAPS the VMAs on the i_mmap list.
+ */
+struct files_ctx {
+	struct dump *d;
+	unsigned vmas;
+};
+
+/* i_mmap_walk's fn for files PATH: one line (or member) per VMA. */
+static int print_file_vma(const struct dump *unused, uint32_t pa, const struct vm_area_struct *vma,
+			  void *arg)
+{
+	struct files_ctx *c = arg;
+	struct dump *d = c->d;
+	struct task_struct t;
+	struct mm_struct mm;
+	char perms[5], comm[4 * TASK_COMM_LEN + 1];
+	bool known;
+
+	(void)unused;
+	c->vmas++;
+	known = copy_mm(d, vma->vm_mm, &mm) && task_of_mm_pa(d, &mm, vma->vm_mm, &t);
+	vma_perms(vma, perms);
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_i64(&d->js, "pid", known ? t.pid : -1);
+		if (known)
+			json_strn(&d->js, "comm", t.comm, sizeof(t.comm));
+		json_u64(&d->js, "vma", pa);
+		json_u64(&d->js, "mm", vma->vm_mm);
+		json_u64(&d->js, "start", vma->vm_start);
+		json_u64(&d->js, "end", vma->vm_end);
+		json_str(&d->js, "perms", perms);
+		json_u64(&d->js, "pgoff", vma->vm_pgoff);
+		json_end_obj(&d->js);
+		return 0;
+	}
+	if (known) {
+		comm_of(&t, comm, sizeof(comm));
+		printf("mapped by pid %d (%s)", t.pid, comm);
+	} else {
+		printf("mapped by mm %08x (no live task)", vma->vm_mm);
+	}
+	printf(" at %08x-%08x %s from page %u\n", vma->vm_start, vma->vm_end, perms, vma->vm_pgoff);
+	return 0;
+}
+
+/* One file's head, as a line of the list or the start of its object. */
+static void file_summary(struct dump *d, uint32_t pa, const struct address_space *as, bool line)
+{
+	struct json *j = &d->js;
+	char path[FILE_PATH_LEN], dev[16];
+
+	file_path(as, path, sizeof(path));
+	file_dev(as, dev, sizeof(dev));
+	if (d->json) {
+		json_u64(j, "address_space", pa);
+		json_str(j, "dev", dev);
+		json_u64(j, "inode", as->ino);
+		json_u64(j, "size", as->i_size);
+		json_u64(j, "cached", as->nrpages);
+		json_u64(j, "dirty", as->nrdirty);
+		json_u64(j, "writeback", as->nrwriteback);
+		json_u64(j, "mappings", as->i_mmap_count);
+		json_u64(j, "shared_writable", as->i_mmap_writable);
+		json_u64(j, "read", as->nr_read);
+		json_u64(j, "written", as->nr_written);
+		json_strn(j, "path", as->path, sizeof(as->path));
+		json_bool(j, "deleted", as->flags & AS_DELETED);
+		json_bool(j, "eio", as->flags & AS_EIO);
+		return;
+	}
+	if (line) {
+		printf("%-5s %-10llu %12llu %7u %6u %6u %5u %8llu %8llu %s\n", dev,
+		       (unsigned long long)as->ino, (unsigned long long)as->i_size, as->nrpages,
+		       as->nrdirty, as->nrwriteback, as->i_mmap_count, (unsigned long long)as->nr_read,
+		       (unsigned long long)as->nr_written, path);
+		return;
+	}
+	printf("file %s %llu %s\n", dev, (unsigned long long)as->ino, path);
+	printf("size %llu bytes (%llu pages); %u pages cached, %u dirty, %u under writeback; %u mapping%s, %u shared writable; %llu pages read, %llu written%s\n",
+	       (unsigned long long)as->i_size,
+	       (unsigned long long)((as->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT), as->nrpages,
+	       as->nrdirty, as->nrwriteback, as->i_mmap_count, as->i_mmap_count == 1 ? "" : "s",
+	       as->i_mmap_writable, (unsigned long long)as->nr_read,
+	       (unsigned long long)as->nr_written, as->flags & AS_EIO ? "; a write failed (EIO)" : "");
+}
+
+/* One file's pages from its tree, then its VMAs. */
+static int file_detail(struct dump *d, uint32_t pa, const struct address_space *as)
+{
+	struct json *j = &d->js;
+	struct cached_page *pages;
+	struct files_ctx c = { .d = d };
+	const char *why;
+	char msg[160];
+	size_t n, i;
+	long nv;
+
+	pages = malloc((size_t)d->v.nr_pages * sizeof(*pages));
+	if (!pages)
+		return fail(d, "out of memory");
+	n = file_pages(d, as, pages, d->v.nr_pages, &why);
+	if (d->json) {
+		json_obj(j, NULL);
+		file_summary(d, pa, as, false);
+		json_arr(j, "pages");
+	} else {
+		file_summary(d, pa, as, false);
+		printf("%8s %10s %8s %8s %s\n", "INDEX", "PFN", "MAPCOUNT", "REFCOUNT", "FLAGS");
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t pfn = pages[i].pfn;
+		char flags[512];
+		struct page p;
+		bool ok;
+
+		if (pfn >= d->v.nr_pages) {
+			if (d->json) {
+				json_obj(j, NULL);
+				json_u64(j, "index", pages[i].index);
+				json_u64(j, "pfn", pfn);
+				json_bool(j, "in_ram", false);
+				json_end_obj(j);
+			} else {
+				printf("%8u %#10x (beyond RAM)\n", pages[i].index, pfn);
+			}
+			continue;
+		}
+		snap_page(d, pfn, &p);
+		format_flags(p.flags, flags, sizeof(flags));
+		/* the page's own word on where it belongs */
+		ok = p.mapping == pa && p.index == pages[i].index;
+		if (d->json) {
+			unsigned bit;
+
+			json_obj(j, NULL);
+			json_u64(j, "index", pages[i].index);
+			json_u64(j, "pfn", pfn);
+			json_u64(j, "flags", p.flags);
+			json_row(j, "flag_names");
+			for (bit = 0; bit < NR_PAGEFLAGS; bit++)
+				if (p.flags & (1u << bit))
+					json_str(j, NULL, pageflag_names[bit]);
+			json_end_arr(j);
+			json_i64(j, "mapcount", (int64_t)p._mapcount + 1);
+			json_i64(j, "refcount", p._refcount);
+			json_bool(j, "page_agrees", ok);
+			json_end_obj(j);
+			continue;
+		}
+		printf("%8u %#10x %8d %8d %s", pages[i].index, pfn, p._mapcount + 1, p._refcount, flags);
+		if (!ok)
+			printf(" (but the page names mapping %08x index %u)", p.mapping, p.index);
+		putchar('\n');
+	}
+	if (d->json) {
+		json_end_arr(j);
+		if (why)
+			json_str(j, "tree_error", why);
+		json_arr(j, "vmas");
+	} else if (why) {
+		printf("the tree %s: pages beyond that not shown\n", why);
+	}
+	nv = i_mmap_walk(d, as, print_file_vma, &c, msg, sizeof(msg));
+	if (d->json) {
+		json_end_arr(j);
+		if (nv < 0)
+			json_str(j, "i_mmap_error", msg);
+		json_end_obj(j);
+	} else if (nv < 0) {
+		printf("i_mmap: %s\n", msg);
+	}
+	free(pages);
+	return 0;
+}
+
+static int show_files(struct dump *d)
+{
+	const struct filemap_state *fs = &d->kd->filemap;
+	struct address_space *files;
+	uint32_t *pas, state = READ_ONCE(fs->flusher_state);
+	int32_t fpid = READ_ONCE(fs->flusher_pid);
+	uint64_t runs = READ_ONCE(fs->flusher_runs);
+	struct stat st;
+	bool have_st = false;
+	char msg[256], what[FILE_PATH_LEN];
+	long n, i, shown = 0;
+	int rc = 0;
+
+	n = get_files(d, &files, &pas, msg, sizeof(msg));
+	if (n < 0)
+		return fail(d, "%s", msg);
+	if (d->nargs) {
+		/* a path matches as recorded, or as the same host file */
+		if (d->sarg)
+			have_st = stat(d->sarg, &st) == 0;
+		if (d->json) {
+			json_obj(&d->js, NULL);
+			json_arr(&d->js, "files");
+		}
+		for (i = 0; i < n && !rc; i++) {
+			const struct address_space *as = &files[i];
+			bool match = d->sarg ? strncmp(as->path, d->sarg, sizeof(as->path)) == 0 ||
+					       (have_st && as->dev == (uint64_t)st.st_dev &&
+						as->ino == (uint64_t)st.st_ino) :
+					       as->ino == d->arg[0];
+
+			if (!match)
+				continue;
+			if (shown++ && !d->json)
+				putchar('\n');
+			rc = file_detail(d, pas[i], as);
+		}
+		if (d->json) {
+			json_end_arr(&d->js);
+			json_end_obj(&d->js);
+		}
+		free(files);
+		free(pas);
+		if (rc)
+			return rc;
+		if (!shown) {
+			if (d->sarg)
+				clean(what, sizeof(what), d->sarg, strlen(d->sarg));
+			else
+				snprintf(what, sizeof(what), "inode %llu", (unsigned long long)d->arg[0]);
+			return fail(d, "no file in the page cache is %s (the files view lists them)", what);
+		}
+		return 0;
+	}
+	if (d->json) {
+		json_obj(&d->js, NULL);
+		json_u64(&d->js, "nr_files", READ_ONCE(fs->nr_files));
+		json_arr(&d->js, "files");
+	} else {
+		printf("%-5s %-10s %12s %7s %6s %6s %5s %8s %8s %s\n", "DEV", "INODE", "SIZE", "CACHED",
+		       "DIRTY", "WBACK", "MAPS", "READ", "WRITTEN", "PATH");
+	}
+	for (i = 0; i < n; i++) {
+		if (d->json)
+			json_obj(&d->js, NULL);
+		file_summary(d, pas[i], &files[i], true);
+		if (d->json)
+			json_end_obj(&d->js);
+	}
+	if (d->json) {
+		json_end_arr(&d->js);
+		json_obj(&d->js, "flusher");
+		json_i64(&d->js, "host_pid", fpid);
+		json_str(&d->js, "state", state == 0 ? "asleep" : state == 1 ? "writing" : "?");
+		json_u64(&d->js, "runs", runs);
+		json_u64(&d->js, "dirty_expire_centisecs", READ_ONCE(fs->dirty_expire_cs));
+		json_u64(&d->js, "dirty_writeback_centisecs", READ_ONCE(fs->dirty_writeback_cs));
+		json_end_obj(&d->js);
+		json_end_obj(&d->js);
+	} else {
+		if (fpid)
+			printf("pdflush: host pid %d, %s (%s), woke %llu time%s", fpid, kswapd_stat(state),
+			       state == 0 ? "asleep" : state == 1 ? "writing" : "?",
+			       (unsigned long long)runs, runs == 1 ? "" : "s");
+		else
+			printf("pdflush: not running, woke %llu time%s", (unsigned long long)runs,
+			       runs == 1 ? "" : "s");
+		printf("; dirty_expire_centisecs %u, dirty_writeback_centisecs %u\n",
+		       READ_ONCE(fs->dirty_expire_cs), READ_ONCE(fs->dirty_writeback_cs));
+	}
+	free(files);
+	free(pas);
 	return 0;
 }
 
@@ -3319,6 +4018,21 @@ static int show_offsets(struct dump *d)
 	printf("reclaim kswapd_state %#llx\n", (unsigned long long)OFF(reclaim.kswapd_state));
 	printf("reclaim note %#llx %zu\n", (unsigned long long)OFF(reclaim.note),
 	       sizeof(struct reclaim_note));
+	printf("filemap files %#llx\n", (unsigned long long)OFF(filemap.files));
+	printf("filemap nr_files %#llx\n", (unsigned long long)OFF(filemap.nr_files));
+	printf("filemap flusher_pid %#llx\n", (unsigned long long)OFF(filemap.flusher_pid));
+	printf("filemap flusher_state %#llx\n", (unsigned long long)OFF(filemap.flusher_state));
+	{
+		struct address_space *files;
+		uint32_t *pas;
+		char msg[256];
+		long n = get_files(d, &files, &pas, msg, sizeof(msg)), f;
+
+		for (f = 0; f < n; f++)
+			printf("file inode %llu %#x\n", (unsigned long long)files[f].ino, pas[f]);
+		free(files);
+		free(pas);
+	}
 	printf("slab first %#llx\n", (unsigned long long)OFF(slab.first));
 	printf("vmap first %#llx\n", (unsigned long long)OFF(vmap.first));
 	printf("tasks %#llx\n", (unsigned long long)OFF(tasks));
@@ -3348,6 +4062,22 @@ static int show_offsets(struct dump *d)
 	FIELD(vm_area_struct, vm_flags);
 	FIELD(vm_area_struct, anon_vma);
 	FIELD(vm_area_struct, anon_vma_next);
+	FIELD(vm_area_struct, vm_file);
+	FIELD(vm_area_struct, vm_pgoff);
+	FIELD(vm_area_struct, shared_next);
+	FIELD(address_space, rnode);
+	FIELD(address_space, nrpages);
+	FIELD(address_space, nrdirty);
+	FIELD(address_space, i_mmap);
+	FIELD(address_space, i_mmap_count);
+	FIELD(address_space, next);
+	FIELD(radix_tree_node, shift);
+	FIELD(radix_tree_node, count);
+	FIELD(radix_tree_node, parent);
+	FIELD(radix_tree_node, tags);
+	FIELD(radix_tree_node, slots);
+	printf("node vm_stat %s %u\n", node_stat_names[NR_FILE_PAGES], NR_FILE_PAGES);
+	printf("node vm_stat %s %u\n", node_stat_names[NR_FILE_MAPPED], NR_FILE_MAPPED);
 	FIELD(anon_vma, head);
 	FIELD(anon_vma, nr_vmas);
 	FIELD(page, flags);
@@ -3356,6 +4086,7 @@ static int show_offsets(struct dump *d)
 	FIELD(page, _refcount);
 	FIELD(page, _mapcount);
 	FIELD(page, mapping);
+	FIELD(page, index);
 #undef FIELD
 	return 0;
 }
@@ -3391,6 +4122,7 @@ enum {
 	KEY_PGTABLE,
 	KEY_VMALLOC,
 	KEY_KERNEL,
+	KEY_FILE,				/* the page cache */
 	KEY_ANON_NONE,				/* anonymous, of no live task */
 	KEY_ANON,				/* + index in owners.task */
 	NR_KEYS = KEY_ANON + VM_MAX_TASKS
@@ -3445,6 +4177,7 @@ static unsigned frame_key(struct map *m, const struct frame_class *fc)
 	case FRAME_SLAB:	return KEY_SLAB;
 	case FRAME_PGTABLE:	return KEY_PGTABLE;
 	case FRAME_VMALLOC:	return KEY_VMALLOC;
+	case FRAME_FILE:	return KEY_FILE;
 	case FRAME_ANON:
 		t = task_of_mm(m->o, fc->owner);
 		return t ? KEY_ANON + (unsigned)(t - m->o->task) : KEY_ANON_NONE;
@@ -3509,6 +4242,7 @@ static void key_colour(const struct map *m, unsigned key, char out[8])
 			[KEY_PGTABLE - KEY_RESERVED] = "#b2182b",
 			[KEY_VMALLOC - KEY_RESERVED] = "#08306b",
 			[KEY_KERNEL - KEY_RESERVED] = "#8c8c8c",
+			[KEY_FILE - KEY_RESERVED] = "#f4a582",
 			[KEY_ANON_NONE - KEY_RESERVED] = "#d9d9d9",
 		};
 		snprintf(out, 8, "%s", fixed[key - KEY_RESERVED]);
@@ -3621,6 +4355,22 @@ static void run_title(struct map *m, const struct map_run *r, char *out, size_t 
 			snprintf(out, len, "anonymous, %s va 0x%08x-0x%08llx", who, fc->va,
 				 (unsigned long long)fc->va + ((uint64_t)r->n << PAGE_SHIFT) - 1);
 		break;
+	case FRAME_FILE: {
+		struct address_space as;
+		char path[FILE_PATH_LEN];
+
+		if (copy_file(m->d, fc->owner, &as))
+			file_path(&as, path, sizeof(path));
+		else
+			snprintf(path, sizeof(path), "?");
+		/* a title is a line: a path of escapes is cut */
+		if (r->n == 1)
+			snprintf(out, len, "page cache, page %u of %.300s", fc->index, path);
+		else
+			snprintf(out, len, "page cache, pages %u-%u of %.300s", fc->index,
+				 fc->index + r->n - 1, path);
+		break;
+	}
 	default:
 		if (!strcmp(fc->state, "allocated") && fc->order >= 0)
 			snprintf(out, len, "kernel, compound page of order %lld%s", (long long)fc->order,
@@ -3708,6 +4458,7 @@ static bool run_continues(const struct map *m, unsigned key, const struct frame_
 	case FRAME_PGTABLE:	return fc->owner == r->fc.owner;
 	case FRAME_VMALLOC:	return fc->vf->area == r->fc.vf->area && fc->vf->index == r->next_va;
 	case FRAME_ANON:	return fc->owner == r->fc.owner && fc->va == r->next_va;
+	case FRAME_FILE:	return fc->owner == r->fc.owner && fc->index == r->next_va;
 	case FRAME_KERNEL:	return strcmp(fc->state, "allocated") != 0;
 	default:		return true;
 	}
@@ -3733,6 +4484,8 @@ static void map_cell(struct map *m, uint32_t cell, unsigned key, uint32_t pfn,
 	}
 	if (fc->kind == FRAME_ANON)
 		r->next_va = fc->va + PAGE_SIZE;
+	else if (fc->kind == FRAME_FILE)
+		r->next_va = fc->index + 1;
 	else if (fc->kind == FRAME_VMALLOC)
 		r->next_va = fc->vf->index + 1;
 }
@@ -4101,6 +4854,8 @@ static void map_svg_tail(struct map *m)
 		legend_row(m, &y, KEY_ANON + i, label, m->keys[KEY_ANON + i]);
 	}
 	legend_row(m, &y, KEY_ANON_NONE, "of no live task", m->keys[KEY_ANON_NONE]);
+	legend_head(m, &y, "Page cache", kind_total(m, FRAME_FILE));
+	legend_row(m, &y, KEY_FILE, "pages of mapped files", m->keys[KEY_FILE]);
 	for (i = 0; i < NR_KEYS; i++)
 		sum += m->keys[i];
 	human(sum << PAGE_SHIFT, name, sizeof(name));
@@ -4340,10 +5095,11 @@ enum arg_kind {
 	A_VA,			/* a guest virtual address: 32 bits */
 	A_UVA,			/* a user address: below TASK_SIZE */
 	A_PAGES,		/* a page count, from the A_UVA before it, below TASK_SIZE */
+	A_FILE,			/* an inode number, or (not a number) a path: d->sarg */
 };
 
-/* A view: name, its arguments' names and kinds (all numbers; map's
- * --svg FILE is an option main takes), and what it does. */
+/* A view: name, its arguments' names and kinds (numbers, but for a path
+ * in files; map's --svg FILE is an option main takes), and what it does. */
 static const struct view {
 	const char *name;
 	const char *args;
@@ -4368,6 +5124,7 @@ static const struct view {
 	{ "walk",        "PID VA",   2, 2, { A_PID, A_VA }, 0, show_walk, "VA's translation level by level (PID 0: swapper_pg_dir)" },
 	{ "dmesg",       "",         0, 0, { 0 }, 0, show_dmesg, "the kernel log" },
 	{ "page",        "PFN",      1, 1, { A_PFN }, V_SANE, show_page, "one struct page, as dump_page() prints it" },
+	{ "files",       "[PATH|INODE]", 0, 1, { A_FILE }, V_SANE, show_files, "the page cache's files; with one, its cached pages and mappings" },
 	{ "hexdump",     "PA [LEN]", 1, 2, { A_PA, A_NUM }, 0, show_hexdump, "physical memory, as hexdump -C (LEN 256)" },
 	{ "check",       "",         0, 0, { 0 }, 0, show_check, "every invariant; exit 1 on a violation" },
 	{ "map",         "[--svg FILE]", 0, 0, { 0 }, V_SANE, show_map, "frames by owner and state, per zone; --svg FILE: a picture" },
@@ -4395,22 +5152,31 @@ static void usage(FILE *f)
 		   "  MAJFL MINFL (faults) HOSTPID (the host process) SHARED PRIVATE (kB resident in\n"
 		   "  frames other PTEs map too, e.g. after fork until copy on write, or this one\n"
 		   "  alone: they add up to RSS) ZERO (kB read through the zero page, not in RSS) COMMAND;\n"
-		   "  then kswapd, when it runs: PID -, STAT S (asleep) or R (reclaiming), COMMAND [kswapd0]\n"
-		   "lru: per zone, each anonymous LRU list's pages (nr_zone_*_anon) and its last N pfns,\n"
-		   "  those reclaim takes next; then kswapd's host pid, state and wake-ups, swappiness,\n"
-		   "  page-cluster and the OOM killer's count\n"
+		   "  then kswapd and the flusher, when they run: PID -, STAT S (asleep) or R (at work),\n"
+		   "  COMMAND [kswapd0] or [pdflush]\n"
+		   "lru: per zone, each LRU list's pages (nr_zone_{in,}active_{anon,file}) and its last N\n"
+		   "  pfns, those reclaim takes next; then kswapd's host pid, state and wake-ups,\n"
+		   "  swappiness, page-cluster and the OOM killer's count\n"
 		   "page of an anonymous frame: a 'mapped by pid N (COMM) at VA (rw|ro)' line per PTE\n"
-		   "  that maps it, found through its anon_vma's list of VMAs; of the zero page: the\n"
-		   "  PTEs of each task that map it; 'lru:' the LRU list it is on, 'swapcache:' its swap\n"
-		   "  entry as TYPE:OFFSET with the slot's count\n"
+		   "  that maps it, found through its anon_vma's list of VMAs; of a page-cache frame: its\n"
+		   "  file and index, the same lines found through the file's i_mmap list, and whether\n"
+		   "  the file's tree holds it; of the zero page: the PTEs of each task that map it;\n"
+		   "  'lru:' the LRU list it is on, 'swapcache:' its swap entry as TYPE:OFFSET with the\n"
+		   "  slot's count\n"
+		   "files columns, one line per mapped file in the page cache: DEV (major:minor, hex)\n"
+		   "  INODE SIZE (bytes) CACHED DIRTY WBACK (pages in the cache, dirty, under writeback)\n"
+		   "  MAPS (VMAs that map it) READ WRITTEN (pages read from and written to it) PATH; then\n"
+		   "  the flusher (pdflush). files PATH (or INODE; ./N for a path that is a number): that\n"
+		   "  file's cached pages, INDEX PFN MAPCOUNT REFCOUNT FLAGS, and the VMAs that map it\n"
 		   "pagemap lines: VA ENTRY STATE [pfn=PFN | type=T offset=OFF] [soft-dirty] [exclusive] [file]\n"
 		   "  ENTRY is the 64-bit /proc/PID/pagemap word in hex (63 present, 62 swapped,\n"
 		   "  61 file/shared, 56 exclusive, 55 soft-dirty, 0-54 pfn); STATE is present, swapped,\n"
 		   "  none (in a VMA, not in RAM), unmapped (no VMA) or bad (tables unreadable)\n"
-		   "map: every frame counted as free, pcp, reserved, slab, pagetable, vmalloc, kernel or\n"
-		   "  anon, per zone, per memblock region and per task; --svg FILE also writes a picture\n"
-		   "  of every frame coloured by owner and state (an SVG file for a browser; a cell\n"
-		   "  aggregates frames above 1 GiB, tooltips up to 256 MiB); --json gives the counts\n");
+		   "map: every frame counted as free, pcp, reserved, slab, pagetable, vmalloc, kernel,\n"
+		   "  anon or file (the page cache), per zone, per memblock region and per task; --svg\n"
+		   "  FILE also writes a picture of every frame coloured by owner and state (an SVG file\n"
+		   "  for a browser; a cell aggregates frames above 1 GiB, tooltips up to 256 MiB);\n"
+		   "  --json gives the counts\n");
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -4533,10 +5299,15 @@ int main(int argc, char **argv)
 	if (d.nargs < vw->min_args || d.nargs > vw->max_args)
 		return bad_usage("%s takes %s%s", vw->name, *vw->args ? "" : "no arguments",
 				 vw->args);
-	for (i = 0; i < d.nargs; i++)
-		if (parse_number(pos[2 + i], &d.arg[i]))
-			return bad_usage("%s: '%s' is not a number (decimal or 0x hex)", vw->name,
-					 pos[2 + i]);
+	for (i = 0; i < d.nargs; i++) {
+		if (!parse_number(pos[2 + i], &d.arg[i]))
+			continue;
+		if (vw->kind[i] == A_FILE && pos[2 + i][0]) {
+			d.sarg = pos[2 + i];
+			continue;
+		}
+		return bad_usage("%s: '%s' is not a number (decimal or 0x hex)", vw->name, pos[2 + i]);
+	}
 
 	rc = check_args(vw, &d);
 	if (rc)

@@ -88,7 +88,8 @@ struct address_space {
 	uint32_t nrdirty;		/* of them tagged dirty */
 	uint32_t nrwriteback;		/* of them tagged writeback */
 	uint32_t i_mmap;		/* pa of the first VMA mapping it, through vma->shared_next */
-	uint32_t i_mmap_count;		/* VMAs on that list */
+	uint32_t i_mmap_count;		/* VMAs on that list, plus pins: an mmap under way, a
+					 * writeback pass (the file stays while it is not 0) */
 	uint32_t i_mmap_writable;	/* of them shared and writable */
 	uint32_t next;			/* pa of the next file in filemap_state's list */
 	uint32_t i_generation;		/* unique for the object's life: a process's cached fd matches it */

@@ -58,10 +58,11 @@ void vm_report(struct vm_report *r, const char *fmt, ...)
  * number of violations it reported. */
 /* The boot block's memblock regions, and the zero page still all zero. */
 unsigned long validate_boot(const struct vm_view *v, struct vm_report *r);
-/* Zones: the buddy free lists and per-CPU lists, and each zone's LRU
- * lists (well formed, inside the zone, PG_lru and PG_active as the list
- * says, each page allocated, their lengths against nr_zone_*_anon and
- * the node's nr_*_anon); the census of frames in the report. */
+/* Zones: the buddy free lists and per-CPU lists, and each zone's four
+ * LRU lists (well formed, inside the zone, PG_lru, PG_active and
+ * PG_swapbacked as the list says, each page allocated, their lengths
+ * against nr_zone_*_{anon,file} and the node's nr_*_{anon,file}); the
+ * census of frames in the report. */
 unsigned long validate_zones(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_slab(const struct vm_view *v, struct vm_report *r);
 unsigned long validate_vmalloc(const struct vm_view *v, struct vm_report *r);
@@ -74,13 +75,24 @@ unsigned long validate_swap(const struct vm_view *v, struct vm_report *r);
 /* Tasks and their parents, their mms' VMA lists and trees, their user
  * page tables, every frame's mapcount and refcount against the PTEs that
  * map it (the zero page never counted, never writable; a swap-cache page
- * holds one reference more; a mapped anonymous page is on an LRU list
- * unless reclaim holds it), copy-on-write pages read-only while shared,
- * and the reverse map: each anonymous page's anon_vma, each anon_vma's
- * list of VMAs. Swap PTEs: each a well-formed entry, MM_SWAPENTS of each
+ * holds one reference more, and so does a page-cache page; a mapped
+ * anonymous page is on an LRU list unless reclaim holds it), copy-on-write
+ * pages read-only while shared, and the reverse map: each anonymous
+ * page's anon_vma, each anon_vma's list of VMAs; each file PTE mapping
+ * the page its place in the VMA names (read-only in a private VMA), each
+ * file VMA on its file's i_mmap list, MM_FILEPAGES and NR_FILE_MAPPED.
+ * Swap PTEs: each a well-formed entry, MM_SWAPENTS of each
  * mm, and every used slot's swap_map count equal to the PTEs holding its
  * entry plus one for a swap-cache page. */
 unsigned long validate_mm(const struct vm_view *v, struct vm_report *r);
+/* The page cache: filemap_state's list of files, each file's radix tree
+ * (nodes linked where their shift, parent and offset say, counts, tags
+ * against the pages' PG_dirty and PG_writeback), each cached page
+ * allocated and naming its file and index, nrpages/nrdirty/nrwriteback,
+ * the i_mmap list against i_mmap_count (which also counts pins), and
+ * the node's NR_FILE_PAGES, NR_FILE_DIRTY, NR_WRITEBACK and the zones'
+ * NR_ZONE_WRITE_PENDING against the pages. */
+unsigned long validate_filemap(const struct vm_view *v, struct vm_report *r);
 /* All of the above. */
 unsigned long validate_machine(const struct vm_view *v, struct vm_report *r);
 

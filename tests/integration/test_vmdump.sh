@@ -21,7 +21,13 @@
 # free frame, beyond RAM or round in a loop, its counters, the swap cache
 # holding a free frame, the guest's PTE turned into swap entries that
 # name a free slot, a slot counted twice, an area not in use) must each
-# be named by check; vmrun's own check reads a swap map in HighMem.
+# be named by check; vmrun's own check reads a swap map in HighMem. A
+# guest that maps a file (shared and private) shows it in maps, smaps,
+# files, page, pagemap, meminfo, lru and map, the flusher in ps, and
+# passes check; copies with its page cache damaged (counts, a tree slot,
+# a tag, a node's parent, the top node, a page's refcount, index or
+# PG_swapbacked, its i_mmap list, nr_mapped, garbage) must be named by
+# check, and no view may crash on them.
 # Prints "N passed, N failed"; exits 1 on any failure, 77 when vmdump is
 # not built.
 # Without vmrun (and no VMDUMP_TEST_RAM) only the command-line and
@@ -38,6 +44,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/test-vmdump.XXXXXX") || exit 1
 LIVE_PID=
 GUEST_PID=
 FGUEST=
+MGUEST=
 
 cleanup() {
 	[ -n "$LIVE_PID" ] && kill "$LIVE_PID" 2>/dev/null && wait "$LIVE_PID" 2>/dev/null
@@ -50,7 +57,8 @@ cleanup() {
 	      /dev/shm/vm-$NAME-g-pae.ram /dev/shm/vm-$NAME-f-i386.ram /dev/shm/vm-$NAME-f-pae.ram \
 	      /dev/shm/vm-$NAME-swap.ram /dev/shm/vm-$NAME-swap.swap \
 	      /dev/shm/vm-$NAME-s-i386.ram /dev/shm/vm-$NAME-s-i386.swap \
-	      /dev/shm/vm-$NAME-s-pae.ram /dev/shm/vm-$NAME-s-pae.swap
+	      /dev/shm/vm-$NAME-s-pae.ram /dev/shm/vm-$NAME-s-pae.swap \
+	      /dev/shm/vm-$NAME-m-i386.ram /dev/shm/vm-$NAME-m-pae.ram
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -160,6 +168,7 @@ expect 2 "ps takes no argument" "$M" ps 1
 expect 2 "map --svg without FILE" "$M" map --svg
 expect 2 "map --svg= without FILE" "$M" map --svg=
 expect 2 "map takes no number" "$M" map 1
+expect 2 "files takes one file at most" "$M" files 1 2
 expect 2 "--svg with another view" "$M" meminfo --svg "$T/x.svg"
 expect 1 "map of a missing machine" "$T/none.ram" map --svg "$T/none.svg"
 [ ! -e "$T/none.svg" ] && ok "map of a missing machine leaves no picture" || bad "map of a missing machine wrote $T/none.svg"
@@ -313,6 +322,23 @@ else
 	skip "no python3: JSON not checked"
 fi
 
+# The page cache of a machine whose guest mapped no file: the header, then
+# the flusher; a file it does not hold is an error.
+run "$M" files
+[ "$rc" -eq 0 ] && [ "$(head -1 "$T/out")" = "DEV   INODE              SIZE  CACHED  DIRTY  WBACK  MAPS     READ  WRITTEN PATH" ] &&
+	[ "$(wc -l <"$T/out")" -eq 2 ] &&
+	tail -1 "$T/out" | grep -Eq '^pdflush: (not running|host pid [0-9]+, [SR] \((asleep|writing)\)), woke [0-9]+ times?; dirty_expire_centisecs [0-9]+, dirty_writeback_centisecs [0-9]+$' &&
+	ok "files of a machine without files: the header, then the flusher" || bad "files with no files: exit $rc: $(cat "$T/out" "$T/err")"
+run "$M" files /no/such/file
+[ "$rc" -eq 1 ] && grep -q 'no file in the page cache is /no/such/file' "$T/err" &&
+	ok "files of a path not cached: exit 1: $(cat "$T/err")" || bad "files of a path not cached: exit $rc: $(cat "$T/err")"
+expect 1 "files of an inode not cached" "$M" files 12345
+if command -v python3 >/dev/null; then
+	run "$M" files --json
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["files"] == [] and d["nr_files"] == 0 and "host_pid" in d["flusher"]' "$T/out" 2>/dev/null &&
+		ok "files --json of a machine without files" || bad "files --json: $(head -c 300 "$T/out")"
+fi
+
 # ---- map: every frame by owner and state ------------------------------------
 
 # svg_ok FILE FRAMES TEXT...: FILE is well-formed XML (as a browser would
@@ -347,7 +373,7 @@ run "$M" map
 cp "$T/out" "$T/map.txt"
 # the table's rows: a kind, then its frames (the lines below it are words)
 kinds() { awk -v want="$1" '$1 ~ "^(" want ")$" && $2 ~ /^[0-9]+$/ { s += $2 } END { print s + 0 }' "$T/map.txt"; }
-sum=$(kinds 'free|pcp|reserved|slab|pagetable|vmalloc|kernel|anon')
+sum=$(kinds 'free|pcp|reserved|slab|pagetable|vmalloc|kernel|anon|file')
 total=$(awk '$1 == "total" { print $2 }' "$T/map.txt")
 [ "$rc" -eq 0 ] && [ "$sum" = "$frames" ] && [ "$total" = "$frames" ] &&
 	grep -Eq '^ +frames +kB +DMA +Normal( +HighMem)?$' "$T/map.txt" &&
@@ -366,7 +392,7 @@ if [ "$rc" -eq 0 ] && [ -s "$T/map.svg" ] && grep -q "^picture: $T/map.svg " "$T
 	ok "map --svg wrote a picture ($(stat -c %s "$T/map.svg") bytes)"
 	err=$(svg_ok "$T/map.svg" "$frames" "Free in the buddy allocator" "order 10" "free on per-CPU lists" \
 		"Reserved by memblock" "boot block" "mem_map" "swapper_pg_dir" "slab" "page tables (user)" \
-		"vmalloc" "other kernel allocations" "Anonymous pages, by task" "of no live task" \
+		"vmalloc" "other kernel allocations" "Anonymous pages, by task" "of no live task" "Page cache" \
 		"DMA" "Normal" "Total: $frames frames" "pfn 0x0: reserved by memblock (boot block)" 2>&1) &&
 		ok "map --svg: well-formed, every legend entry, counts add up to $frames frames, zones, tooltips" ||
 		bad "map --svg: $err"
@@ -488,10 +514,14 @@ run "$M" vmstat
 miss=
 for c in nr_zone_inactive_anon nr_zone_active_anon nr_inactive_anon nr_active_anon nr_swapcached \
 	 pgmajfault pswpin pswpout pgscan_kswapd pgscan_direct pgsteal_kswapd pgsteal_direct \
-	 allocstall oom_kill; do
+	 allocstall oom_kill nr_zone_inactive_file nr_zone_active_file nr_inactive_file nr_active_file \
+	 nr_zone_write_pending nr_mapped nr_file_pages nr_dirty nr_writeback nr_dirtied nr_written \
+	 pgpgin pgpgout; do
 	grep -Eq "^$c [0-9]+\$" "$T/out" || miss="$miss $c"
 done
-[ -z "$miss" ] && ok "vmstat names reclaim's counters as Linux does" || bad "vmstat lacks:$miss"
+[ -z "$miss" ] && ok "vmstat names reclaim's and the page cache's counters as Linux does" || bad "vmstat lacks:$miss"
+[ "$(grep -E '^(pgpgin|pgpgout|pswpin|pswpout) ' "$T/out" | cut -d' ' -f1 | tr '\n' ' ')" = "pgpgin pgpgout pswpin pswpout " ] &&
+	ok "vmstat: pgpgin and pgpgout before pswpin, in Linux's order" || bad "vmstat event order: $(grep -E '^(pg|psw)' "$T/out" | head -6 | tr '\n' ' ')"
 run "$M" zoneinfo
 [ "$(grep -Ec '^      nr_zone_(in)?active_anon [0-9]+$' "$T/out")" -eq \
   $((2 * $(grep -c '^  pagesets$' "$T/out"))) ] && grep -Eq '^      nr_inactive_anon [0-9]+$' "$T/out" &&
@@ -501,13 +531,27 @@ run "$M" meminfo
 grep -Eq '^SwapCached: +[0-9]+ kB$' "$T/out" && grep -Eq '^Active\(anon\): +[0-9]+ kB$' "$T/out" &&
 	grep -Eq '^Inactive\(anon\): +[0-9]+ kB$' "$T/out" &&
 	ok "meminfo: SwapCached, Active(anon), Inactive(anon)" || bad "meminfo reclaim lines: $(head -12 "$T/out")"
+order=$(cut -d: -f1 "$T/out" | tr '\n' ' ')
+case "$order" in
+"MemTotal MemFree MemAvailable Buffers Cached SwapCached Active Inactive Active(anon) Inactive(anon) Active(file) Inactive(file) "*" SwapFree Dirty Writeback AnonPages Mapped Shmem "*)
+	ok "meminfo: the page cache's lines (Cached, Active(file), Dirty, Writeback, Mapped) where Linux has them" ;;
+*)	bad "meminfo order with the page cache's lines: $order" ;;
+esac
+# meminfo_sums FILE: Active and Inactive are the sums of their anon and file halves
+meminfo_sums() {
+	awk -F': *' '{ v[$1] = $2 + 0 } END { exit !(v["Active"] == v["Active(anon)"] + v["Active(file)"] &&
+		v["Inactive"] == v["Inactive(anon)"] + v["Inactive(file)"]) }' "$1"
+}
+meminfo_sums "$T/out" && ok "meminfo: Active and Inactive add up their anon and file lists" ||
+	bad "meminfo Active/Inactive sums: $(grep -i active "$T/out" | tr '\n' ' ')"
 
 run "$M" lru
 if [ "$rc" -eq 0 ] && [ "$(head -1 "$T/out")" = "zone     list            pages  tail (reclaimed first)" ] &&
-   ! sed '1d;$d' "$T/out" | grep -Evq '^(DMA|Normal|HighMem) +(inactive|active)_anon +[0-9]+(  0x[0-9a-f]+( 0x[0-9a-f]+)*)?$' &&
-   [ "$(sed '1d;$d' "$T/out" | wc -l)" -eq $((2 * $(echo $zones | wc -w))) ] &&
+   ! sed '1d;$d' "$T/out" | grep -Evq '^(DMA|Normal|HighMem) +(inactive|active)_(anon|file) +[0-9]+(  0x[0-9a-f]+( 0x[0-9a-f]+)*)?$' &&
+   [ "$(sed '1d;$d' "$T/out" | wc -l)" -eq $((4 * $(echo $zones | wc -w))) ] &&
+   [ "$(sed '1d;$d' "$T/out" | awk '{ printf "%s ", $2 }' | cut -d' ' -f1-4)" = "inactive_anon active_anon inactive_file active_file" ] &&
    tail -1 "$T/out" | grep -Eq '^kswapd0: (not running|host pid [0-9]+, [SR] \((asleep|reclaiming)\)), woke [0-9]+ times?; swappiness [0-9]+, page-cluster [0-9]+; oom_kill [0-9]+'; then
-	ok "lru: both anonymous lists of each populated zone, then kswapd"
+	ok "lru: the four lists of each populated zone (anon and file), then kswapd"
 else
 	run "$M" lru
 	bad "lru format: exit $rc: $(cat "$T/out" "$T/err")"
@@ -517,7 +561,7 @@ expect 2 "lru with a word" "$M" lru many
 expect 2 "lru takes one number" "$M" lru 1 2
 if command -v python3 >/dev/null; then
 	run "$M" lru --json
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); z=d["zones"][0]; assert z["zone"]=="DMA" and "pages" in z["active_anon"] and isinstance(z["inactive_anon"]["tail"], list) and "runs" in d["kswapd"]' "$T/out" 2>/dev/null &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); z=d["zones"][0]; assert z["zone"]=="DMA" and "pages" in z["active_anon"] and isinstance(z["inactive_anon"]["tail"], list) and "runs" in d["kswapd"] and "pages" in z["inactive_file"] and "pages" in z["active_file"]' "$T/out" 2>/dev/null &&
 		ok "lru --json" || bad "lru --json: $(head -c 300 "$T/out")"
 fi
 
@@ -566,8 +610,9 @@ if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ] &&
 		[ "$rc" -eq 1 ] && grep -q "^pfn $(printf '%#x' "$free_pfn"): PG_lru but free " "$T/out" &&
 			ok "check: PG_lru on a free frame: $(grep PG_lru "$T/out")" ||
 			bad "check on PG_lru on a free frame: exit $rc: $(head -c 600 "$T/out")"
+		# PG_lru without PG_swapbacked names a file list, as Linux's page_lru()
 		run "$T/s-lruflag" page "$free_pfn"
-		grep -q '^lru: on the inactive_anon list of zone Normal$' "$T/out" &&
+		grep -q '^lru: on the inactive_file list of zone Normal$' "$T/out" &&
 			ok "page shows the LRU list the flags name" || bad "page of a frame with PG_lru: $(cat "$T/out")"
 
 		# the Normal inactive list made to hold that free frame
@@ -694,6 +739,38 @@ if [ -x "$VMRUN" ] && [ -z "$VMDUMP_TEST_RAM" ] &&
 	tail -1 "$T/out" | grep -q '^kswapd0: host pid 4242, R (reclaiming), woke 0 times;' &&
 		ok "lru: kswapd's state" || bad "lru with kswapd: $(tail -1 "$T/out")"
 	expect 0 "check: kswapd reclaiming is a state, not damage" "$T/s-kswapd" check
+	# and the flusher, after it
+	cp "$T/s-kswapd" "$T/s-pdflush"
+	poke32 "$T/s-pdflush" "$(soff filemap flusher_pid)" 4343
+	poke32 "$T/s-pdflush" "$(soff filemap flusher_state)" 1
+	run "$T/s-pdflush" ps
+	[ "$rc" -eq 0 ] && [ "$(wc -l <"$T/out")" -eq 3 ] &&
+		[ "$(tail -1 "$T/out")" = "    -     0 R         0     0      0      0    4343      0       0     0 [pdflush]" ] &&
+		ok "ps: the flusher as a kernel thread: $(tail -1 "$T/out")" || bad "ps with the flusher: $(cat "$T/out")"
+	if command -v python3 >/dev/null; then
+		run "$T/s-pdflush" ps --json
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); k=d["kthreads"]; assert [t["comm"] for t in k]==["kswapd0", "pdflush"] and k[1]["host_pid"]==4343 and k[1]["stat"]=="R"' "$T/out" 2>/dev/null &&
+			ok "ps --json: the flusher under kthreads" || bad "ps --json with the flusher: $(head -c 300 "$T/out")"
+	fi
+	run "$T/s-pdflush" files
+	tail -1 "$T/out" | grep -q '^pdflush: host pid 4343, R (writing), woke 0 times;' &&
+		ok "files: the flusher's state" || bad "files with the flusher: $(tail -1 "$T/out")"
+	expect 0 "check: the flusher writing is a state, not damage" "$T/s-pdflush" check
+	poke32 "$T/s-pdflush" "$(soff filemap flusher_state)" 9
+	run "$T/s-pdflush" check
+	[ "$rc" -eq 1 ] && grep -q '^filemap: flusher_state 9 (0 asleep, 1 writing)$' "$T/out" &&
+		ok "check: an unknown flusher state" || bad "check on flusher_state 9: exit $rc: $(head -c 300 "$T/out")"
+	cp "$S" "$T/s-files"
+	poke32 "$T/s-files" "$(soff filemap files)" 0x7ffffff0
+	run "$T/s-files" check
+	[ "$rc" -eq 1 ] && grep -q '^filemap: the list of files links to pa 0x7ffffff0, outside lowmem or misaligned$' "$T/out" &&
+		ok "check: the list of files linked outside RAM" || bad "check on a broken list of files: exit $rc: $(head -c 300 "$T/out")"
+	damaged "$T/s-files" "the list of files linked outside RAM" "list of files links to pa 0x7ffffff0" files "files 5"
+	cp "$S" "$T/s-nrfiles"
+	poke32 "$T/s-nrfiles" "$(soff filemap nr_files)" 3
+	run "$T/s-nrfiles" check
+	[ "$rc" -eq 1 ] && grep -q '^filemap: nr_files 3, the list holds 0 files$' "$T/out" &&
+		ok "check: nr_files against the list" || bad "check on nr_files: exit $rc: $(head -c 300 "$T/out")"
 	poke32 "$T/s-kswapd" "$(soff reclaim kswapd_state)" 7
 	run "$T/s-kswapd" check
 	[ "$rc" -eq 1 ] && grep -q '^reclaim: kswapd_state 7 (0 asleep, 1 reclaiming)$' "$T/out" &&
@@ -835,6 +912,58 @@ EOF
 		FGUEST=$T/fguest
 	else
 		bad "building the forking test guest: $(head -c 300 "$T/cc.err")"
+	fi
+
+	# A guest that maps a file it writes, 10 pages of 'a'..'j': 8 pages
+	# MAP_SHARED from page 0, all read, the first two written (dirty in
+	# the cache); 4 pages MAP_PRIVATE from page 4, two read, the third
+	# written (an anonymous copy). It prints "ready PID SHARED PRIVATE",
+	# and at the end checks it reads its own writes.
+	cat >"$T/mguest.c" <<'EOF'
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <vm/guest.h>
+
+int main(int argc, char **argv)
+{
+	char *sh, *pr, buf[4096];
+	volatile char c;
+	int fd, i;
+
+	if (argc < 3)
+		return 1;
+	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0644);
+	for (i = 0; i < 10; i++) {
+		memset(buf, 'a' + i, sizeof(buf));
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return 2;
+	}
+	sh = vm_mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	pr = vm_mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 4 * 4096);
+	if (sh == MAP_FAILED || pr == MAP_FAILED)
+		return 3;
+	for (i = 0; i < 8; i++)
+		c = sh[i * 4096];
+	sh[0] = 'X';
+	sh[4096] = 'Y';
+	c = pr[0];
+	c = pr[4096];
+	pr[2 * 4096] = 'Z';
+	(void)c;
+	printf("ready %d %#lx %#lx\n", vm_getpid(), (unsigned long)vm_gva(sh), (unsigned long)vm_gva(pr));
+	fflush(stdout);
+	while (access(argv[2], F_OK) == 0)
+		usleep(10000);
+	return sh[0] == 'X' && pr[2 * 4096] == 'Z' && pr[0] == 'e' ? 0 : 4;
+}
+EOF
+	if cc -O1 $san -o "$T/mguest" "$T/mguest.c" \
+	      $(PKG_CONFIG_PATH=$TOP pkg-config --cflags --libs libvm-uninstalled) 2>"$T/cc.err"; then
+		MGUEST=$T/mguest
+	else
+		bad "building the file-mapping test guest: $(head -c 300 "$T/cc.err")"
 	fi
 else
 	skip "no vmrun, cc or pkg-config: the guest cases are skipped"
@@ -1508,6 +1637,316 @@ swap_views() {
 	no_crash_mm "$T/w-junk" "$mode: a junk not-present PTE"
 }
 
+# file_views MODE: the guest that maps a file, in that paging mode: maps
+# and smaps name the file as Linux does, files lists it and its pages,
+# page tells a cached frame's file, index and mappers; meminfo, lru, map
+# and pagemap count it, ps shows the flusher, check passes live and in a
+# copy; then file_damaged.
+file_views() {
+	local mode=$1 name=$NAME-m-$1 P=$T/m-$1.ram data=$T/data-$1 sh pr shx prx ino dv dev cached
+	local pfn0 line v
+	: >"$T/hold"
+	"$VMRUN" --mode "$mode" --ram 32M --keep --name "$name" -- "$MGUEST" "$data" "$T/hold" \
+		>"$T/mguest.out" 2>"$T/mguest.err" &
+	GUEST_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^ready' "$T/mguest.out" 2>/dev/null && break
+		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! grep -q '^ready 1 0x' "$T/mguest.out"; then
+		bad "$mode: the file-mapping guest did not start: $(head -c 300 "$T/mguest.out" "$T/mguest.err")"
+		rm -f "$T/hold"
+		wait "$GUEST_PID"
+		GUEST_PID=
+		rm -f "/dev/shm/vm-$name.ram"
+		return
+	fi
+	sh=$(awk '/^ready/ { print $3 }' "$T/mguest.out")
+	pr=$(awk '/^ready/ { print $4 }' "$T/mguest.out")
+	shx=$(printf '%08x' "$sh")
+	prx=$(printf '%08x' "$pr")
+	ino=$(stat -c %i "$data")
+	# st_dev as glibc's major() and minor() split it
+	dv=$(stat -c %d "$data")
+	dev=$(printf '%02x:%02x' $(((dv >> 8 & 0xfff) | (dv >> 32 & ~0xfff))) $(((dv & 0xff) | (dv >> 12 & ~0xff))))
+
+	run "$name" check
+	[ "$rc" -eq 0 ] && ok "$mode: check of a running guest that maps a file: $(tail -1 "$T/out")" ||
+		bad "$mode: check of the file-mapping guest: exit $rc: $(head -c 600 "$T/out")"
+	run "$name" ps
+	tail -1 "$T/out" | grep -Eq '^ +- +0 [SR] +0 +0 +0 +0 +[0-9]+ +0 +0 +0 \[pdflush\]$' &&
+		ok "$mode: ps shows the flusher: $(tail -1 "$T/out")" || bad "$mode: ps of a machine with a flusher: $(cat "$T/out")"
+	cp "/dev/shm/vm-$name.ram" "$P"
+
+	run "$P" maps 1
+	grep -Eq "^$shx-[0-9a-f]{8} rw-s 00000000 $dev $ino +$data\$" "$T/out" &&
+	grep -Eq "^$prx-[0-9a-f]{8} rw-p 00004000 $dev $ino +$data\$" "$T/out" &&
+	[ "$(grep "^$shx-" "$T/out" | cut -c50-)" = "$data" ] &&
+		ok "$mode: maps names the file: offset, $dev (major:minor), inode $ino, the path at column 49" ||
+		bad "$mode: maps of a file mapping ($dev $ino): $(cat "$T/out")"
+
+	run "$P" smaps 1
+	sed -n "/^$shx-/,/^VmFlags/p" "$T/out" >"$T/sm-shared"
+	sed -n "/^$prx-/,/^VmFlags/p" "$T/out" >"$T/sm-private"
+	grep -q '^Rss:                  32 kB$' "$T/sm-shared" && grep -q '^Private_Dirty:         8 kB$' "$T/sm-shared" &&
+	grep -q '^Anonymous:             0 kB$' "$T/sm-shared" && grep -q '^VmFlags: rd wr sh mr mw me ms' "$T/sm-shared" &&
+	grep -q '^Anonymous:             4 kB$' "$T/sm-private" && grep -q '^Private_Dirty:         4 kB$' "$T/sm-private" &&
+		ok "$mode: smaps of the file VMAs: the shared one's two written pages private and dirty, the private one's copy anonymous" ||
+		bad "$mode: smaps of the file VMAs: $(cat "$T/sm-shared" "$T/sm-private")"
+
+	run "$P" files
+	line=$(grep " $data\$" "$T/out")
+	set -- $line
+	cached=${4:-0}
+	[ "$rc" -eq 0 ] && [ "$1 $2 $3 $5 $6 $7 $9" = "$dev $ino 40960 2 0 2 0" ] && [ "$cached" -ge 8 ] &&
+	[ "$cached" -le 10 ] && [ "$8" -ge "$cached" ] &&
+		ok "$mode: files: $line" || bad "$mode: files: exit $rc: $(cat "$T/out" "$T/err")"
+
+	run "$P" files "$data"
+	cp "$T/out" "$T/mfile"
+	pfn0=$(awk '$1 == "0" && $2 ~ /^0x/ { print $2 }' "$T/mfile")
+	[ "$rc" -eq 0 ] && [ "$(head -1 "$T/mfile")" = "file $dev $ino $data" ] &&
+	grep -q "^size 40960 bytes (10 pages); $cached pages cached, 2 dirty, 0 under writeback; 2 mappings, 1 shared writable; " "$T/mfile" &&
+	[ "$(grep -Ec '^ +[0-9]+ +0x[0-9a-f]+ +[0-9]+ +[0-9]+ [a-z|]*zone=[0-9]$' "$T/mfile")" -eq "$cached" ] &&
+	grep -Eq '^ +0 +0x[0-9a-f]+ +1 +2 uptodate\|dirty\|lru\|' "$T/mfile" &&
+	grep -Eq '^ +1 +0x[0-9a-f]+ +1 +2 [a-z|]*dirty' "$T/mfile" &&
+	grep -Eq "^mapped by pid 1 \\(mguest\\) at $shx-[0-9a-f]{8} rw-s from page 0\$" "$T/mfile" &&
+	grep -Eq "^mapped by pid 1 \\(mguest\\) at $prx-[0-9a-f]{8} rw-p from page 4\$" "$T/mfile" &&
+		ok "$mode: files PATH: its $cached pages with frame, mapcount, refcount and flags, and both mappings" ||
+		bad "$mode: files $data: exit $rc: $(cat "$T/mfile" "$T/err")"
+	run "$P" files "$ino"
+	cmp -s "$T/out" "$T/mfile" && ok "$mode: files INODE is files PATH" || bad "$mode: files $ino: $(cat "$T/out" "$T/err")"
+
+	if [ -n "$pfn0" ]; then
+		run "$P" page "$pfn0"
+		grep -q "^state: page cache, index 0 of $data (dev $dev inode $ino), mapped 1 time\$" "$T/out" &&
+		grep -Eq '^lru: on the (in)?active_file list of zone (DMA|Normal)$' "$T/out" &&
+		grep -q "^mapped by pid 1 (mguest) at $sh (rw)\$" "$T/out" &&
+		grep -q '^i_mmap: 2 VMAs on its list (i_mmap_count 2), 1 PTE maps this frame$' "$T/out" &&
+		grep -q "^pagecache: the tree of $data holds this page at index 0\$" "$T/out" &&
+			ok "$mode: page of a cached frame: its file and index, its mapper through i_mmap, the tree" ||
+			bad "$mode: page $pfn0: $(cat "$T/out" "$T/err")"
+		run "$P" pagemap 1 "$sh"
+		grep -q "^$shx [0-9a-f]* present pfn=$pfn0 .*file\$" "$T/out" &&
+			ok "$mode: pagemap marks the file page: $(cat "$T/out")" || bad "$mode: pagemap of a file page: $(cat "$T/out")"
+	else
+		bad "$mode: files $data gave no frame for index 0"
+	fi
+	run "$P" pagemap 1 $((pr + 2 * 4096))
+	grep -q ' present pfn=0x[0-9a-f]* soft-dirty exclusive$' "$T/out" &&
+		ok "$mode: pagemap: the private mapping's copy is anonymous, not file" || bad "$mode: pagemap of the copy: $(cat "$T/out")"
+
+	run "$P" meminfo
+	grep -Eq "^Cached: +$((cached * 4)) kB\$" "$T/out" && grep -Eq '^Dirty: +8 kB$' "$T/out" &&
+	grep -Eq '^Writeback: +0 kB$' "$T/out" && grep -Eq '^Mapped: +[1-9][0-9]* kB$' "$T/out" &&
+	grep -Eq "^Inactive\\(file\\): +[0-9]+ kB\$" "$T/out" && meminfo_sums "$T/out" &&
+	[ "$(awk '/^(Active|Inactive)\(file\):/ { s += $2 } END { print s + 0 }' "$T/out")" -eq $((cached * 4)) ] &&
+		ok "$mode: meminfo: Cached $((cached * 4)) kB, Dirty 8 kB, Mapped, the file lists" ||
+		bad "$mode: meminfo with a file cached: $(cat "$T/out")"
+	run "$P" lru
+	[ "$(awk '$2 ~ /_file$/ { s += $3 } END { print s + 0 }' "$T/out")" = "$cached" ] &&
+		ok "$mode: lru: the $cached cached pages on the file lists" || bad "$mode: lru: $(cat "$T/out")"
+	run "$P" map
+	[ "$(awk '$1 == "file" { print $2 }' "$T/out")" = "$cached" ] &&
+		ok "$mode: map counts the $cached cached frames as file" || bad "$mode: map: $(head -12 "$T/out")"
+	run "$P" map --svg "$T/m-$mode.svg"
+	err=$(svg_ok "$T/m-$mode.svg" "$(($(stat -c %s "$P") / 4096))" "Page cache" "pages of mapped files" \
+		"pfn $pfn0: page cache, page 0 of $data" 2>&1) && [ "$rc" -eq 0 ] &&
+		ok "$mode: map --svg: the page cache in the legend, a cached frame's tooltip names its file" ||
+		bad "$mode: map --svg with a file cached: exit $rc: $err"
+	run "$P" check
+	[ "$rc" -eq 0 ] && ok "$mode: check of the copy: $(tail -1 "$T/out")" ||
+		bad "$mode: check of the file-mapping guest's copy: exit $rc: $(head -c 600 "$T/out")"
+	if command -v python3 >/dev/null; then
+		for v in files "files $data" "page $pfn0" "maps 1" "smaps 1" ps; do
+			run "$P" $v --json
+			if [ "$rc" -eq 0 ] && python3 -m json.tool "$T/out" >/dev/null 2>"$T/jerr"; then
+				ok "$mode: $v --json is valid JSON"
+			else
+				bad "$mode: $v --json: exit $rc: $(head -c 300 "$T/jerr") $(head -c 300 "$T/err")"
+			fi
+		done
+		run "$P" files "$data" --json
+		python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["files"][0]; assert f["path"]==sys.argv[2] and f["inode"]==int(sys.argv[3]) and f["dirty"]==2 and len(f["pages"])==f["cached"]==int(sys.argv[4]) and f["pages"][0]["index"]==0 and "dirty" in f["pages"][0]["flag_names"] and len(f["vmas"])==2' "$T/out" "$data" "$ino" "$cached" 2>/dev/null &&
+			ok "$mode: files PATH --json: the file, its pages, its VMAs" || bad "$mode: files PATH --json: $(head -c 400 "$T/out")"
+		run "$P" page "$pfn0" --json
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["state"]=="file" and d["path"]==sys.argv[2] and d["in_tree"] and len(d["mapped_by"])==1 and d["lru"].endswith("_file")' "$T/out" "$data" 2>/dev/null &&
+			ok "$mode: page --json of a cached frame" || bad "$mode: page --json of a cached frame: $(head -c 400 "$T/out")"
+	fi
+
+	rm -f "$T/hold"
+	wait "$GUEST_PID"
+	rc=$?
+	GUEST_PID=
+	[ "$rc" -eq 0 ] && ok "$mode: the file-mapping guest exited 0 (it read its own writes back)" ||
+		bad "$mode: file-mapping guest exit $rc: $(head -c 300 "$T/mguest.err")"
+	[ "$(head -c 1 "$data")" = X ] && [ "$(tail -c +$((6 * 4096 + 1)) "$data" | head -c 1)" = g ] &&
+		ok "$mode: the shared write reached the file, the private one did not" ||
+		bad "$mode: the file after the guest: $(od -An -c -N 1 "$data") $(od -An -c -j $((6 * 4096)) -N 1 "$data")"
+	expect 0 "$mode: check of the kept machine after the file guest" "$name" check
+	rm -f "/dev/shm/vm-$name.ram"
+
+	[ -n "$pfn0" ] && file_damaged "$mode" "$P" "$data" "$ino" "$pfn0" "$cached" "$sh"
+}
+
+# no_crash_file FILE DESC PATH PFN: the page cache's views end by exit(),
+# in time.
+no_crash_file() {
+	local file=$1 desc=$2 path=$3 pfn=$4 v
+	for v in files "files $path" "files --json" "files $path --json" "page $pfn" "page $pfn --json" \
+		 "maps 1" "smaps 1" check "map --svg $T/damaged.svg"; do
+		run "$file" $v
+		if [ "$rc" -ge 124 ]; then
+			bad "$desc: vmdump $v died or hung (exit $rc)"
+			return
+		fi
+	done
+	ok "$desc: no page-cache view crashed or hung"
+}
+
+# file_damaged MODE P DATA INO PFN0 CACHED SH: copies of the file-mapping
+# guest's machine with its page cache damaged: check names each
+# violation and exits 1; the views still end.
+file_damaged() {
+	local mode=$1 P=$2 data=$3 ino=$4 pfn0=$5 cached=$6 sh=$7
+	local as asx rnode memmap free_pfn last vma o
+	"$VMDUMP" "$P" offsets >"$T/moffsets" || { bad "$mode: offsets of the file guest's machine"; return; }
+	moff() { awk -v want="$*" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == want) print v }' "$T/moffsets"; }
+	mpeek() { od -An -tu4 -j $(($2)) -N4 "$1" | tr -d ' '; }
+	as=$(awk -v ino="$ino" '$1 == "file" && $2 == "inode" && $3 == ino { print $4 }' "$T/moffsets")
+	memmap=$(awk '$1 == "mem_map" { print $2 }' "$T/moffsets")
+	if [ -z "$as" ] || [ -z "$memmap" ]; then
+		bad "$mode: offsets names no address_space for inode $ino"
+		return
+	fi
+	asx=$(printf '%#x' "$as")
+	rnode=$(mpeek "$P" $((as + $(moff address_space rnode))))
+	vma=$(mpeek "$P" $((as + $(moff address_space i_mmap))))
+	free_pfn=0
+	for o in 10 9 8 7 6 5 4 3 2 1 0; do
+		free_pfn=$(mpeek "$P" "$(moff zone Normal free_area $o free_list)")
+		[ "$free_pfn" -gt 0 ] && break
+	done
+	last=$(awk -v i=$((cached - 1)) '$1 == i && $2 ~ /^0x/ { print $2 }' "$T/mfile")
+
+	cp "$P" "$T/md-nrpages"
+	poke32 "$T/md-nrpages" $((as + $(moff address_space nrpages))) $((cached + 3))
+	run "$T/md-nrpages" check
+	[ "$rc" -eq 1 ] &&
+		grep -q "^file $asx ($data): nrpages $((cached + 3)) nrdirty 2 nrwriteback 0, its tree holds $cached pages, 2 tagged dirty, 0 writeback\$" "$T/out" &&
+		grep -q "^node: nr_file_pages $cached, the files' nrpages add up to $((cached + 3))\$" "$T/out" &&
+		ok "$mode: check: a file's nrpages against its tree and NR_FILE_PAGES" ||
+		bad "$mode: check on a wrong nrpages: exit $rc: $(head -c 600 "$T/out")"
+
+	if [ -n "$last" ] && [ "$free_pfn" -gt 0 ]; then
+		cp "$P" "$T/md-slot"
+		poke32 "$T/md-slot" $((rnode + $(moff radix_tree_node slots) + (cached - 1) * 4)) "$free_pfn"
+		run "$T/md-slot" check
+		[ "$rc" -eq 1 ] &&
+			grep -q "^file $asx ($data): index $(printf '%#x' $((cached - 1))): pfn $(printf '%#x' "$free_pfn") is not an allocated page" "$T/out" &&
+			grep -q "^pfn $last: mapping names file $asx (index $(printf '%#x' $((cached - 1)))), whose tree does not hold it\$" "$T/out" &&
+			ok "$mode: check: a tree slot holding a free frame, and the page it lost" ||
+			bad "$mode: check on a tree slot onto a free frame: exit $rc: $(head -c 600 "$T/out")"
+		no_crash_file "$T/md-slot" "$mode: a tree slot onto a free frame" "$data" "$pfn0"
+	else
+		bad "$mode: no free frame or last cached page to damage the tree with"
+	fi
+
+	cp "$P" "$T/md-tag"
+	o=$((rnode + $(moff radix_tree_node tags)))
+	poke32 "$T/md-tag" "$o" $(($(mpeek "$P" "$o") & ~2))
+	run "$T/md-tag" check
+	[ "$rc" -eq 1 ] && grep -q "^file $asx ($data): index 0x1: pfn 0x[0-9a-f]* has PG_dirty set, but its dirty tag is clear\$" "$T/out" &&
+		grep -q "its tree holds $cached pages, 1 tagged dirty, 0 writeback\$" "$T/out" &&
+		ok "$mode: check: a dirty page whose dirty tag is gone" || bad "$mode: check on a lost dirty tag: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$P" "$T/md-parent"
+	poke32 "$T/md-parent" $((rnode + $(moff radix_tree_node parent))) 0x1234560
+	run "$T/md-parent" check
+	[ "$rc" -eq 1 ] &&
+		grep -q "^file $asx ($data): tree node $(printf '%#x' "$rnode"): shift 0 parent 0x1234560 offset 0, expected shift 0 parent 0 offset 0\$" "$T/out" &&
+		ok "$mode: check: a tree node whose parent link is wrong" || bad "$mode: check on a node's parent: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$P" "$T/md-ref"
+	poke32 "$T/md-ref" $((memmap + pfn0 * 32 + $(moff page _refcount))) 1
+	run "$T/md-ref" check
+	[ "$rc" -eq 1 ] && grep -q "^pfn $pfn0: in the page cache with refcount 1, fewer than the 1 user PTE that map it and the cache\$" "$T/out" &&
+		ok "$mode: check: a mapped cached page without the cache's reference" || bad "$mode: check on a cached page's refcount: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$P" "$T/md-index"
+	poke32 "$T/md-index" $((memmap + pfn0 * 32 + $(moff page index))) 5
+	run "$T/md-index" check
+	[ "$rc" -eq 1 ] && grep -q "^file $asx ($data): index 0: pfn $pfn0 has mapping $asx index 0x5, expected $asx index 0\$" "$T/out" &&
+		grep -q "(pid 1): va $(printf '%08x' "$sh"): file pfn $pfn0 has mapping $asx index 0x5, expected $asx index 0 " "$T/out" &&
+		ok "$mode: check: a cached page naming another index, from the tree and from its PTE" ||
+		bad "$mode: check on a cached page's index: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/md-index" files "$data"
+	grep -Eq "^ +0 +$pfn0 .* \\(but the page names mapping [0-9a-f]{8} index 5\\)\$" "$T/out" &&
+		ok "$mode: files PATH shows what the page says" || bad "$mode: files with a page's index wrong: $(cat "$T/out")"
+
+	cp "$P" "$T/md-lru"
+	o=$((memmap + pfn0 * 32 + $(moff page flags)))
+	poke32 "$T/md-lru" "$o" $(($(mpeek "$P" "$o") | 1 << 14))
+	run "$T/md-lru" check
+	[ "$rc" -eq 1 ] && grep -q "^pfn $pfn0: on zone [A-Za-z]* [a-z]*_file list but PG_swapbacked set (flags 0x[0-9a-f]*): an anonymous page\$" "$T/out" &&
+		grep -q "^file $asx ($data): index 0: pfn $pfn0 carries PG_swapbacked, which no page-cache page does" "$T/out" &&
+		ok "$mode: check: PG_swapbacked on a cached page on a file list" || bad "$mode: check on PG_swapbacked on a file page: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$P" "$T/md-immap"
+	poke32 "$T/md-immap" $((vma + $(moff vm_area_struct shared_next))) "$vma"
+	run "$T/md-immap" check
+	[ "$rc" -eq 1 ] && grep -q "^file $asx ($data): i_mmap list goes round (VMA $(printf '%#x' "$vma") met again after 1)\$" "$T/out" &&
+		ok "$mode: check: an i_mmap list that loops" || bad "$mode: check on a looping i_mmap list: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/md-immap" files "$data"
+	[ "$rc" -eq 0 ] && grep -q '^i_mmap: the i_mmap list goes round' "$T/out" &&
+		ok "$mode: files PATH through a looping i_mmap list ends" || bad "$mode: files with a looping i_mmap: exit $rc: $(cat "$T/out")"
+	no_crash_file "$T/md-immap" "$mode: a looping i_mmap list" "$data" "$pfn0"
+
+	cp "$P" "$T/md-unlinked"
+	poke32 "$T/md-unlinked" $((as + $(moff address_space i_mmap))) "$(mpeek "$P" $((vma + $(moff vm_area_struct shared_next))))"
+	run "$T/md-unlinked" check
+	[ "$rc" -eq 1 ] && grep -q "^mm 0x[0-9a-f]* (pid 1): VMA [0-9a-f-]* maps file $asx but is not on its i_mmap list\$" "$T/out" &&
+		ok "$mode: check: a file VMA missing from its i_mmap list" || bad "$mode: check on a VMA off i_mmap: exit $rc: $(head -c 600 "$T/out")"
+
+	# fewer than the list holds (more would be a pin of a live process)
+	cp "$P" "$T/md-count"
+	poke32 "$T/md-count" $((as + $(moff address_space i_mmap_count))) 1
+	run "$T/md-count" check
+	[ "$rc" -eq 1 ] && grep -q "^file $asx ($data): i_mmap_count 1, its i_mmap list holds 2 VMAs\$" "$T/out" &&
+		ok "$mode: check: i_mmap_count below the VMAs on the list" || bad "$mode: check on i_mmap_count: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$P" "$T/md-mapped"
+	poke32 "$T/md-mapped" $(($(awk '$1 == "node" && $2 == "vm_stat" && NF == 3 { print $3 }' "$T/moffsets") + 8 * $(moff node vm_stat nr_mapped))) 99
+	run "$T/md-mapped" check
+	[ "$rc" -eq 1 ] && grep -q '^node: nr_mapped 99, [0-9]* page-cache pages are mapped$' "$T/out" &&
+		ok "$mode: check: nr_mapped against the mapped cached pages" || bad "$mode: check on nr_mapped: exit $rc: $(head -c 600 "$T/out")"
+
+	cp "$P" "$T/md-rnode"
+	poke32 "$T/md-rnode" $((as + $(moff address_space rnode))) 0xfffff000
+	run "$T/md-rnode" check
+	[ "$rc" -eq 1 ] && grep -q "^file $asx ($data): its tree's top node at pa 0xfffff000 lies outside lowmem or is misaligned\$" "$T/out" &&
+		ok "$mode: check: a tree whose top node lies outside RAM" || bad "$mode: check on a bad rnode: exit $rc: $(head -c 600 "$T/out")"
+	run "$T/md-rnode" files "$data"
+	[ "$rc" -eq 0 ] && grep -q '^the tree links outside lowmem: pages beyond that not shown$' "$T/out" &&
+		ok "$mode: files PATH of a tree outside RAM says so" || bad "$mode: files with a bad rnode: exit $rc: $(cat "$T/out")"
+	no_crash_file "$T/md-rnode" "$mode: a tree outside RAM" "$data" "$pfn0"
+
+	cp "$P" "$T/md-garbage"
+	dd if=/dev/urandom of="$T/md-garbage" bs=1 seek=$((rnode)) count=280 conv=notrunc status=none
+	run "$T/md-garbage" check
+	[ "$rc" -eq 1 ] && grep -Eq '^check: [0-9]+ violations$' "$T/out" &&
+		ok "$mode: check: a tree node full of garbage: $(tail -1 "$T/out")" || bad "$mode: check on a garbage tree node: exit $rc"
+	no_crash_file "$T/md-garbage" "$mode: a garbage tree node" "$data" "$pfn0"
+
+	cp "$P" "$T/md-as"
+	dd if=/dev/urandom of="$T/md-as" bs=1 seek=$((as)) count=200 conv=notrunc status=none
+	run "$T/md-as" check
+	[ "$rc" -eq 1 ] && ok "$mode: check: an address_space full of garbage: $(tail -1 "$T/out")" ||
+		bad "$mode: check on a garbage address_space: exit $rc"
+	no_crash_file "$T/md-as" "$mode: a garbage address_space" "$data" "$pfn0"
+}
+
 if [ -n "$GUEST" ]; then
 	guest_views i386
 	guest_views pae
@@ -1517,6 +1956,10 @@ fi
 if [ -n "$FGUEST" ]; then
 	fork_views i386
 	fork_views pae
+fi
+if [ -n "$MGUEST" ]; then
+	file_views i386
+	file_views pae
 fi
 
 echo "$pass passed, $fail failed"
