@@ -933,13 +933,23 @@ static int read_pages(struct address_space *as, struct page **pages, unsigned n)
 	return 0;
 }
 
+/* The window of readahead and fault-around, in pages: the tunable, when
+ * it is a power of two the arrays here hold. */
+static unsigned fault_around(void)
+{
+	unsigned ra = fms()->fault_around_pages;
+
+	return ra && ra <= FAULT_AROUND_PAGES && !(ra & (ra - 1)) ? ra : FAULT_AROUND_PAGES;
+}
+
 /* Bring index (and the window of readahead around it, not past the end
  * of the file) into the cache: the page at index locked and uptodate
  * with a reference, or NULL with *err. The window's frames come as one
  * contiguous block where one is free, so one host mapping covers it. */
 static struct page *page_cache_read(struct address_space *as, uint32_t index, int *err)
 {
-	unsigned ra = fms()->fault_around_pages, order = 0, i, n = 0, k = 0;
+	unsigned ra = fault_around(), order = 0, i, n = 0;
+	bool oom = false;
 	uint32_t end_index = (uint32_t)((as->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT);
 	uint32_t start = index & ~(ra - 1), last;
 	struct page *pages[FAULT_AROUND_PAGES], *block = NULL, *want = NULL;
@@ -970,10 +980,7 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 		} else if (i == index || !radix_lookup(as, i)) {
 			page = alloc_page(i == index ? GFP_HIGHUSER : GFP_HIGHUSER | __GFP_NOWARN);
 			if (!page) {
-				if (i == index) {
-					*err = -ENOMEM;
-					goto out;
-				}
+				oom |= i == index;	/* the others read in go on */
 				continue;
 			}
 		} else {
@@ -997,7 +1004,6 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 		lru_cache_add_file(page);
 		if (page->index == index && !*err) {
 			want = page;		/* keeps its allocation's reference */
-			k = i;
 			continue;
 		}
 		if (*err) {
@@ -1011,10 +1017,8 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 		rnote_clear(page, RNOTE_LOCKED);
 		put_page(page);
 	}
-	(void)k;
 	if (!want && !*err)
-		*err = -EAGAIN;			/* someone else added index meanwhile */
-out:
+		*err = oom ? -ENOMEM : -EAGAIN;	/* or someone else added index meanwhile */
 	return want;
 }
 
@@ -1092,7 +1096,7 @@ static void filemap_map_pages(struct mm_struct *mm, struct vm_area_struct *vma, 
 {
 	struct address_space *as = AS(vma->vm_file);
 	unsigned esz = pt_entry_size((int)vm_boot_block->mode);
-	uint32_t span = fms()->fault_around_pages * PAGE_SIZE;
+	uint32_t span = fault_around() * PAGE_SIZE;
 	uint32_t tbl = 1u << pmd_shift((int)vm_boot_block->mode);
 	uint32_t start = addr & ~(span - 1), end = start + span, va;
 	uint32_t end_index = (uint32_t)((as->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT);
