@@ -1138,15 +1138,19 @@ static void filemap_map_pages(struct mm_struct *mm, struct vm_area_struct *vma, 
 			a->writable = false;
 		}
 	}
-	/* pages below addr that continue the run backwards */
-	while (lo > start) {
+	/* pages below addr that continue the run backwards: the run's host
+	 * mapping is read-only, less than any of their PTEs allows; each
+	 * gets A, as a host mapping of it requires (DESIGN §7) */
+	while (lo > start && !fill->writable) {
 		uint64_t p = pte - (uint64_t)((addr - (lo - PAGE_SIZE)) >> PAGE_SHIFT) * esz;
 		pteval_t x = pt_read(p);
 		unsigned i;
 
-		if (!pte_present(x) || pte_pfn(x) != pfn0 - ((addr - (lo - PAGE_SIZE)) >> PAGE_SHIFT) ||
-		    pte_write(x) != fill->writable)
+		if (!pte_present(x) || !pte_user(x) ||
+		    pte_pfn(x) != pfn0 - ((addr - (lo - PAGE_SIZE)) >> PAGE_SHIFT))
 			break;
+		if (!pte_young(x))
+			set_pte(p, x | _PAGE_ACCESSED);
 		lo -= PAGE_SIZE;
 		/* it is in the run now: no host mapping of its own */
 		for (i = 0; i < fill->nr_around; i++)
