@@ -19,12 +19,14 @@
  * script's timeout: a lost wake-up fails the test, it does not hang it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1003,6 +1005,7 @@ struct storm {
 };
 
 static struct storm *storm;
+static const char *storm_dir;	/* storm DIR: half the rounds map a file there */
 
 /* The storm writes and checks one word in 16 (one a cache line): enough
  * to tell frames apart, cheap enough that its children spend their time
@@ -1025,6 +1028,17 @@ static size_t stamp_errors(const char *p, size_t pages, uint32_t seed)
 		bad += w[i] != pattern(&w[i], seed);
 	return bad;
 }
+/* The words that hold neither seed's stamp. */
+static size_t stamp_errors2(const char *p, size_t pages, uint32_t seed, uint32_t seed2)
+{
+	const uint32_t *w = (const uint32_t *)p;
+	size_t i, n = pages * PAGE / 4, bad = 0;
+
+	for (i = 0; i < n; i += 16)
+		bad += w[i] != pattern(&w[i], seed) && w[i] != pattern(&w[i], seed2);
+	return bad;
+}
+
 static double storm_end;
 
 static void storm_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1071,14 +1085,36 @@ static void __attribute__((noreturn)) storm_child(uint64_t rs, int depth)
 	for (round = 0; round < rounds && now() < storm_end; round++) {
 		size_t n = 4 + rnd(&rs) % 61, lo, len;
 		uint32_t seed = (uint32_t)rnd(&rs);
-		char *p = vm_mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int kind = storm_dir ? (int)(rnd(&rs) % 3) : 0;	/* anon, file shared, private */
+		char path[256];
+		char *p;
 
+		if (kind) {
+			/* a file of its own, gone from the directory at once: the
+			 * mapping keeps it (a kill leaves nothing behind) */
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/s%d-%u", storm_dir, (int)vm_getpid(), round);
+			fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+			if (fd < 0 || ftruncate(fd, (off_t)(n * PAGE)) < 0) {
+				storm_bad("file %s: %s", path, strerror(errno));
+				break;
+			}
+			p = vm_mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+				    kind == 1 ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+			unlink(path);
+			close(fd);
+		} else {
+			p = vm_mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		}
 		if (p == MAP_FAILED) {
 			storm_bad("vm_mmap of %zu pages: %s", n, strerror(errno));
 			break;
 		}
 		stamp(p, n, seed);
+		if (kind == 1 && rnd(&rs) % 2 && vm_msync(p, n * PAGE, MS_SYNC) < 0)
+			storm_bad("vm_msync: %s", strerror(errno));
 		if (depth < 2 && rnd(&rs) % 2) {
 			for (k = 0; k < 2 && kids[k]; k++)
 				;
@@ -1086,7 +1122,10 @@ static void __attribute__((noreturn)) storm_child(uint64_t rs, int depth)
 				pid_t pid = fork_guest("grandchild");
 
 				if (pid == 0) {
-					if (stamp_errors(p, n, seed))
+					/* a shared mapping shows its parent's later
+					 * rewrite too (seed + 1) */
+					if (kind == 1 ? stamp_errors2(p, n, seed, seed + 1) :
+							stamp_errors(p, n, seed))
 						storm_bad("does not see its parent's %zu pages", n);
 					storm_child(rs ^ (uint64_t)vm_getpid() << 32, depth + 1);
 				}
@@ -1109,10 +1148,13 @@ static void __attribute__((noreturn)) storm_child(uint64_t rs, int depth)
 				storm_bad("vm_munmap: %s", strerror(errno));
 			break;
 		case 1:
+			/* (a shared file's pages stay in its page cache; a
+			 * private mapping's copies go, and the file was zero) */
 			if (vm_madvise(p + lo * PAGE, len * PAGE, MADV_DONTNEED) < 0)
 				storm_bad("vm_madvise: %s", strerror(errno));
-			else if (nonzero(p + lo * PAGE, len * PAGE))
-				storm_bad("pages dropped by MADV_DONTNEED do not read zero");
+			else if (kind == 1 ? stamp_errors(p + lo * PAGE, len, seed) != 0 :
+					     nonzero(p + lo * PAGE, len * PAGE))
+				storm_bad("pages dropped by MADV_DONTNEED read back wrong");
 			break;
 		default:
 			stamp(p + lo * PAGE, len, seed + 1);
@@ -1160,7 +1202,7 @@ static void __attribute__((noreturn)) storm_child(uint64_t rs, int depth)
 
 #define STORM_KIDS	3	/* live children a top guest keeps */
 
-/* vmrun --guests 3 -- fork storm SECONDS KILLS: each top guest keeps
+/* vmrun --guests 3 -- fork storm SECONDS KILLS [DIR]: each top guest keeps
  * three children at work (map, fault, fork, unmap, exit; they kill some
  * of their own children) and SIGKILLs a random one of them after a
  * random amount of its own work, until it has seen KILLS of its kills
@@ -1176,6 +1218,7 @@ static int t_storm(int argc, char **argv)
 	unsigned k, work;
 	int status;
 
+	storm_dir = argc > 4 ? argv[4] : NULL;
 	storm = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (storm == MAP_FAILED)
 		die("mmap of the shared counters");
@@ -1376,7 +1419,7 @@ static const struct mode {
 	{ "fork-big",      t_fork_big,      "RAM_MB: fork bigger than free RAM; ENOMEM for tables" },
 	{ "isolation",     t_isolation,     "RAM_MB: one guest's dirty frames reach the next zeroed" },
 	{ "waitpid",       t_waitpid,       "ECHILD, ESRCH, WNOHANG, statuses, kills, an orphan" },
-	{ "storm",         t_storm,         "SECONDS [KILLS]: SIGKILLs of working children" },
+	{ "storm",         t_storm,         "SECONDS [KILLS [DIR]]: SIGKILLs of working children (DIR: files too)" },
 	{ "storm-tight",   t_storm_tight,   "SECONDS KILLS: SIGKILLs of children living in the kernel" },
 };
 

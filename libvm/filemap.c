@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -97,13 +98,31 @@ void filemap_init(void)
 
 /* ---- the tree (tree_lock held) --------------------------------------------- */
 
+/* A holder that died while only reading the tree (a lookup, a gang of
+ * pages) left nothing half changed; one that died changing it
+ * (tree_changing) did, and the machine stops. */
 static void tree_lock(struct address_space *as)
 {
-	vm_lock_or_panic(&as->tree_lock, "page cache tree_lock");
+	if (vm_lock_acquire(&as->tree_lock) == -EOWNERDEAD) {
+		if (as->tree_changing)
+			vm_panic("page cache tree_lock of %s: owner died changing the tree; it "
+				 "cannot be repaired", as->path);
+		vm_lock_consistent(&as->tree_lock);
+	}
+}
+
+/* The lock for a change of the tree, its tags or its counts. */
+static void tree_lock_w(struct address_space *as)
+{
+	tree_lock(as);
+	as->tree_changing = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 static void tree_unlock(struct address_space *as)
 {
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	as->tree_changing = 0;
 	vm_lock_release(&as->tree_lock);
 }
 
@@ -320,7 +339,7 @@ void set_page_dirty(struct page *page)
 	if (PageDirty(page))
 		return;
 	as = AS(page->mapping);
-	tree_lock(as);
+	tree_lock_w(as);
 	if (!PageDirty(page) && page->mapping == as_pa(as)) {
 		SetPageDirty(page);
 		radix_tag(as, page->index, PAGECACHE_TAG_DIRTY, true);
@@ -336,6 +355,23 @@ void set_page_dirty(struct page *page)
 
 static void __set_writeback(struct address_space *as, struct page *page, bool on);
 
+/* PG_dirty off, with its tag and counts; tree_lock held. Was it set? */
+static bool __clear_page_dirty(struct address_space *as, struct page *page)
+{
+	bool was = PageDirty(page);
+
+	if (was) {
+		ClearPageDirty(page);
+		radix_tag(as, page->index, PAGECACHE_TAG_DIRTY, false);
+		as->nrdirty--;
+		mod_node_page_state(NR_FILE_DIRTY, -1);
+		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
+	}
+	if (!as->nrdirty)
+		as->dirtied_when = 0;
+	return was;
+}
+
 /* PG_dirty off and PG_writeback on, with their tags and counts, in one
  * step (Linux's clear_page_dirty_for_io then set_page_writeback): a
  * sync that finds the page no longer dirty finds it under writeback and
@@ -343,21 +379,12 @@ static void __set_writeback(struct address_space *as, struct page *page, bool on
 static bool test_clear_page_dirty(struct page *page)
 {
 	struct address_space *as = AS(page->mapping);
-	bool was = false;
+	bool was;
 
-	tree_lock(as);
-	if (PageDirty(page)) {
-		ClearPageDirty(page);
-		radix_tag(as, page->index, PAGECACHE_TAG_DIRTY, false);
-		as->nrdirty--;
-		mod_node_page_state(NR_FILE_DIRTY, -1);
-		mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
-		if (!(page->flags & (1u << PG_writeback)))
-			__set_writeback(as, page, true);
-		was = true;
-	}
-	if (!as->nrdirty)
-		as->dirtied_when = 0;
+	tree_lock_w(as);
+	was = __clear_page_dirty(as, page);
+	if (was && !(page->flags & (1u << PG_writeback)))
+		__set_writeback(as, page, true);
 	tree_unlock(as);
 	return was;
 }
@@ -366,7 +393,7 @@ static void set_writeback(struct page *page, bool on)
 {
 	struct address_space *as = AS(page->mapping);
 
-	tree_lock(as);
+	tree_lock_w(as);
 	if (!!(page->flags & (1u << PG_writeback)) != on)
 		__set_writeback(as, page, on);
 	tree_unlock(as);
@@ -425,7 +452,7 @@ static int add_to_page_cache(struct page *page, struct address_space *as, uint32
 
 	page->mapping = as_pa(as);
 	page->index = index;
-	tree_lock(as);
+	tree_lock_w(as);
 	err = radix_insert(as, index, (uint32_t)page_to_pfn(page));
 	if (!err) {
 		get_page(page);
@@ -467,10 +494,22 @@ int filemap_reclaim_write(struct page *page)
  * left under way is undone (the page dirty again, for the next one). */
 void filemap_note_release(struct page *page)
 {
-	if (!PageFile(page) || !(page->flags & (1u << PG_writeback)))
+	struct address_space *as;
+
+	if (!PageFile(page))
 		return;
-	set_writeback(page, false);
-	set_page_dirty(page);
+	as = AS(page->mapping);
+	if (page->flags & (1u << PG_writeback)) {
+		set_writeback(page, false);
+		set_page_dirty(page);
+	}
+	if (!PageUptodate(page) && page->_mapcount < 0) {
+		/* a read it never finished: the page holds nothing */
+		tree_lock_w(as);
+		__delete_from_page_cache(as, page);
+		tree_unlock(as);
+		put_page(page);		/* the cache's; the reader's goes with its note */
+	}
 }
 
 /* The last step of reclaiming a file page, Linux's __remove_mapping: out
@@ -482,7 +521,7 @@ bool remove_mapping_file(struct page *page, int refs_held)
 	struct address_space *as = AS(page->mapping);
 	bool gone = false;
 
-	tree_lock(as);
+	tree_lock_w(as);
 	if (page_ref_count(page) == refs_held + 1 && page->_mapcount < 0 && !PageDirty(page) &&
 	    !(page->flags & (1u << PG_writeback))) {
 		__delete_from_page_cache(as, page);
@@ -609,6 +648,7 @@ static int file_hold(struct address_space *as, int fd, bool rw)
 	s->req_pid = getpid();
 	s->req_fd = fd;
 	s->req_as = as_pa(as);
+	s->req_gen = as->i_generation;
 	s->req_result = -ETIMEDOUT;
 	__atomic_add_fetch(&s->req_seq, 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&s->flusher_wait, 1, __ATOMIC_RELEASE);
@@ -635,14 +675,104 @@ static int file_hold(struct address_space *as, int fd, bool rw)
 	return 0;
 }
 
+static void i_mmap_lock(struct address_space *as);
+static bool file_listed(const struct address_space *as);
+
+/* filemap_state.lock's holder died: the list is whole (a file joins at
+ * the head once its own link is set, leaves by one store), its length
+ * and each file's i_mmap_count are counted again: the VMAs on its i_mmap
+ * list plus the mms whose mmap has it pinned. */
+static void filemap_repair_locked(void)
+{
+	struct filemap_state *s = fms();
+	uint32_t pa, n = 0, bound = 1u << 20;
+	unsigned t;
+
+	for (pa = s->files; pa && n < bound; pa = AS(pa)->next, n++) {
+		struct address_space *as = AS(pa);
+		uint32_t v, count = 0;
+
+		i_mmap_lock(as);
+		for (v = as->i_mmap; v && count < bound;
+		     v = ((struct vm_area_struct *)__va(v))->shared_next)
+			count++;
+		vm_lock_release(&as->i_mmap_lock);
+		for (t = 0; t < VM_MAX_TASKS; t++) {
+			struct mm_struct *mm = task_mm(&vm_kdata->tasks.task[t]);
+
+			if (mm && mm->inflight_file == pa)
+				count++;
+		}
+		as->i_mmap_count = count;
+	}
+	s->nr_files = n;
+	/* a file it was freeing: off the list already, or not yet */
+	if (s->freeing) {
+		struct address_space *gone = AS(s->freeing);
+
+		s->freeing = 0;
+		/* (freed, and made again by someone else since: another
+		 * generation) */
+		if (!kmem_cache_obj_is_free(as_cachep(), gone) && !file_listed(gone) &&
+		    gone->i_generation == s->freeing_gen)
+			kmem_cache_free(as_cachep(), gone);
+	}
+	printk("filemap: the list of files' holder died: %u files, their counts made again", n);
+}
+
+static void filemap_lock(void)
+{
+	if (vm_lock_acquire(&fms()->lock) == -EOWNERDEAD) {
+		filemap_repair_locked();
+		vm_lock_consistent(&fms()->lock);
+	}
+}
+
+static void filemap_unlock(void)
+{
+	vm_lock_release(&fms()->lock);
+}
+
+/* Drop every cached page of as that is clean (with discard: or dirty, its
+ * file gone), unmapped and unused: the pages dropped. */
+static unsigned long invalidate_mapping_pages(struct address_space *as, bool discard);
+
+/* PG_dirty off without a write (the file is gone): tag and counts too. */
+static void cancel_dirty_page(struct address_space *as, struct page *page)
+{
+	tree_lock_w(as);
+	__clear_page_dirty(as, page);
+	tree_unlock(as);
+}
+
+/* The last mapping of a file the host removed went: nothing can reach its
+ * pages any more, so they go now (Linux's iput_final of an unlinked inode
+ * truncates its page cache), dirty ones unwritten, and the file with
+ * them. filemap_state.lock held. */
+static void evict_if_deleted(struct address_space *as)
+{
+	struct stat st;
+	int fd;
+
+	if (as->i_mmap_count || as->i_wb_pins || !as->nrpages)
+		return;
+	fd = file_fd(as, false);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_nlink)
+		return;
+	as->flags |= AS_DELETED;
+	invalidate_mapping_pages(as, true);
+}
+
 /* filemap_state.lock held: free a file nothing maps or caches. */
 static bool as_free_if_unused(struct address_space *as)
 {
 	struct filemap_state *s = fms();
 	uint32_t *link, n = 0;
 
-	if (as->i_mmap_count || as->nrpages)
+	if (as->i_mmap_count || as->nrpages || as->i_wb_pins)
 		return false;
+	s->freeing_gen = as->i_generation;
+	mm_inflight_obj(&s->freeing, as);
 	for (link = &s->files; *link && n <= s->nr_files; link = &AS(*link)->next, n++)
 		if (*link == as_pa(as)) {
 			*link = as->next;
@@ -656,12 +786,10 @@ static bool as_free_if_unused(struct address_space *as)
 			fd_cache_drop(&fd_cache[n]);
 	as->i_generation = 0;
 	kmem_cache_free(as_cachep(), as);
+	mm_inflight_obj(&s->freeing, NULL);
 	return true;
 }
 
-/* Drop every cached page of as that is clean, unmapped and unused; with
- * filemap_state.lock held. The pages left. */
-static unsigned long invalidate_mapping_pages(struct address_space *as);
 
 /*
  * The file behind fd, for a mapping: found in the list by device and
@@ -670,9 +798,16 @@ static unsigned long invalidate_mapping_pages(struct address_space *as);
  * -EACCES, -ENODEV; *shared_ro set for a MAP_SHARED mapping of a file not
  * open for writing, which Linux maps without VM_SHARED | VM_MAYWRITE.
  */
-/* filemap_state.lock held: the file with this device and inode, pinned
- * (i_mmap_count) so it stays once the lock goes; NULL if none. */
-static struct address_space *find_file_pin(const struct stat *st)
+/* filemap_state.lock held: pin as for mm's mmap (counted, and noted in
+ * the mm, so a kill of its process loses neither). */
+static void file_pin(struct mm_struct *mm, struct address_space *as)
+{
+	as->i_mmap_count++;
+	mm_inflight_obj(&mm->inflight_file, as);
+}
+
+/* filemap_state.lock held: the file with this device and inode, or NULL. */
+static struct address_space *find_file(const struct stat *st)
 {
 	struct filemap_state *s = fms();
 	uint32_t pa, n = 0;
@@ -680,15 +815,36 @@ static struct address_space *find_file_pin(const struct stat *st)
 	for (pa = s->files; pa && n <= s->nr_files; pa = AS(pa)->next, n++) {
 		struct address_space *as = AS(pa);
 
-		if (as->dev == (uint64_t)st->st_dev && as->ino == (uint64_t)st->st_ino) {
-			as->i_mmap_count++;
+		if (as->dev == (uint64_t)st->st_dev && as->ino == (uint64_t)st->st_ino)
 			return as;
-		}
 	}
 	return NULL;
 }
 
-int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *shared_ro)
+/* And pinned for mm, so it stays once the lock goes. */
+static struct address_space *find_file_pin(struct mm_struct *mm, const struct stat *st)
+{
+	struct address_space *as = find_file(st);
+
+	if (as)
+		file_pin(mm, as);
+	return as;
+}
+
+/* filemap_state.lock held: is as on the list of files? */
+static bool file_listed(const struct address_space *as)
+{
+	struct filemap_state *s = fms();
+	uint32_t pa, n = 0;
+
+	for (pa = s->files; pa && n <= s->nr_files + 1; pa = AS(pa)->next, n++)
+		if (pa == as_pa(as))
+			return true;
+	return false;
+}
+
+int filemap_get(struct mm_struct *mm, int fd, int prot, int flags, struct address_space **out,
+		bool *shared_ro)
 {
 	struct filemap_state *s = fms();
 	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
@@ -713,22 +869,22 @@ int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *s
 		return -ENODEV;
 	*shared_ro = shared && !rw;
 
-	vm_lock_or_panic(&s->lock, "filemap_state.lock");
-	as = find_file_pin(&st);
+	filemap_lock();
+	as = find_file_pin(mm, &st);
 	if (as) {
 		/* close-to-open: the host changed the file behind a cache
 		 * nobody else uses: forget what the cache had */
 		if (as->i_mmap_count == 1 && !as->nrdirty) {
 			if (as->i_size != (uint64_t)st.st_size ||
 			    as->mtime_ns != (int64_t)stat_mtime_ns(&st))
-				invalidate_mapping_pages(as);
+				invalidate_mapping_pages(as, false);
 			/* in step with the file now; while others map it, a
 			 * change stays to be seen once they are gone */
 			as->mtime_ns = (int64_t)stat_mtime_ns(&st);
 		}
 		as->i_size = (uint64_t)st.st_size;
 	}
-	vm_lock_release(&s->lock);
+	filemap_unlock();
 
 	if (!as) {
 		/* made, and held open, with no lock held: the flusher takes
@@ -737,7 +893,9 @@ int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *s
 		char link[64];
 		ssize_t len;
 
+		vm_claim_obj = &mm->inflight_file;	/* a kill in the allocator: freed */
 		made = kmem_cache_zalloc(as_cachep(), GFP_KERNEL);
+		vm_claim_obj = NULL;
 		if (!made)
 			return -ENOMEM;
 		vm_lock_init(&made->tree_lock);
@@ -750,51 +908,90 @@ int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *s
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		len = readlink(link, made->path, sizeof(made->path) - 1);
 		made->path[len > 0 ? len : 0] = '\0';
+		/* noted while on no list: a kill frees it (filemap_inflight_release) */
+		mm_inflight_obj(&mm->inflight_file, made);
 		err = file_hold(made, fd, rw);
 		if (err) {
+			mm_inflight_obj(&mm->inflight_file, NULL);
 			kmem_cache_free(as_cachep(), made);
 			return err;
 		}
-		vm_lock_or_panic(&s->lock, "filemap_state.lock");
-		as = find_file_pin(&st);
-		if (!as) {
-			made->i_mmap_count = 1;
-			made->next = s->files;
-			s->files = as_pa(made);
-			s->nr_files++;
-			as = made;
-			made = NULL;
-		}
-		vm_lock_release(&s->lock);
-		if (made) {
-			/* (what the flusher holds for it, its sweep closes) */
+		filemap_lock();
+		as = find_file(&st);
+		if (as) {
+			/* someone was first: ours goes (what the flusher holds
+			 * for it, its sweep closes), theirs is pinned */
 			if (made->holder_pid == getpid())
 				close(made->holder_fd);
 			made->i_generation = 0;
 			kmem_cache_free(as_cachep(), made);
+			file_pin(mm, as);
+		} else {
+			made->next = s->files;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			s->files = as_pa(made);
+			s->nr_files++;
+			file_pin(mm, made);
+			as = made;
 		}
+		filemap_unlock();
 	}
 	/* a writer needs the file held for writing; a dead holder, again */
 	if ((rw && !(as->flags & AS_HOLDER_RDWR)) ||
 	    (as->holder_pid && !host_pid_alive(as->holder_pid)))
 		err = file_hold(as, fd, rw || (as->flags & AS_HOLDER_RDWR));
 	if (err) {
-		filemap_put(as);
+		filemap_put(mm, as);
 		return err;
 	}
 	*out = as;
 	return 0;
 }
 
-/* Drop a pin filemap_get took (or a VMA's, after i_mmap_unlink). */
-void filemap_put(struct address_space *as)
+/* Drop the pin filemap_get took for mm. */
+void filemap_put(struct mm_struct *mm, struct address_space *as)
 {
-	struct filemap_state *s = fms();
-
-	vm_lock_or_panic(&s->lock, "filemap_state.lock");
-	as->i_mmap_count--;
+	filemap_lock();
+	if (mm->inflight_file == as_pa(as)) {
+		as->i_mmap_count--;
+		mm_inflight_obj(&mm->inflight_file, NULL);
+	}
 	as_free_if_unused(as);
-	vm_lock_release(&s->lock);
+	filemap_unlock();
+}
+
+/* The supervisor, for an mm whose process died in an mmap: the pin it
+ * held on a listed file, or the file it was making and had not listed. */
+void filemap_inflight_release(struct mm_struct *mm)
+{
+	uint32_t note = mm->inflight_file;
+	struct address_space *as = AS(note & ~VM_CLAIM_FRESH);
+
+	if (!as)
+		return;
+	if (note & VM_CLAIM_FRESH) {
+		/* just allocated, nothing points at it yet */
+		kmem_cache_free_claimed(as_cachep(), as);
+		mm->inflight_file = 0;
+		return;
+	}
+	filemap_lock();
+	if (!kmem_cache_obj_is_free(as_cachep(), as)) {
+		if (file_listed(as)) {
+			if (as->i_mmap_count)
+				as->i_mmap_count--;
+			as_free_if_unused(as);
+		} else {
+			printk("filemap: %s: a file its killed mapper was taking hold of: freed",
+			       as->path);
+			if (as->holder_pid == getpid())
+				close(as->holder_fd);
+			as->i_generation = 0;
+			kmem_cache_free(as_cachep(), as);
+		}
+	}
+	mm_inflight_obj(&mm->inflight_file, NULL);
+	filemap_unlock();
 }
 
 static void i_mmap_lock(struct address_space *as)
@@ -812,16 +1009,16 @@ void i_mmap_link(struct vm_area_struct *vma)
 {
 	struct address_space *as = AS(vma->vm_file);
 
+	filemap_lock();
 	i_mmap_lock(as);
 	vma->shared_next = as->i_mmap;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	as->i_mmap = (uint32_t)__pa(vma);
+	as->i_mmap_count++;
 	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
 		as->i_mmap_writable++;
 	vm_lock_release(&as->i_mmap_lock);
-	vm_lock_or_panic(&fms()->lock, "filemap_state.lock");
-	as->i_mmap_count++;
-	vm_lock_release(&fms()->lock);
+	filemap_unlock();
 }
 
 /* And leaves it, dropping its pin (the file may go with it). */
@@ -833,6 +1030,7 @@ void i_mmap_unlink(struct vm_area_struct *vma)
 
 	if (!as)
 		return;
+	filemap_lock();
 	i_mmap_lock(as);
 	for (link = &as->i_mmap; *link && n < VM_MAX_TASKS * 4096u;
 	     link = &((struct vm_area_struct *)__va(*link))->shared_next, n++)
@@ -841,12 +1039,18 @@ void i_mmap_unlink(struct vm_area_struct *vma)
 			found = true;
 			break;
 		}
-	if (found && (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
-		as->i_mmap_writable--;
+	if (found) {
+		as->i_mmap_count--;
+		if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
+			as->i_mmap_writable--;
+	}
 	vm_lock_release(&as->i_mmap_lock);
 	vma->shared_next = 0;
-	if (found)
-		filemap_put(as);
+	if (found) {
+		evict_if_deleted(as);
+		as_free_if_unused(as);
+	}
+	filemap_unlock();
 }
 
 /* ---- reading ------------------------------------------------------------------- */
@@ -986,13 +1190,18 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 		} else {
 			continue;
 		}
+		/* noted locked, and holding a reference (isolated): a kill
+		 * during the read has the supervisor take the page out again
+		 * (filemap_note_release) and drop that reference */
 		trylock_page_noted(page);
+		rnote_set(page, RNOTE_ISOLATED);
 		if (add_to_page_cache(page, as, i) != 0) {
 			unlock_page(page);
-			rnote_clear(page, RNOTE_LOCKED);
+			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
 			__free_page(page);
 			continue;
 		}
+		lru_cache_add_file(page);
 		pages[n++] = page;
 	}
 	*err = read_pages(as, pages, n);
@@ -1001,21 +1210,27 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 
 		if (!*err)
 			SetPageUptodate(page);
-		lru_cache_add_file(page);
 		if (page->index == index && !*err) {
 			want = page;		/* keeps its allocation's reference */
 			continue;
 		}
 		if (*err) {
 			/* nobody can use it: out again */
-			tree_lock(as);
+			tree_lock_w(as);
 			__delete_from_page_cache(as, page);
 			tree_unlock(as);
 			put_page(page);		/* the cache's */
+			unlock_page(page);
+			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
+			put_page(page);		/* ours: it goes */
+			continue;
 		}
+		/* the note goes before the reference: a kill between leaks
+		 * a reference, never drops one twice */
+		rnote_clear(page, RNOTE_ISOLATED);
+		put_page(page);
 		unlock_page(page);
 		rnote_clear(page, RNOTE_LOCKED);
-		put_page(page);
 	}
 	if (!want && !*err)
 		*err = oom ? -ENOMEM : -EAGAIN;	/* or someone else added index meanwhile */
@@ -1040,6 +1255,7 @@ static struct page *filemap_get_page(struct address_space *as, uint32_t index, b
 			*err = -EAGAIN;
 			return NULL;
 		}
+		rnote_set(page, RNOTE_ISOLATED);	/* (as page_cache_read's) */
 		if (!PageUptodate(page)) {
 			struct page *one = page;
 
@@ -1048,6 +1264,7 @@ static struct page *filemap_get_page(struct address_space *as, uint32_t index, b
 				SetPageUptodate(page);
 			*major = true;
 		}
+		rnote_clear(page, RNOTE_ISOLATED);
 		unlock_page(page);
 		rnote_clear(page, RNOTE_LOCKED);
 		if (*err) {
@@ -1060,6 +1277,7 @@ static struct page *filemap_get_page(struct address_space *as, uint32_t index, b
 	if (!page)
 		return NULL;
 	*major = true;
+	rnote_clear(page, RNOTE_ISOLATED);	/* the reference is the caller's now */
 	unlock_page(page);
 	rnote_clear(page, RNOTE_LOCKED);
 	return page;
@@ -1073,17 +1291,20 @@ static inline uint32_t vma_index(const struct vm_area_struct *vma, uint32_t va)
 }
 
 /* Map a cached page (a reference held for the PTE) at pte. */
-static void map_file_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t pte,
-			  struct page *page, bool write)
+static void map_file_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t va,
+			  uint64_t pte, struct page *page, bool write)
 {
 	int mode = (int)vm_boot_block->mode;
 	pgprot_t prot = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
 
 	if (write && (prot & _PAGE_RW))
 		prot |= _PAGE_DIRTY;
+	/* noted from the reference to the PTE (a kill: file_page_recount) */
+	mm_inflight_set(mm, INFLIGHT_DUP, page_to_pfn(page), 0, va);
 	if (__atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) == 0)
 		mod_node_page_state(NR_FILE_MAPPED, 1);
 	set_pte(pte, pfn_pte(mode, page_to_pfn(page), prot));
+	mm_inflight_clear(mm);
 	mm->rss_stat[MM_FILEPAGES]++;
 }
 
@@ -1123,7 +1344,7 @@ static void filemap_map_pages(struct mm_struct *mm, struct vm_area_struct *vma, 
 			put_page(page);
 			continue;
 		}
-		map_file_page(mm, vma, p, page, false);
+		map_file_page(mm, vma, va, p, page, false);
 		pte_table_account(mm, va, 1);
 		/* one host mapping for the contiguous run around addr */
 		if (va == hi && page_to_pfn(page) == pfn0 + ((hi - addr) >> PAGE_SHIFT)) {
@@ -1200,7 +1421,7 @@ int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t add
 		return VM_FAULT_RETRY;
 	}
 	pte_table_account(mm, addr, 1);
-	map_file_page(mm, vma, pte, page, write);
+	map_file_page(mm, vma, addr & (uint32_t)PAGE_MASK, pte, page, write);
 	if (write && (vma->vm_flags & VM_SHARED))
 		set_page_dirty(page);
 	fill->va = addr & (uint32_t)PAGE_MASK;
@@ -1501,7 +1722,7 @@ unsigned long filemap_writeback_all(bool expired_only)
 		/* pin a batch of dirty files under the list's lock; write
 		 * them without it, so mmaps go on meanwhile */
 		nr = 0;
-		vm_lock_or_panic(&s->lock, "filemap_state.lock");
+		filemap_lock();
 		for (pa = s->files; pa && n <= s->nr_files && nr < ARRAY_SIZE(todo);
 		     pa = AS(pa)->next, n++) {
 			struct address_space *as = AS(pa);
@@ -1513,13 +1734,16 @@ unsigned long filemap_writeback_all(bool expired_only)
 				continue;
 			if (seen++ < skip)
 				continue;
-			as->i_mmap_count++;
+			as->i_wb_pins++;
 			todo[nr++] = as;
 		}
-		vm_lock_release(&s->lock);
+		filemap_unlock();
 		for (i = 0; i < nr; i++) {
 			filemap_write_range(todo[i], 0, UINT32_MAX, !expired_only);
-			filemap_put(todo[i]);
+			filemap_lock();
+			todo[i]->i_wb_pins--;
+			as_free_if_unused(todo[i]);
+			filemap_unlock();
 			written++;
 		}
 		skip += nr;
@@ -1529,7 +1753,7 @@ unsigned long filemap_writeback_all(bool expired_only)
 
 /* ---- dropping --------------------------------------------------------------- */
 
-static unsigned long invalidate_mapping_pages(struct address_space *as)
+static unsigned long invalidate_mapping_pages(struct address_space *as, bool discard)
 {
 	uint32_t idx[WB_BATCH], pfn[WB_BATCH], next = 0;
 	unsigned long dropped = 0;
@@ -1551,6 +1775,9 @@ static unsigned long invalidate_mapping_pages(struct address_space *as)
 			struct page *page = got[i];
 
 			if (trylock_page_noted(page)) {
+				if (discard && page->mapping == as_pa(as) && page->_mapcount < 0 &&
+				    !(page->flags & (1u << PG_writeback)))
+					cancel_dirty_page(as, page);
 				if (page->mapping == as_pa(as) && remove_mapping_file(page, 1)) {
 					unlock_page(page);
 					rnote_clear(page, RNOTE_LOCKED);
@@ -1578,16 +1805,16 @@ unsigned long filemap_drop_caches(void)
 	uint32_t pa, next, n = 0, bound;
 
 	filemap_writeback_all(false);
-	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	filemap_lock();
 	bound = s->nr_files + 1;	/* (the frees below lower nr_files) */
 	for (pa = s->files; pa && n <= bound; pa = next, n++) {
 		struct address_space *as = AS(pa);
 
 		next = as->next;
-		dropped += invalidate_mapping_pages(as);
+		dropped += invalidate_mapping_pages(as, false);
 		as_free_if_unused(as);
 	}
-	vm_lock_release(&s->lock);
+	filemap_unlock();
 	return dropped;
 }
 
@@ -1605,7 +1832,32 @@ static void flusher_stop_handler(int sig)
 static struct held {
 	uint32_t as;
 	uint32_t gen;
-} held[1024];
+} *held;
+static unsigned nr_held;		/* entries: the flusher's descriptor limit */
+
+/* The flusher holds a descriptor per cached file: as many as the host
+ * lets it (the hard limit, at most HELD_MAX). */
+#define HELD_MAX	65536u
+static void held_init(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rlim_t want = rl.rlim_max < HELD_MAX ? rl.rlim_max : HELD_MAX;
+
+		if (rl.rlim_cur < want) {
+			rl.rlim_cur = want;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		getrlimit(RLIMIT_NOFILE, &rl);
+		nr_held = rl.rlim_cur < HELD_MAX ? (unsigned)rl.rlim_cur : HELD_MAX;
+	}
+	if (nr_held < 64)
+		nr_held = 64;
+	held = host_alloc(nr_held * sizeof(*held));
+	if (!held)
+		vm_panic("pdflush: no memory for its table of files");
+}
 
 static void flusher_serve_request(void)
 {
@@ -1619,7 +1871,8 @@ static void flusher_serve_request(void)
 	if (req == __atomic_load_n(&s->ack_seq, __ATOMIC_RELAXED))
 		return;
 	as = AS(s->req_as);
-	if (!as) {
+	/* (a requester killed while it waited: its file is freed) */
+	if (!as || kmem_cache_obj_is_free(as_cachep(), as) || as->i_generation != s->req_gen) {
 		s->req_result = -ETIMEDOUT;	/* its requester gave up */
 		goto ack;
 	}
@@ -1628,7 +1881,7 @@ static void flusher_serve_request(void)
 	rw = fd >= 0;
 	if (fd < 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && (unsigned)fd >= ARRAY_SIZE(held)) {
+	if (fd >= 0 && (unsigned)fd >= nr_held) {
 		close(fd);
 		fd = -EMFILE;
 	} else if (fd < 0) {
@@ -1636,7 +1889,7 @@ static void flusher_serve_request(void)
 	} else {
 		/* an upgrade replaces what it held for the file */
 		if (as->holder_pid == getpid() && as->holder_fd != fd &&
-		    (unsigned)as->holder_fd < ARRAY_SIZE(held) &&
+		    (unsigned)as->holder_fd < nr_held &&
 		    held[as->holder_fd].as == as_pa(as)) {
 			close(as->holder_fd);
 			held[as->holder_fd].as = 0;
@@ -1645,10 +1898,17 @@ static void flusher_serve_request(void)
 		held[fd].gen = as->i_generation;
 		/* the file's holder is set here, in the process whose sweep
 		 * closes what no file names: never in between */
+		if (kmem_cache_obj_is_free(as_cachep(), as) || as->i_generation != s->req_gen) {
+			close(fd);
+			held[fd].as = 0;
+			fd = -ETIMEDOUT;
+			goto done;
+		}
 		as->holder_fd = fd;
 		as->flags = rw ? (as->flags | AS_HOLDER_RDWR) : (as->flags & ~AS_HOLDER_RDWR);
 		__atomic_store_n(&as->holder_pid, getpid(), __ATOMIC_RELEASE);
 	}
+done:
 	s->req_result = fd;
 ack:
 	__atomic_store_n(&s->ack_seq, req, __ATOMIC_RELEASE);
@@ -1663,13 +1923,13 @@ static void flusher_sweep(void)
 	uint32_t pa, next, n = 0, bound;
 	unsigned fd;
 
-	vm_lock_or_panic(&s->lock, "filemap_state.lock");
+	filemap_lock();
 	bound = s->nr_files + 1;	/* (the frees below lower nr_files) */
 	for (pa = s->files; pa && n <= bound; pa = next, n++) {
 		next = AS(pa)->next;
 		as_free_if_unused(AS(pa));
 	}
-	for (fd = 0; fd < ARRAY_SIZE(held); fd++) {
+	for (fd = 0; fd < nr_held; fd++) {
 		struct address_space *as = AS(held[fd].as);
 
 		if (!as)
@@ -1680,7 +1940,7 @@ static void flusher_sweep(void)
 			held[fd].as = 0;
 		}
 	}
-	vm_lock_release(&s->lock);
+	filemap_unlock();
 }
 
 void flusher_main(void)
@@ -1693,7 +1953,8 @@ void flusher_main(void)
 	sa.sa_handler = flusher_stop_handler;
 	sigaction(SIGTERM, &sa, NULL);
 	in_flusher = true;
-	printk("pdflush: started (pid %d)", (int)getpid());
+	held_init();
+	printk("pdflush: started (pid %d), holding up to %u files", (int)getpid(), nr_held);
 	while (!flusher_should_stop) {
 		uint32_t seen = __atomic_load_n(&s->flusher_wait, __ATOMIC_ACQUIRE);
 		uint64_t interval = (uint64_t)s->dirty_writeback_cs * 10000000ull, now;

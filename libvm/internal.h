@@ -407,8 +407,11 @@ static inline bool PageFile(const struct page *page)
 }
 /* The file behind fd for a mapping, pinned: 0 or -errno (EBADF, EACCES,
  * ENODEV, ENOMEM); *shared_ro for a MAP_SHARED one of a read-only fd. */
-int filemap_get(int fd, int prot, int flags, struct address_space **out, bool *shared_ro);
-void filemap_put(struct address_space *as);
+int filemap_get(struct mm_struct *mm, int fd, int prot, int flags, struct address_space **out,
+		bool *shared_ro);
+void filemap_put(struct mm_struct *mm, struct address_space *as);
+/* The pin an mmap of a killed process held (mm->inflight_file). */
+void filemap_inflight_release(struct mm_struct *mm);
 void i_mmap_link(struct vm_area_struct *vma);
 void i_mmap_unlink(struct vm_area_struct *vma);
 int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr, uint64_t pte,
@@ -526,6 +529,8 @@ long host_clone_sibling(int32_t *ptid);
 /* rmap.c: set an anonymous page's counts from the PTEs that map it
  * (after a kill left them unknown); dead->mmap_lock held. */
 void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va);
+/* The same for a file page (filemap's fault and zap notes). */
+void file_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va);
 
 /* pgtable.c: for mm_inflight_release. */
 bool pgtable_linked(struct mm_struct *mm, uint32_t va, unsigned long pfn, bool pmd_table);

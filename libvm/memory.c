@@ -211,7 +211,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma, u
 	return VM_FAULT_OK;
 }
 
-static void cow_release_old(struct page *old);
+static void cow_release_old(struct mm_struct *mm, struct page *old);
 
 /*
  * A write to a present page whose PTE is read-only, in a writable VMA:
@@ -301,7 +301,7 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	else if (fill->cow_src)
 		return VM_FAULT_OK;		/* the note stays until cow_finish */
 	else
-		cow_release_old(old);
+		cow_release_old(mm, old);
 	mm->inflight_old_pfn = 0;
 	mm_inflight_clear(mm);
 	return VM_FAULT_OK;
@@ -309,14 +309,20 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 
 /* This mm lets go of the frame a copy on write replaced (a kill in
  * between: the note has it recounted). */
-static void cow_release_old(struct page *old)
+static void cow_release_old(struct mm_struct *mm, struct page *old)
 {
-	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
-		if (PageFile(old)) {
+	if (PageFile(old)) {
+		/* the page cache keeps it; the note goes before the PTE's
+		 * reference (file_page_recount counts on that order) */
+		if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0)
 			mod_node_page_state(NR_FILE_MAPPED, -1);
-			put_page(old);
-			return;
-		}
+		mm->inflight_old_pfn = 0;
+		mm_inflight_clear(mm);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		put_page(old);
+		return;
+	}
+	if (__atomic_sub_fetch(&old->_mapcount, 1, __ATOMIC_RELAXED) < 0) {
 		mod_node_page_state(NR_ANON_MAPPED, -1);
 		/* its copy in swap, if no swap PTE wants it, goes with it */
 		if (PageSwapCache(old) && trylock_page_noted(old))
@@ -337,7 +343,7 @@ void cow_finish(struct mm_struct *mm, const struct tlb_fill *fill, void *dst)
 	} else {
 		copy_highpage(new, old);	/* no host mapping to copy through */
 	}
-	cow_release_old(old);
+	cow_release_old(mm, old);
 	mm->inflight_old_pfn = 0;
 	mm_inflight_clear(mm);
 }
@@ -728,14 +734,19 @@ void zap_page_range(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t s
 			}
 			page = pfn_to_page(pte_pfn(e));
 			if (PageFile(page)) {
-				/* the cache keeps the page; its D bit goes to it */
+				/* the cache keeps the page; its D bit goes to it.
+				 * The note (a kill: file_page_recount) goes
+				 * before the PTE's reference */
 				if (pte_dirty(e))
 					set_page_dirty(page);
+				mm_inflight_set(mm, INFLIGHT_UNMAP, pte_pfn(e), 0, a);
 				pte_clear(pte);
 				cleared++;
 				file_pages++;
 				if (__atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) < 0)
 					mod_node_page_state(NR_FILE_MAPPED, -1);
+				mm_inflight_clear(mm);
+				__atomic_signal_fence(__ATOMIC_SEQ_CST);
 				put_page(page);
 				continue;
 			}
@@ -908,8 +919,12 @@ void mm_inflight_release(struct mm_struct *mm)
 			break;
 		case INFLIGHT_COW:
 			release_new_frames(mm, page, 0, va);
-			if (mm->inflight_old_pfn && pfn_valid(mm->inflight_old_pfn))
-				anon_page_recount(mm, mm->inflight_old_pfn, va);
+			if (mm->inflight_old_pfn && pfn_valid(mm->inflight_old_pfn)) {
+				if (PageFile(pfn_to_page(mm->inflight_old_pfn)))
+					file_page_recount(mm, mm->inflight_old_pfn, va);
+				else
+					anon_page_recount(mm, mm->inflight_old_pfn, va);
+			}
 			break;
 		case INFLIGHT_PMD_TABLE:
 		case INFLIGHT_PTE_TABLE:
@@ -924,13 +939,17 @@ void mm_inflight_release(struct mm_struct *mm)
 		case INFLIGHT_UNMAP:
 		case INFLIGHT_UNMAPPED:
 		case INFLIGHT_DUP:
-			anon_page_recount(mm, pfn, va);
+			if (PageFile(page))
+				file_page_recount(mm, pfn, va);
+			else
+				anon_page_recount(mm, pfn, va);
 			break;
 		}
 		mm_inflight_clear(mm);
 	}
 	vma_inflight_release(mm);
 	anon_vma_inflight_release(mm);
+	filemap_inflight_release(mm);
 }
 
 uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)

@@ -615,7 +615,7 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 	if (!(flags & MAP_ANONYMOUS)) {
 		if (fd < 0)
 			return -EBADF;
-		err = filemap_get(fd, prot, flags, &file, &shared_ro);
+		err = filemap_get(mm, fd, prot, flags, &file, &shared_ro);
 		if (err)
 			return err;
 	}
@@ -629,7 +629,7 @@ long mm_mmap(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot, int fl
 	vm_lock_release(&mm->mmap_lock);
 out:
 	if (file)
-		filemap_put(file);	/* the VMA holds its own pin */
+		filemap_put(mm, file);	/* the VMA holds its own pin */
 	return r;
 }
 
@@ -921,8 +921,15 @@ static int copy_pte_range(struct mm_struct *dst, struct mm_struct *src,
 			continue;
 		}
 		page = pfn_to_page(pte_pfn(e));
-		mm_inflight_set(dst, INFLIGHT_DUP, pte_pfn(e), 0, addr);
-		get_page(page);
+		/* a file page's note follows its reference (file_page_recount
+		 * counts on it); an anonymous page's is recounted whole */
+		if (PageFile(page)) {
+			get_page(page);
+			mm_inflight_set(dst, INFLIGHT_DUP, pte_pfn(e), 0, addr);
+		} else {
+			mm_inflight_set(dst, INFLIGHT_DUP, pte_pfn(e), 0, addr);
+			get_page(page);
+		}
 		__atomic_fetch_add(&page->_mapcount, 1, __ATOMIC_RELAXED);
 		set_pte(dpte, e);
 		mm_inflight_clear(dst);

@@ -525,3 +525,71 @@ void anon_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t va)
 		if (s.mm[i] != dead)
 			vm_lock_release(&s.mm[i]->mmap_lock);
 }
+
+/* A file page one of dead's PTEs was being mapped with or unmapped from
+ * (its note, INFLIGHT_DUP or INFLIGHT_UNMAP, at dead_va) when its process
+ * was killed. The note was set after the reference for the PTE was taken
+ * and is cleared before it is dropped: if dead's PTE maps the page, all
+ * was done and the exit unmaps it as any other; if not, the reference is
+ * one too many, and the mapcount is made again from the PTEs of every
+ * mapping of the file there, their mms locked. dead->mmap_lock held. */
+void file_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t dead_va)
+{
+	static struct mm_set s;
+	static uint32_t va_of[VM_MAX_TASKS + 1];
+	struct page *page = pfn_to_page(pfn);
+	uint32_t mapping = __atomic_load_n(&page->mapping, __ATOMIC_ACQUIRE), pa, n, index;
+	struct address_space *as;
+	uint64_t pte = pte_lookup(dead, dead_va);
+	pteval_t e = pte ? pt_read(pte) : 0;
+	unsigned i, tries;
+	int count;
+
+	if (!mapping || (mapping & PAGE_MAPPING_ANON) || page_ref_count(page) <= 0)
+		return;
+	if (pte_present(e) && pte_pfn(e) == pfn)
+		return;
+	as = AS(mapping);
+	index = page->index;
+	for (tries = 0;; tries++) {
+		vm_lock_or_panic(&as->i_mmap_lock, "i_mmap_lock");
+		s.n = 0;
+		for (pa = as->i_mmap, n = 0; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->shared_next, n++) {
+			struct vm_area_struct *vma = VMA(pa);
+			uint32_t pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+
+			if (index < vma->vm_pgoff || index - vma->vm_pgoff >= pages ||
+			    s.n >= VM_MAX_TASKS + 1)
+				continue;
+			s.mm[s.n] = __va(vma->vm_mm);
+			va_of[s.n++] = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+		}
+		if (lock_mms(&s, dead)) {
+			vm_lock_release(&as->i_mmap_lock);
+			break;
+		}
+		vm_lock_release(&as->i_mmap_lock);
+		if (tries == 1000) {
+			printk("rmap: pfn %#lx: its mappers stayed busy; counts left as they are", pfn);
+			return;
+		}
+		host_sleep_ns(1000000);
+	}
+	for (i = 0, count = 0; i < s.n; i++) {
+		uint64_t p = pte_lookup(s.mm[i], va_of[i]);
+		pteval_t x = p ? pt_read(p) : 0;
+
+		if (pte_present(x) && pte_pfn(x) == pfn)
+			count++;
+	}
+	if (page->_mapcount + 1 != count)
+		printk("rmap: pfn %#lx (file page %u): mapcount %d after a kill, %d PTEs: recounted",
+		       pfn, index, page->_mapcount + 1, count);
+	if ((count > 0) != (page->_mapcount >= 0))
+		mod_node_page_state(NR_FILE_MAPPED, count > 0 ? 1 : -1);
+	page->_mapcount = count - 1;
+	put_page(page);			/* the reference the PTE never got */
+	for (i = 0; i < s.n; i++)
+		if (s.mm[i] != dead)
+			vm_lock_release(&s.mm[i]->mmap_lock);
+}

@@ -37,9 +37,13 @@
  * cache dropped at the next mmap (close-to-open, as NFS does it).
  *
  * Locks (internal.h for the whole order): filemap_state.lock (the list of
- * files) -> page lock -> i_mmap_lock -> mm's page tables -> tree_lock ->
- * lru_lock -> zone lock. tree_lock guards the tree, its tags and the
- * counts; a holder killed mid-change panics the machine with a clear line.
+ * files, i_mmap_count) -> page lock -> i_mmap_lock -> mm's page tables ->
+ * tree_lock -> lru_lock -> zone lock. A holder of filemap_state.lock
+ * killed mid-change leaves the list whole (it changes by single stores)
+ * and the counts to be made again from the i_mmap lists and the mms'
+ * pins; tree_lock guards the tree, its tags and the counts: a holder
+ * killed while it read leaves nothing to repair, one killed while it
+ * changed them (tree_changing) panics the machine with a clear line.
  */
 #ifndef VM_FS_H
 #define VM_FS_H
@@ -88,8 +92,11 @@ struct address_space {
 	uint32_t nrdirty;		/* of them tagged dirty */
 	uint32_t nrwriteback;		/* of them tagged writeback */
 	uint32_t i_mmap;		/* pa of the first VMA mapping it, through vma->shared_next */
-	uint32_t i_mmap_count;		/* VMAs on that list, plus pins: an mmap under way, a
-					 * writeback pass (the file stays while it is not 0) */
+	uint32_t i_mmap_count;		/* VMAs on that list, plus the mms whose mmap has it
+					 * pinned (mm->inflight_file): the file stays while
+					 * it is not 0, and a repair recounts it from both */
+	uint32_t i_wb_pins;		/* writeback passes of the flusher or vmrun at work */
+	uint32_t tree_changing;		/* tree_lock's holder is changing the tree (not reading) */
 	uint32_t i_mmap_writable;	/* of them shared and writable */
 	uint32_t next;			/* pa of the next file in filemap_state's list */
 	uint32_t i_generation;		/* unique for the object's life: a process's cached fd matches it */
@@ -121,8 +128,11 @@ struct filemap_state {
 	uint32_t flusher_wait;		/* futex: bumped to wake it */
 	int32_t  flusher_pid;		/* its host pid, 0 when none runs */
 	uint32_t flusher_state;		/* 0 asleep, 1 writing */
-	uint32_t _pad;
+	uint32_t req_gen;		/* the i_generation of req_as when posted */
 	uint64_t flusher_runs;		/* times it woke and wrote */
+	uint32_t freeing;		/* pa of a file being taken off the list and freed, under
+					 * lock (a holder killed in between: the repair frees it) */
+	uint32_t freeing_gen;		/* and its i_generation, which dies with it */
 	/* a file for the flusher to hold, one request at a time */
 	struct vm_lock req_lock;	/* taken by the requester for the round trip */
 	uint32_t req_seq;		/* futex: bumped by a requester */

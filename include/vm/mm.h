@@ -142,6 +142,9 @@ struct mm_struct {
 	uint32_t inflight_vma;
 	uint32_t inflight_anon_vma;
 	uint32_t inflight_old_pfn;	/* INFLIGHT_COW: the frame being replaced */
+	/* The file an mmap of this mm has pinned (its address_space's pa,
+	 * counted in i_mmap_count) until its VMA holds it; 0 when none. */
+	uint32_t inflight_file;
 };
 
 enum mm_inflight_kind {
