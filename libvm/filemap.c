@@ -98,24 +98,41 @@ void filemap_init(void)
 
 /* ---- the tree (tree_lock held) --------------------------------------------- */
 
-/* A holder that died while only reading the tree (a lookup, a gang of
- * pages) left nothing half changed; one that died changing it
- * (tree_changing) did, and the machine stops. */
+/* What a tree_lock holder is changing (address_space.tree_changing). */
+enum tree_change {
+	TREE_READ,			/* nothing: a lookup, a gang of pages */
+	TREE_DIRTY,			/* a page's dirty tag and counts, set */
+	TREE_CLEAN,			/* and cleared */
+	TREE_WRITEBACK,			/* a page's writeback tag and counts */
+	TREE_INSERT,			/* a page into the tree (nodes made) */
+	TREE_DELETE,			/* a page out of it (nodes freed) */
+};
+static const char *const tree_change_names[] = {
+	"reading", "dirtying a page", "cleaning a page", "a page's writeback",
+	"inserting a page", "deleting a page",
+};
+
+/* A holder that died while only reading the tree left nothing half
+ * changed; one that died changing it did, and the machine stops. */
 static void tree_lock(struct address_space *as)
 {
 	if (vm_lock_acquire(&as->tree_lock) == -EOWNERDEAD) {
-		if (as->tree_changing)
-			vm_panic("page cache tree_lock of %s: owner died changing the tree; it "
-				 "cannot be repaired", as->path);
+		uint32_t what = as->tree_changing;
+
+		if (what)
+			vm_panic("page cache tree_lock of %s: owner died %s; the tree cannot be "
+				 "repaired", as->path,
+				 what < ARRAY_SIZE(tree_change_names) ? tree_change_names[what] :
+				 "changing it");
 		vm_lock_consistent(&as->tree_lock);
 	}
 }
 
 /* The lock for a change of the tree, its tags or its counts. */
-static void tree_lock_w(struct address_space *as)
+static void tree_lock_w(struct address_space *as, enum tree_change what)
 {
 	tree_lock(as);
-	as->tree_changing = 1;
+	as->tree_changing = what;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -339,7 +356,7 @@ void set_page_dirty(struct page *page)
 	if (PageDirty(page))
 		return;
 	as = AS(page->mapping);
-	tree_lock_w(as);
+	tree_lock_w(as, TREE_DIRTY);
 	if (!PageDirty(page) && page->mapping == as_pa(as)) {
 		SetPageDirty(page);
 		radix_tag(as, page->index, PAGECACHE_TAG_DIRTY, true);
@@ -381,7 +398,7 @@ static bool test_clear_page_dirty(struct page *page)
 	struct address_space *as = AS(page->mapping);
 	bool was;
 
-	tree_lock_w(as);
+	tree_lock_w(as, TREE_CLEAN);
 	was = __clear_page_dirty(as, page);
 	if (was && !(page->flags & (1u << PG_writeback)))
 		__set_writeback(as, page, true);
@@ -393,7 +410,7 @@ static void set_writeback(struct page *page, bool on)
 {
 	struct address_space *as = AS(page->mapping);
 
-	tree_lock_w(as);
+	tree_lock_w(as, TREE_WRITEBACK);
 	if (!!(page->flags & (1u << PG_writeback)) != on)
 		__set_writeback(as, page, on);
 	tree_unlock(as);
@@ -452,7 +469,7 @@ static int add_to_page_cache(struct page *page, struct address_space *as, uint32
 
 	page->mapping = as_pa(as);
 	page->index = index;
-	tree_lock_w(as);
+	tree_lock_w(as, TREE_INSERT);
 	err = radix_insert(as, index, (uint32_t)page_to_pfn(page));
 	if (!err) {
 		get_page(page);
@@ -505,7 +522,7 @@ void filemap_note_release(struct page *page)
 	}
 	if (!PageUptodate(page) && page->_mapcount < 0) {
 		/* a read it never finished: the page holds nothing */
-		tree_lock_w(as);
+		tree_lock_w(as, TREE_DELETE);
 		__delete_from_page_cache(as, page);
 		tree_unlock(as);
 		put_page(page);		/* the cache's; the reader's goes with its note */
@@ -521,7 +538,7 @@ bool remove_mapping_file(struct page *page, int refs_held)
 	struct address_space *as = AS(page->mapping);
 	bool gone = false;
 
-	tree_lock_w(as);
+	tree_lock_w(as, TREE_DELETE);
 	if (page_ref_count(page) == refs_held + 1 && page->_mapcount < 0 && !PageDirty(page) &&
 	    !(page->flags & (1u << PG_writeback))) {
 		__delete_from_page_cache(as, page);
@@ -740,7 +757,7 @@ static unsigned long invalidate_mapping_pages(struct address_space *as, bool dis
 /* PG_dirty off without a write (the file is gone): tag and counts too. */
 static void cancel_dirty_page(struct address_space *as, struct page *page)
 {
-	tree_lock_w(as);
+	tree_lock_w(as, TREE_CLEAN);
 	__clear_page_dirty(as, page);
 	tree_unlock(as);
 }
@@ -1216,7 +1233,7 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 		}
 		if (*err) {
 			/* nobody can use it: out again */
-			tree_lock_w(as);
+			tree_lock_w(as, TREE_DELETE);
 			__delete_from_page_cache(as, page);
 			tree_unlock(as);
 			put_page(page);		/* the cache's */
