@@ -164,21 +164,69 @@ static uint32_t radix_lookup(const struct address_space *as, uint32_t index)
 	}
 }
 
-static struct radix_tree_node *node_alloc(unsigned shift, uint32_t parent, unsigned offset)
-{
-	/* no reclaim under the tree's lock: reclaim takes tree locks */
-	struct radix_tree_node *n = kmem_cache_zalloc(node_cachep(), GFP_NOWAIT | __GFP_HIGH);
+/*
+ * Nodes are made outside the tree's lock, one at a time (an allocation
+ * may reclaim, which takes tree locks; and a kill is likeliest in the
+ * longest step): the insert takes the node it was handed, or stops for
+ * one, leaving the tree whole. The node in hand is noted in the mm
+ * (inflight_node, from the allocator's claim on), and the note goes in
+ * the same locked step that links it: a holder killed with a note set
+ * outside the lock had not linked it, and the supervisor frees it.
+ */
+struct node_spare {
+	struct mm_struct *mm;		/* whose note holds it, or NULL (no task) */
+	struct radix_tree_node *node;	/* the node in hand, or NULL */
+};
 
-	if (n) {
-		n->shift = (uint8_t)shift;
-		n->parent = parent;
-		n->offset = (uint8_t)offset;
-	}
+static struct radix_tree_node *node_take(struct node_spare *sp, unsigned shift, uint32_t parent,
+					 unsigned offset)
+{
+	struct radix_tree_node *n = sp->node;
+
+	if (!n)
+		return NULL;
+	sp->node = NULL;
+	n->shift = (uint8_t)shift;
+	n->parent = parent;
+	n->offset = (uint8_t)offset;
 	return n;
 }
 
-/* Put pfn at index: 0, -EEXIST, or -ENOMEM. */
-static int radix_insert(struct address_space *as, uint32_t index, uint32_t pfn)
+/* The node taken is linked now: its note goes (tree_lock held). */
+static void node_linked(struct node_spare *sp)
+{
+	if (sp->mm)
+		mm_inflight_obj(&sp->mm->inflight_node, NULL);
+}
+
+static int node_make(struct node_spare *sp)
+{
+	if (sp->mm)
+		vm_claim_obj = &sp->mm->inflight_node;
+	sp->node = kmem_cache_zalloc(node_cachep(), GFP_KERNEL);
+	vm_claim_obj = NULL;
+	if (!sp->node)
+		return -ENOMEM;
+	if (sp->mm)
+		mm_inflight_obj(&sp->mm->inflight_node, sp->node);
+	return 0;
+}
+
+/* A node made and never needed (someone else's insert made the path). */
+static void node_unmake(struct node_spare *sp)
+{
+	if (!sp->node)
+		return;
+	kmem_cache_free(node_cachep(), sp->node);
+	sp->node = NULL;
+	if (sp->mm)
+		mm_inflight_obj(&sp->mm->inflight_node, NULL);
+}
+
+/* Put pfn at index: 0, -EEXIST, or -EAGAIN: a node is needed and sp has
+ * none (what is linked so far stays: the next try goes on from there). */
+static int radix_insert(struct address_space *as, uint32_t index, uint32_t pfn,
+			struct node_spare *sp)
 {
 	struct radix_tree_node *n = NODE(as->rnode);
 	unsigned off;
@@ -188,18 +236,19 @@ static int radix_insert(struct address_space *as, uint32_t index, uint32_t pfn)
 
 		while (index > shift_maxindex(shift))
 			shift += RADIX_TREE_MAP_SHIFT;
-		n = node_alloc(shift, 0, 0);
+		n = node_take(sp, shift, 0, 0);
 		if (!n)
-			return -ENOMEM;
+			return -EAGAIN;
 		as->rnode = (uint32_t)__pa(n);
+		node_linked(sp);
 	}
 	/* grow upward until the top node covers index */
 	while (index > shift_maxindex(n->shift)) {
-		struct radix_tree_node *top = node_alloc(n->shift + RADIX_TREE_MAP_SHIFT, 0, 0);
+		struct radix_tree_node *top = node_take(sp, n->shift + RADIX_TREE_MAP_SHIFT, 0, 0);
 		unsigned t;
 
 		if (!top)
-			return -ENOMEM;
+			return -EAGAIN;
 		top->slots[0] = (uint32_t)__pa(n);
 		top->count = 1;
 		for (t = 0; t < RADIX_TREE_MAX_TAGS; t++)
@@ -208,6 +257,7 @@ static int radix_insert(struct address_space *as, uint32_t index, uint32_t pfn)
 		n->parent = (uint32_t)__pa(top);
 		n->offset = 0;
 		as->rnode = (uint32_t)__pa(top);
+		node_linked(sp);
 		n = top;
 	}
 	while (n->shift) {
@@ -215,11 +265,12 @@ static int radix_insert(struct address_space *as, uint32_t index, uint32_t pfn)
 
 		off = (index >> n->shift) & RADIX_TREE_MAP_MASK;
 		if (!n->slots[off]) {
-			child = node_alloc(n->shift - RADIX_TREE_MAP_SHIFT, (uint32_t)__pa(n), off);
+			child = node_take(sp, n->shift - RADIX_TREE_MAP_SHIFT, (uint32_t)__pa(n), off);
 			if (!child)
-				return -ENOMEM;
+				return -EAGAIN;
 			n->slots[off] = (uint32_t)__pa(child);
 			n->count++;
+			node_linked(sp);
 		}
 		n = NODE(n->slots[off]);
 	}
@@ -463,23 +514,49 @@ struct page *find_get_page(struct address_space *as, uint32_t index)
 
 /* A new locked page joins the cache at index, holding a reference of
  * the cache's own: 0, -EEXIST (someone was first) or -ENOMEM. */
-static int add_to_page_cache(struct page *page, struct address_space *as, uint32_t index)
+static int add_to_page_cache(struct mm_struct *mm, struct page *page, struct address_space *as,
+			     uint32_t index)
 {
+	struct node_spare sp = { mm, NULL };
 	int err;
 
 	page->mapping = as_pa(as);
 	page->index = index;
-	tree_lock_w(as, TREE_INSERT);
-	err = radix_insert(as, index, (uint32_t)page_to_pfn(page));
-	if (!err) {
-		get_page(page);
-		as->nrpages++;
-		mod_node_page_state(NR_FILE_PAGES, 1);
+	for (;;) {
+		tree_lock_w(as, TREE_INSERT);
+		err = radix_insert(as, index, (uint32_t)page_to_pfn(page), &sp);
+		if (!err) {
+			get_page(page);
+			as->nrpages++;
+			mod_node_page_state(NR_FILE_PAGES, 1);
+		}
+		tree_unlock(as);
+		if (err != -EAGAIN)
+			break;
+		err = node_make(&sp);
+		if (err)
+			break;
 	}
-	tree_unlock(as);
+	node_unmake(&sp);
 	if (err)
 		page->mapping = 0;
 	return err;
+}
+
+/* The supervisor, for an mm whose process died making a node: it was
+ * never linked (the link and the note's end are one locked step). */
+void filemap_node_release(struct mm_struct *mm)
+{
+	uint32_t note = mm->inflight_node;
+	struct radix_tree_node *n = NODE(note & ~VM_CLAIM_FRESH);
+
+	if (!n)
+		return;
+	if (note & VM_CLAIM_FRESH)
+		kmem_cache_free_claimed(node_cachep(), n);
+	else if (!kmem_cache_obj_is_free(node_cachep(), n))
+		kmem_cache_free(node_cachep(), n);
+	mm->inflight_node = 0;
 }
 
 /* Out of the tree (page locked, unmapped, clean): the cache's reference
@@ -521,11 +598,20 @@ void filemap_note_release(struct page *page)
 		set_page_dirty(page);
 	}
 	if (!PageUptodate(page) && page->_mapcount < 0) {
-		/* a read it never finished: the page holds nothing */
+		/* a read it never finished: the page holds nothing. (Killed
+		 * before its insert, it holds no place and no reference of
+		 * the cache's: another page may be at its index.) */
+		bool cached;
+
 		tree_lock_w(as, TREE_DELETE);
-		__delete_from_page_cache(as, page);
+		cached = radix_lookup(as, page->index) == page_to_pfn(page);
+		if (cached)
+			__delete_from_page_cache(as, page);
+		else
+			page->mapping = 0;
 		tree_unlock(as);
-		put_page(page);		/* the cache's; the reader's goes with its note */
+		if (cached)
+			put_page(page);	/* the cache's; the reader's goes with its note */
 	}
 }
 
@@ -1167,7 +1253,8 @@ static unsigned fault_around(void)
  * of the file) into the cache: the page at index locked and uptodate
  * with a reference, or NULL with *err. The window's frames come as one
  * contiguous block where one is free, so one host mapping covers it. */
-static struct page *page_cache_read(struct address_space *as, uint32_t index, int *err)
+static struct page *page_cache_read(struct mm_struct *mm, struct address_space *as,
+				    uint32_t index, int *err)
 {
 	unsigned ra = fault_around(), order = 0, i, n = 0;
 	bool oom = false;
@@ -1212,7 +1299,7 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 		 * (filemap_note_release) and drop that reference */
 		trylock_page_noted(page);
 		rnote_set(page, RNOTE_ISOLATED);
-		if (add_to_page_cache(page, as, i) != 0) {
+		if (add_to_page_cache(mm, page, as, i) != 0) {
 			unlock_page(page);
 			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
 			__free_page(page);
@@ -1257,8 +1344,8 @@ static struct page *page_cache_read(struct address_space *as, uint32_t index, in
 /* The page at index for a fault: uptodate, unlocked, with a reference;
  * or NULL with *err (-EAGAIN: busy, retry; -EIO; -ENOMEM). *major when
  * the file was read. */
-static struct page *filemap_get_page(struct address_space *as, uint32_t index, bool *major,
-				     int *err)
+static struct page *filemap_get_page(struct mm_struct *mm, struct address_space *as,
+				     uint32_t index, bool *major, int *err)
 {
 	struct page *page = find_get_page(as, index);
 
@@ -1290,7 +1377,7 @@ static struct page *filemap_get_page(struct address_space *as, uint32_t index, b
 		}
 		return page;
 	}
-	page = page_cache_read(as, index, err);
+	page = page_cache_read(mm, as, index, err);
 	if (!page)
 		return NULL;
 	*major = true;
@@ -1426,7 +1513,7 @@ int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t add
 			return VM_FAULT_SIGBUS;
 	}
 	reclaim_own_mm = true;
-	page = filemap_get_page(as, index, &major, &err);
+	page = filemap_get_page(mm, as, index, &major, &err);
 	reclaim_own_mm = false;
 	if (!page) {
 		if (err == -EAGAIN)

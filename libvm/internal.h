@@ -412,6 +412,8 @@ int filemap_get(struct mm_struct *mm, int fd, int prot, int flags, struct addres
 void filemap_put(struct mm_struct *mm, struct address_space *as);
 /* The pin an mmap of a killed process held (mm->inflight_file). */
 void filemap_inflight_release(struct mm_struct *mm);
+/* The tree node a fault of a killed process had made (mm->inflight_node). */
+void filemap_node_release(struct mm_struct *mm);
 void i_mmap_link(struct vm_area_struct *vma);
 void i_mmap_unlink(struct vm_area_struct *vma);
 int filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t addr, uint64_t pte,

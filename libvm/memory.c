@@ -950,6 +950,7 @@ void mm_inflight_release(struct mm_struct *mm)
 	vma_inflight_release(mm);
 	anon_vma_inflight_release(mm);
 	filemap_inflight_release(mm);
+	filemap_node_release(mm);
 }
 
 uint64_t mm_pagemap_entry(struct mm_struct *mm, uint32_t addr)

@@ -145,6 +145,8 @@ struct mm_struct {
 	/* The file an mmap of this mm has pinned (its address_space's pa,
 	 * counted in i_mmap_count) until its VMA holds it; 0 when none. */
 	uint32_t inflight_file;
+	/* A page-cache tree node its fault made and has not linked yet. */
+	uint32_t inflight_node;
 };
 
 enum mm_inflight_kind {
