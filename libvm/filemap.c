@@ -779,6 +779,7 @@ static int file_hold(struct address_space *as, int fd, bool rw)
 }
 
 static void i_mmap_lock(struct address_space *as);
+void i_mmap_lock_file(struct address_space *as);
 static bool file_listed(const struct address_space *as);
 
 /* filemap_state.lock's holder died: the list is whole (a file joins at
@@ -1095,6 +1096,11 @@ void filemap_inflight_release(struct mm_struct *mm)
 	}
 	mm_inflight_obj(&mm->inflight_file, NULL);
 	filemap_unlock();
+}
+
+void i_mmap_lock_file(struct address_space *as)
+{
+	i_mmap_lock(as);
 }
 
 static void i_mmap_lock(struct address_space *as)
@@ -1448,8 +1454,9 @@ static void filemap_map_pages(struct mm_struct *mm, struct vm_area_struct *vma, 
 			put_page(page);
 			continue;
 		}
-		map_file_page(mm, vma, va, p, page, false);
+		/* the table's count before the PTE appears, as a fault's */
 		pte_table_account(mm, va, 1);
+		map_file_page(mm, vma, va, p, page, false);
 		/* one host mapping for the contiguous run around addr */
 		if (va == hi && page_to_pfn(page) == pfn0 + ((hi - addr) >> PAGE_SHIFT)) {
 			hi += PAGE_SIZE;

@@ -410,6 +410,8 @@ static inline bool PageFile(const struct page *page)
 int filemap_get(struct mm_struct *mm, int fd, int prot, int flags, struct address_space **out,
 		bool *shared_ro);
 void filemap_put(struct mm_struct *mm, struct address_space *as);
+/* i_mmap_lock of a file, repaired (the list is whole) if its holder died. */
+void i_mmap_lock_file(struct address_space *as);
 /* The pin an mmap of a killed process held (mm->inflight_file). */
 void filemap_inflight_release(struct mm_struct *mm);
 /* The tree node a fault of a killed process had made (mm->inflight_node). */

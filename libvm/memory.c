@@ -251,7 +251,8 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 	if (anon_vma_prepare(mm, vma))
 		return VM_FAULT_OOM;
 	mm->inflight_old_pfn = zero ? 0 : (uint32_t)pte_pfn(e);
-	mm_inflight_prepare(mm, INFLIGHT_COW, 0, addr & (uint32_t)PAGE_MASK);
+	mm_inflight_prepare(mm, file ? INFLIGHT_COW_FILE : INFLIGHT_COW, 0,
+			    addr & (uint32_t)PAGE_MASK);
 	/* reclaim may take this mm's pages, this one too: checked below */
 	reclaim_own_mm = true;
 	new = alloc_page(GFP_HIGHUSER);
@@ -261,7 +262,8 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint32_t
 		mm_inflight_clear(mm);
 		return VM_FAULT_OOM;
 	}
-	mm_inflight_set(mm, INFLIGHT_COW, page_to_pfn(new), 0, addr & (uint32_t)PAGE_MASK);
+	mm_inflight_set(mm, file ? INFLIGHT_COW_FILE : INFLIGHT_COW, page_to_pfn(new), 0,
+			addr & (uint32_t)PAGE_MASK);
 	if (pt_read(pte) != e) {
 		/* the old page went to swap meanwhile: fault again */
 		__free_page(new);
@@ -918,13 +920,16 @@ void mm_inflight_release(struct mm_struct *mm)
 			release_new_frames(mm, page, mm->inflight_order, va);
 			break;
 		case INFLIGHT_COW:
+		case INFLIGHT_COW_FILE:
 			release_new_frames(mm, page, 0, va);
-			if (mm->inflight_old_pfn && pfn_valid(mm->inflight_old_pfn)) {
-				if (PageFile(pfn_to_page(mm->inflight_old_pfn)))
-					file_page_recount(mm, mm->inflight_old_pfn, va);
-				else
-					anon_page_recount(mm, mm->inflight_old_pfn, va);
-			}
+			if (!mm->inflight_old_pfn || !pfn_valid(mm->inflight_old_pfn))
+				break;
+			/* (the kind says what the old page was: an anonymous one
+			 * may be freed, and made a file page, before the note goes) */
+			if (mm->inflight_kind == INFLIGHT_COW_FILE)
+				file_page_recount(mm, mm->inflight_old_pfn, va);
+			else
+				anon_page_recount(mm, mm->inflight_old_pfn, va);
 			break;
 		case INFLIGHT_PMD_TABLE:
 		case INFLIGHT_PTE_TABLE:
@@ -937,12 +942,18 @@ void mm_inflight_release(struct mm_struct *mm)
 				release_unlinked_table(mm, page);
 			break;
 		case INFLIGHT_UNMAP:
-		case INFLIGHT_UNMAPPED:
 		case INFLIGHT_DUP:
+			/* the note holds a reference to the page here: it is
+			 * what it was */
 			if (PageFile(page))
 				file_page_recount(mm, pfn, va);
 			else
 				anon_page_recount(mm, pfn, va);
+			break;
+		case INFLIGHT_UNMAPPED:
+			/* an anonymous zap's last stage: the page may be freed and
+			 * made anything since (anon_page_recount checks) */
+			anon_page_recount(mm, pfn, va);
 			break;
 		}
 		mm_inflight_clear(mm);

@@ -233,7 +233,7 @@ int rmap_walk_file(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 	if (!mapping || (mapping & PAGE_MAPPING_ANON) || page->_mapcount < 0)
 		return 0;
 	as = AS(mapping);
-	vm_lock_or_panic(&as->i_mmap_lock, "i_mmap_lock");
+	i_mmap_lock_file(as);
 	for (pa = as->i_mmap; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->shared_next, n++) {
 		struct vm_area_struct *vma = VMA(pa);
 		struct mm_struct *mm = __va(vma->vm_mm);
@@ -551,8 +551,17 @@ void file_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t dead_
 		return;
 	as = AS(mapping);
 	index = page->index;
+	/* the page dead's note names is this file's page at dead_va, or
+	 * not ours to count */
+	{
+		struct vm_area_struct *vma = find_vma(dead, dead_va);
+
+		if (!vma || vma->vm_start > dead_va || vma->vm_file != mapping ||
+		    vma->vm_pgoff + ((dead_va - vma->vm_start) >> PAGE_SHIFT) != index)
+			return;
+	}
 	for (tries = 0;; tries++) {
-		vm_lock_or_panic(&as->i_mmap_lock, "i_mmap_lock");
+		i_mmap_lock_file(as);
 		s.n = 0;
 		for (pa = as->i_mmap, n = 0; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->shared_next, n++) {
 			struct vm_area_struct *vma = VMA(pa);

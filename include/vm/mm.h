@@ -161,6 +161,8 @@ enum mm_inflight_kind {
 	INFLIGHT_DUP,			/* fork: the page at inflight_va is being shared with
 					 * this (the child's) mm */
 	INFLIGHT_PGD,			/* i386: the page directory, until mm->pgd names it */
+	INFLIGHT_COW_FILE,		/* INFLIGHT_COW of a page-cache page (a private file
+					 * mapping's first write) */
 };
 
 enum task_state {
