@@ -1696,8 +1696,8 @@ static void check_reclaim_notes(const struct vm_view *v, struct vm_report *r, ui
 				continue;
 			if (state == TASK_DEAD)
 				vm_report(r, "task slot %u: free, yet its reclaim note holds pfn %#x (%s%s)",
-					  slot, pfn, e & RNOTE_ISOLATED ? "isolated" : "",
-					  e & RNOTE_LOCKED ? (e & RNOTE_ISOLATED ? ", locked" : "locked") : "");
+					  slot, pfn, e & RNOTE_ISOLATED ? "isolated" : e & RNOTE_REF ? "held" : "",
+					  e & RNOTE_LOCKED ? (e & (RNOTE_ISOLATED | RNOTE_REF) ? ", locked" : "locked") : "");
 			if (pfn >= v->nr_pages)
 				vm_report(r, "task slot %u: reclaim note names pfn %#x, beyond RAM", slot, pfn);
 			else

@@ -486,6 +486,14 @@ static void __set_writeback(struct address_space *as, struct page *page, bool on
 
 /* ---- the cache ---------------------------------------------------------------- */
 
+/* Drop a reference noted RNOTE_REF: the note first (a kill between leaks
+ * the reference, never drops it twice). */
+static void put_page_noted(struct page *page)
+{
+	rnote_clear(page, RNOTE_REF);
+	put_page(page);
+}
+
 /* Take a reference unless the page is on its way to the allocator. */
 static bool get_page_unless_zero(struct page *page)
 {
@@ -1304,10 +1312,10 @@ static struct page *page_cache_read(struct mm_struct *mm, struct address_space *
 		 * during the read has the supervisor take the page out again
 		 * (filemap_note_release) and drop that reference */
 		trylock_page_noted(page);
-		rnote_set(page, RNOTE_ISOLATED);
+		rnote_set(page, RNOTE_REF);
 		if (add_to_page_cache(mm, page, as, i) != 0) {
 			unlock_page(page);
-			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
+			rnote_clear(page, RNOTE_LOCKED | RNOTE_REF);
 			__free_page(page);
 			continue;
 		}
@@ -1331,13 +1339,13 @@ static struct page *page_cache_read(struct mm_struct *mm, struct address_space *
 			tree_unlock(as);
 			put_page(page);		/* the cache's */
 			unlock_page(page);
-			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
+			rnote_clear(page, RNOTE_LOCKED | RNOTE_REF);
 			put_page(page);		/* ours: it goes */
 			continue;
 		}
 		/* the note goes before the reference: a kill between leaks
 		 * a reference, never drops one twice */
-		rnote_clear(page, RNOTE_ISOLATED);
+		rnote_clear(page, RNOTE_REF);
 		put_page(page);
 		unlock_page(page);
 		rnote_clear(page, RNOTE_LOCKED);
@@ -1365,7 +1373,7 @@ static struct page *filemap_get_page(struct mm_struct *mm, struct address_space 
 			*err = -EAGAIN;
 			return NULL;
 		}
-		rnote_set(page, RNOTE_ISOLATED);	/* (as page_cache_read's) */
+		rnote_set(page, RNOTE_REF);	/* (as page_cache_read's) */
 		if (!PageUptodate(page)) {
 			struct page *one = page;
 
@@ -1374,7 +1382,7 @@ static struct page *filemap_get_page(struct mm_struct *mm, struct address_space 
 				SetPageUptodate(page);
 			*major = true;
 		}
-		rnote_clear(page, RNOTE_ISOLATED);
+		rnote_clear(page, RNOTE_REF);
 		unlock_page(page);
 		rnote_clear(page, RNOTE_LOCKED);
 		if (*err) {
@@ -1387,7 +1395,7 @@ static struct page *filemap_get_page(struct mm_struct *mm, struct address_space 
 	if (!page)
 		return NULL;
 	*major = true;
-	rnote_clear(page, RNOTE_ISOLATED);	/* the reference is the caller's now */
+	rnote_clear(page, RNOTE_REF);	/* the reference is the caller's now */
 	unlock_page(page);
 	rnote_clear(page, RNOTE_LOCKED);
 	return page;
@@ -1644,6 +1652,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 
 			if (!get_page_unless_zero(page))
 				continue;
+			rnote_set(page, RNOTE_REF);	/* a kill gives it back */
 			locked[nl++] = page;
 		}
 		tree_unlock(as);
@@ -1657,7 +1666,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 		for (i = 0; i < nl; i++) {
 			if (!trylock_page_noted(locked[i])) {
 				any_busy = true;
-				put_page(locked[i]);
+				put_page_noted(locked[i]);
 				locked[i] = NULL;
 				continue;
 			}
@@ -1688,7 +1697,7 @@ int filemap_write_range(struct address_space *as, uint32_t first, uint32_t last,
 			}
 			unlock_page(page);
 			rnote_clear(page, RNOTE_LOCKED);
-			put_page(page);
+			put_page_noted(page);
 		}
 		if (in_flusher)
 			flusher_serve_request();
@@ -1877,8 +1886,10 @@ static unsigned long invalidate_mapping_pages(struct address_space *as, bool dis
 		tree_lock(as);
 		n = radix_gang(as, next, UINT32_MAX, -1, idx, pfn, WB_BATCH);
 		for (i = 0; i < n; i++)
-			if (get_page_unless_zero(pfn_to_page(pfn[i])))
+			if (get_page_unless_zero(pfn_to_page(pfn[i]))) {
 				got[ng++] = pfn_to_page(pfn[i]);
+				rnote_set(pfn_to_page(pfn[i]), RNOTE_REF);
+			}
 		tree_unlock(as);
 		if (n)
 			next = idx[n - 1] + 1;
@@ -1900,7 +1911,7 @@ static unsigned long invalidate_mapping_pages(struct address_space *as, bool dis
 					rnote_clear(page, RNOTE_LOCKED);
 				}
 			}
-			put_page(page);
+			put_page_noted(page);
 		}
 	} while (n == WB_BATCH && next);
 	return dropped;

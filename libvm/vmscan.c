@@ -324,7 +324,7 @@ void rnote_clear(struct page *page, uint32_t flag)
 
 		if (v && (v & RNOTE_PFN) == pfn) {
 			v &= ~flag;
-			__atomic_store_n(&n->page[i], (v & (RNOTE_ISOLATED | RNOTE_LOCKED)) ? v : 0,
+			__atomic_store_n(&n->page[i], (v & RNOTE_FLAGS) ? v : 0,
 					 __ATOMIC_RELAXED);
 			return;
 		}
@@ -363,13 +363,15 @@ void reclaim_note_release(struct task_struct *t)
 				swap_state_unlock();
 				put_page(page);
 			} else if (!PageSwapCache(page) && !PageLRU(page) && !page->mapping &&
-				   page_ref_count(page) == 1 && !(v & RNOTE_ISOLATED)) {
+				   page_ref_count(page) == 1 && !(v & (RNOTE_ISOLATED | RNOTE_REF))) {
 				unlock_page(page);	/* a swap-in's new page, not yet cached */
 				__free_page(page);
 			} else {
 				swap_unlock_page(page);
 			}
 		}
+		if (v & RNOTE_REF)
+			put_page(page);		/* a reference it held, nothing more */
 		if (v & RNOTE_ISOLATED) {
 			if (PageLRU(page))
 				put_page(page);		/* killed before it left the list */

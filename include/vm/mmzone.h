@@ -174,14 +174,17 @@ struct pglist_data {
 	int64_t  vm_stat[NR_VM_NODE_STAT_ITEMS];
 };
 
-/* The pages a guest's process holds for reclaim or swap-in, so that its
- * death (SIGKILL, anywhere) gives them back: taken off the LRU
- * (RNOTE_ISOLATED, with a reference) and page-locked (RNOTE_LOCKED), by
- * pfn, 0 for an empty entry. Written only by the task's own process. */
+/* The pages a guest's process holds for reclaim, swap-in or the page
+ * cache, so that its death (SIGKILL, anywhere) gives them back: taken off
+ * the LRU (RNOTE_ISOLATED, with a reference), page-locked (RNOTE_LOCKED),
+ * or only referenced (RNOTE_REF: a lookup's or an allocation's), by pfn,
+ * 0 for an empty entry. Written only by the task's own process. */
 #define RECLAIM_NOTE_PAGES	96
 #define RNOTE_ISOLATED		0x80000000u
 #define RNOTE_LOCKED		0x40000000u
-#define RNOTE_PFN		0x3fffffffu
+#define RNOTE_REF		0x20000000u
+#define RNOTE_PFN		0x1fffffffu
+#define RNOTE_FLAGS		(RNOTE_ISOLATED | RNOTE_LOCKED | RNOTE_REF)
 struct reclaim_note {
 	uint32_t page[RECLAIM_NOTE_PAGES];
 };
