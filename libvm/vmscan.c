@@ -283,52 +283,150 @@ static struct reclaim_note *my_note(void)
 	return current ? &vm_kdata->reclaim.note[current - vm_kdata->tasks.task] : NULL;
 }
 
+/*
+ * The note is searched by pfn on every set and clear, and a read window
+ * notes 64 pages twice over: this process keeps an index of it in its own
+ * memory (a hash of pfn to slot, and the free slots), rebuilt from the
+ * note whenever the note it indexes is another (a new task, a fork child,
+ * another machine). The note in RAM stays the truth a kill leaves.
+ */
+#define RX_BUCKETS	256		/* a power of two, well above the note's size */
+static struct rnote_index {
+	const struct reclaim_note *note;
+	uint64_t machine;		/* boot_ns of the machine */
+	pid_t tid;			/* vm_self_tid: a fork child rebuilds */
+	uint8_t bucket[RX_BUCKETS];	/* slot + 1, 0 empty; linear probing */
+	uint8_t free[RECLAIM_NOTE_PAGES]; /* free slots, a stack */
+	unsigned nfree;
+} rx;
+
+static inline unsigned rx_hash(uint32_t pfn)
+{
+	return (pfn * 2654435761u) >> 24 & (RX_BUCKETS - 1);
+}
+
+static void rx_insert(uint32_t pfn, unsigned slot)
+{
+	unsigned h = rx_hash(pfn);
+
+	while (rx.bucket[h])
+		h = (h + 1) & (RX_BUCKETS - 1);
+	rx.bucket[h] = (uint8_t)(slot + 1);
+}
+
+/* The bucket holding pfn's slot, or -1. */
+static int rx_find(const struct reclaim_note *n, uint32_t pfn)
+{
+	unsigned h = rx_hash(pfn);
+
+	for (; rx.bucket[h]; h = (h + 1) & (RX_BUCKETS - 1))
+		if ((n->page[rx.bucket[h] - 1] & RNOTE_PFN) == pfn)
+			return (int)h;
+	return -1;
+}
+
+/* Empty bucket h, moving back the entries of its probe run behind it. */
+static void rx_remove(const struct reclaim_note *n, unsigned h, uint32_t pfn_gone)
+{
+	unsigned j = h;
+
+	(void)pfn_gone;
+	rx.bucket[h] = 0;
+	for (;;) {
+		unsigned home;
+
+		j = (j + 1) & (RX_BUCKETS - 1);
+		if (!rx.bucket[j])
+			return;
+		home = rx_hash(n->page[rx.bucket[j] - 1] & RNOTE_PFN);
+		/* can the entry at j move to the hole at h? */
+		if ((h <= j) ? (home <= h || home > j) : (home <= h && home > j)) {
+			rx.bucket[h] = rx.bucket[j];
+			rx.bucket[j] = 0;
+			h = j;
+		}
+	}
+}
+
+static void rx_sync(const struct reclaim_note *n)
+{
+	int i;
+
+	if (rx.note == n && rx.machine == vm_boot_block->boot_ns && rx.tid == vm_self_tid)
+		return;
+	memset(&rx, 0, sizeof(rx));
+	rx.note = n;
+	rx.machine = vm_boot_block->boot_ns;
+	rx.tid = vm_self_tid;
+	for (i = RECLAIM_NOTE_PAGES - 1; i >= 0; i--) {
+		if (n->page[i])
+			rx_insert(n->page[i] & RNOTE_PFN, (unsigned)i);
+		else
+			rx.free[rx.nfree++] = (uint8_t)i;
+	}
+}
+
 void rnote_set(struct page *page, uint32_t flag)
 {
 	struct reclaim_note *n = my_note();
 	uint32_t pfn = (uint32_t)page_to_pfn(page);
-	int i, empty = -1;
+	unsigned slot;
+	int h;
 
 	if (!n)
 		return;
-	for (i = 0; i < RECLAIM_NOTE_PAGES; i++) {
-		uint32_t v = n->page[i];
-
-		if (v && (v & RNOTE_PFN) == pfn) {
-			__atomic_store_n(&n->page[i], v | flag, __ATOMIC_RELAXED);
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	rx_sync(n);
+	h = rx_find(n, pfn);
+	if (h >= 0) {
+		slot = rx.bucket[h] - 1u;
+		__atomic_store_n(&n->page[slot], n->page[slot] | flag, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		return;
+	}
+	/* a pass holds at most SWAP_CLUSTER_MAX pages, a swap-in a run's
+	 * worth and a file read a window's: well within the note, so a full
+	 * note is a bug */
+	if (!rx.nfree || n->page[rx.free[rx.nfree - 1]]) {
+		/* the note changed behind the index (released for a task
+		 * that had this slot before): index it again */
+		rx.note = NULL;
+		rx_sync(n);
+		if (rx_find(n, pfn) >= 0) {
+			rnote_set(page, flag);
 			return;
 		}
-		if (!v && empty < 0)
-			empty = i;
 	}
-	/* a pass holds at most SWAP_CLUSTER_MAX pages and a swap-in a
-	 * run's worth, well within the note: a full note is a bug */
-	if (empty < 0)
+	if (!rx.nfree)
 		BUG();
-	__atomic_store_n(&n->page[empty], pfn | flag, __ATOMIC_RELAXED);
+	slot = rx.free[--rx.nfree];
+	__atomic_store_n(&n->page[slot], pfn | flag, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	rx_insert(pfn, slot);
 }
 
 void rnote_clear(struct page *page, uint32_t flag)
 {
 	struct reclaim_note *n = my_note();
-	uint32_t pfn = (uint32_t)page_to_pfn(page);
-	int i;
+	uint32_t pfn = (uint32_t)page_to_pfn(page), v;
+	unsigned slot;
+	int h;
 
 	if (!n)
 		return;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < RECLAIM_NOTE_PAGES; i++) {
-		uint32_t v = n->page[i];
-
-		if (v && (v & RNOTE_PFN) == pfn) {
-			v &= ~flag;
-			__atomic_store_n(&n->page[i], (v & RNOTE_FLAGS) ? v : 0,
-					 __ATOMIC_RELAXED);
-			return;
-		}
+	rx_sync(n);
+	h = rx_find(n, pfn);
+	if (h < 0)
+		return;
+	slot = rx.bucket[h] - 1u;
+	v = n->page[slot] & ~flag;
+	if (v & RNOTE_FLAGS) {
+		__atomic_store_n(&n->page[slot], v, __ATOMIC_RELAXED);
+		return;
 	}
+	rx_remove(n, (unsigned)h, pfn);
+	__atomic_store_n(&n->page[slot], 0, __ATOMIC_RELAXED);
+	rx.free[rx.nfree++] = (uint8_t)slot;
 }
 
 static void putback_lru_page(struct page *page, bool active);
