@@ -369,6 +369,14 @@ static int unmap_file_one(const struct rmap_hit *h, void *arg)
 	struct unmap_state *u = arg;
 	pteval_t e = pt_read(h->pte);
 	struct page *page = pfn_to_page(pte_pfn(e));
+	const struct page *table = pfn_to_page(h->pte >> PAGE_SHIFT);
+
+	/* a PTE of this process's own mm, whose fault holds a slot of this
+	 * table (direct reclaim): the table must not empty and go under it */
+	if (h->mm == current_mm && table->private <= 1) {
+		u->failed = true;
+		return 0;
+	}
 
 	if (pte_dirty(e))
 		set_page_dirty(page);
