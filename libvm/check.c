@@ -1533,6 +1533,33 @@ static void check_cache_count(const struct vm_view *v, struct vm_report *r, uint
 			  (unsigned long long)inflight);
 }
 
+/* The nonzero values of one field of the VMAs' refs (off: its offset in
+ * struct vma_ref), sorted, in a new array (*nr of them); NULL with a
+ * report when there is no memory for it, or no VMA. */
+static uint32_t *vma_ref_values(struct mm_walk *w, size_t off, uint32_t *nr)
+{
+	uint32_t *vals, i;
+
+	*nr = 0;
+	if (!w->nr_refs)
+		return NULL;
+	vals = malloc(w->nr_refs * sizeof(*vals));
+	if (!vals) {
+		vm_report(w->r, "check: out of memory for %u VMAs", w->nr_refs);
+		return NULL;
+	}
+	for (i = 0; i < w->nr_refs; i++) {
+		uint32_t x;
+
+		memcpy(&x, (const char *)&w->refs[i] + off, sizeof(x));
+		if (x)
+			vals[(*nr)++] = x;
+	}
+	if (*nr)
+		qsort(vals, *nr, sizeof(*vals), cmp_u32);
+	return vals;
+}
+
 /*
  * The reverse map from the VMA side, once every mm's VMA list was read:
  * every anon_vma named by a VMA is checked once (check_anon_vma), every
@@ -1554,18 +1581,9 @@ static void check_rmap(struct mm_walk *w, unsigned nr_mms)
 			vm_report(w->r, "VMA %#x is in the lists of mm %#x (pid %d) and mm %#x (pid %d)",
 				  w->refs[i].pa, w->refs[i - 1].mm, w->refs[i - 1].pid, w->refs[i].mm,
 				  w->refs[i].pid);
-	if (w->nr_refs) {
-		avs = malloc(w->nr_refs * sizeof(*avs));
-		if (!avs) {
-			vm_report(w->r, "check: out of memory for %u VMAs", w->nr_refs);
-			return;
-		}
-	}
-	for (i = 0; i < w->nr_refs; i++)
-		if (w->refs[i].anon_vma)
-			avs[nr_avs++] = w->refs[i].anon_vma;
-	if (nr_avs)
-		qsort(avs, nr_avs, sizeof(*avs), cmp_u32);
+	avs = vma_ref_values(w, offsetof(struct vma_ref, anon_vma), &nr_avs);
+	if (w->nr_refs && !avs)
+		return;
 	for (i = 0; i < nr_avs; i++) {
 		const struct vma_ref *named_by = NULL;
 
@@ -1611,18 +1629,9 @@ static void check_i_mmap(struct mm_walk *w)
 	uint64_t bound = ((uint64_t)v->boot->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
 	uint32_t *files, nr = 0, i, j;
 
-	if (!w->nr_refs)
+	files = vma_ref_values(w, offsetof(struct vma_ref, vm_file), &nr);
+	if (!files)
 		return;
-	files = malloc(w->nr_refs * sizeof(*files));
-	if (!files) {
-		vm_report(w->r, "check: out of memory for %u VMAs", w->nr_refs);
-		return;
-	}
-	for (i = 0; i < w->nr_refs; i++)
-		if (w->refs[i].vm_file)
-			files[nr++] = w->refs[i].vm_file;
-	if (nr)
-		qsort(files, nr, sizeof(*files), cmp_u32);
 	for (i = 0; i < nr; i++) {
 		const struct address_space *as;
 		struct cycle_mark cm;

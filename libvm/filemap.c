@@ -31,11 +31,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -387,20 +385,13 @@ static void file_refresh(struct address_space *as, bool wrote);
 
 /* ---- counting ---------------------------------------------------------------- */
 
-static inline bool page_is_file(const struct page *page)
-{
-	uint32_t m = __atomic_load_n(&page->mapping, __ATOMIC_RELAXED);
-
-	return m && !(m & PAGE_MAPPING_ANON);
-}
-
 /* A file page became dirty (a write through a shared mapping, or a D bit
  * an unmap found): tag it, count it, start the file's expiry clock. */
 void set_page_dirty(struct page *page)
 {
 	struct address_space *as;
 
-	if (!page_is_file(page)) {
+	if (!PageFile(page)) {
 		SetPageDirty(page);
 		return;
 	}
@@ -492,18 +483,6 @@ static void put_page_noted(struct page *page)
 {
 	rnote_clear(page, RNOTE_REF);
 	put_page(page);
-}
-
-/* Take a reference unless the page is on its way to the allocator. */
-static bool get_page_unless_zero(struct page *page)
-{
-	int ref = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
-
-	while (ref > 0)
-		if (__atomic_compare_exchange_n(&page->_refcount, &ref, ref + 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return true;
-	return false;
 }
 
 /* The page at index with a reference, or NULL. */
@@ -1594,37 +1573,6 @@ fail:
 	return -EIO;
 }
 
-struct mkclean {
-	struct tlb_batch *b;
-	int dirty;
-};
-
-static int mkclean_one(const struct rmap_hit *h, void *arg)
-{
-	struct mkclean *m = arg;
-	pteval_t e = pt_read(h->pte);
-
-	if (!pte_dirty(e))
-		return 0;
-	m->dirty++;
-	set_pte(h->pte, e & ~(pteval_t)_PAGE_DIRTY);
-	tlb_batch_add(m->b, (int32_t)h->mm->owner, h->va);
-	return 0;
-}
-
-/* Linux's page_mkclean: D off in every PTE mapping page, their host
- * mappings into b to shoot down (the next write faults and dirties the
- * page again). The D bits found. Busy mappers keep theirs. */
-int page_mkclean_batch(struct page *page, struct tlb_batch *b, unsigned *busy)
-{
-	struct mkclean m = { b, 0 };
-
-	*busy = 0;
-	if (page->_mapcount >= 0)
-		rmap_walk_file(page, mkclean_one, &m, busy);
-	return m.dirty;
-}
-
 static struct tlb_batch wb_batch;
 static bool in_flusher;			/* this process is the flusher */
 static void flusher_serve_request(void);
@@ -1744,7 +1692,7 @@ static void mkdirty_range(struct mm_struct *mm, uint32_t start, uint32_t end)
 			continue;
 		}
 		if (pte_present(e) && pte_dirty(e) && !is_zero_pfn(pte_pfn(e)) &&
-		    page_is_file(pfn_to_page(pte_pfn(e))))
+		    PageFile(pfn_to_page(pte_pfn(e))))
 			set_page_dirty(pfn_to_page(pte_pfn(e)));
 	}
 }
@@ -2098,47 +2046,14 @@ void flusher_main(void)
 
 pid_t flusher_run(void)
 {
-	struct filemap_state *s = fms();
-	pid_t parent = getpid(), pid;
-
-	if (s->flusher_pid)
-		return -EBUSY;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		setpgid(0, 0);
-		prctl(PR_SET_NAME, "pdflush");
-		vm_lock_after_fork();
-		task_after_fork();
-		__atomic_store_n(&s->flusher_pid, getpid(), __ATOMIC_RELEASE);
-		flusher_main();
-		_exit(0);
-	}
-	setpgid(pid, pid);
-	__atomic_store_n(&s->flusher_pid, pid, __ATOMIC_RELEASE);
-	return pid;
+	return kthread_run("pdflush", flusher_main, &fms()->flusher_pid);
 }
 
 void flusher_stop(void)
 {
 	struct filemap_state *s = fms();
-	pid_t pid = s->flusher_pid;
-	int status;
 
-	if (!pid)
-		return;
-	kill(pid, SIGTERM);
-	__atomic_add_fetch(&s->flusher_wait, 1, __ATOMIC_RELEASE);
-	host_futex_wake(&s->flusher_wait, 1);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	vm_lock_mark_dead_owner(pid);
-	s->flusher_pid = 0;
-	s->flusher_state = 0;
+	kthread_stop(&s->flusher_pid, &s->flusher_wait, &s->flusher_state);
 }
 
 /* Is the machine's RAM file on a noexec mount (no PROT_EXEC host

@@ -215,6 +215,18 @@ static inline void pfn_list_del(struct pfn_list *head, unsigned long pfn)
 	page->lru.next = page->lru.prev = PFN_NIL;
 }
 
+/* Take a reference unless the page is on its way to the allocator. */
+static inline bool get_page_unless_zero(struct page *page)
+{
+	int ref = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	while (ref > 0)
+		if (__atomic_compare_exchange_n(&page->_refcount, &ref, ref + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 /* ---- boot-time pieces -------------------------------------------------- */
 
 /* memblock.c: a bump allocator over frames, before the buddy allocator. */
@@ -606,6 +618,14 @@ void fault_handler_remove(void);
 extern struct mm_struct *current_mm;
 /* In a child of a plain host fork(): it is not the guest its parent is. */
 void task_after_fork(void);
+/* A kernel thread of the machine (kswapd, the flusher): a host process
+ * of its own, in a process group of its own, dying with its parent, that
+ * runs fn (which returns once SIGTERM told it to stop); its host pid is
+ * published in *pid_slot. The pid, or -errno (-EBUSY: one runs). */
+pid_t kthread_run(const char *name, void (*fn)(void), int32_t *pid_slot);
+/* Stop it (SIGTERM, and a wake on the futex it sleeps on), reap it, hand
+ * the locks it held to their next owners; *pid_slot and *state go to 0. */
+void kthread_stop(int32_t *pid_slot, uint32_t *wait_word, uint32_t *state);
 
 /* mm->mmap_lock, taken by the process that runs the mm. Its owner can
  * have died only as the parent that forked this mm, which holds the lock

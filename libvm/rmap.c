@@ -159,6 +159,42 @@ void anon_vma_inflight_release(struct mm_struct *mm)
 
 /* ---- walking ------------------------------------------------------------ */
 
+/* One VMA of a walk: the PTE at va in its mm, if it maps pfn, is handed
+ * to fn with the mm's lock held. A walker coming from a page only tries
+ * the lock: a busy mm is skipped and counted. Its own mm, whose lock it
+ * holds, it may use where own_ok says so (a fault that re-checks its PTE
+ * after allocating, vmscan.c; writeback, filemap.c). fn's result, and
+ * *hits counted. */
+static int rmap_one(struct vm_area_struct *vma, uint32_t va, unsigned long pfn, bool own_ok,
+		    int (*fn)(const struct rmap_hit *, void *), void *arg, unsigned *busy, int *hits)
+{
+	struct mm_struct *mm = __va(vma->vm_mm);
+	struct rmap_hit hit;
+	pteval_t e;
+	bool own;
+	int r = 0;
+
+	own = own_ok && (__atomic_load_n(&mm->mmap_lock.word, __ATOMIC_RELAXED) &
+			 VM_LOCK_TID_MASK) == (uint32_t)vm_self_tid;
+	if (!own && vm_lock_trylock(&mm->mmap_lock) != 0) {
+		if (busy)
+			(*busy)++;
+		return 0;
+	}
+	hit.mm = mm;
+	hit.vma = vma;
+	hit.va = va;
+	hit.pte = pte_lookup(mm, va);
+	e = hit.pte ? pt_read(hit.pte) : 0;
+	if (pte_present(e) && pte_pfn(e) == pfn) {
+		(*hits)++;
+		r = fn(&hit, arg);
+	}
+	if (!own)
+		vm_lock_release(&mm->mmap_lock);
+	return r;
+}
+
 int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
 		   unsigned *busy)
 {
@@ -176,37 +212,10 @@ int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 	anon_vma_lock(av);
 	for (pa = av->head; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->anon_vma_next, n++) {
 		struct vm_area_struct *vma = VMA(pa);
-		struct mm_struct *mm = __va(vma->vm_mm);
-		struct rmap_hit hit;
-		pteval_t e;
-		int r;
-
-		bool own;
 
 		if (va < vma->vm_start || va >= vma->vm_end)
 			continue;
-		/* this process's own mm, whose lock its fault holds: only when
-		 * that fault re-checks its PTE after allocating (vmscan.c) */
-		own = reclaim_own_mm && (__atomic_load_n(&mm->mmap_lock.word, __ATOMIC_RELAXED) &
-					 VM_LOCK_TID_MASK) == (uint32_t)vm_self_tid;
-		if (!own && vm_lock_trylock(&mm->mmap_lock) != 0) {
-			if (busy)
-				(*busy)++;
-			continue;
-		}
-		hit.mm = mm;
-		hit.vma = vma;
-		hit.va = va;
-		hit.pte = pte_lookup(mm, va);
-		e = hit.pte ? pt_read(hit.pte) : 0;
-		r = 0;
-		if (pte_present(e) && pte_pfn(e) == pfn) {
-			hits++;
-			r = fn(&hit, arg);
-		}
-		if (!own)
-			vm_lock_release(&mm->mmap_lock);
-		if (r)
+		if (rmap_one(vma, va, pfn, reclaim_own_mm, fn, arg, busy, &hits))
 			break;
 	}
 	anon_vma_unlock(av);
@@ -218,6 +227,17 @@ int rmap_walk_anon(struct page *page, int (*fn)(const struct rmap_hit *, void *)
  * at the va its offset in the file gives. The same rules for locks as
  * the anonymous walk's. */
 bool writeback_own_mm;
+
+/* Where vma maps page index of its file: true and *va, or false. */
+static bool vma_file_va(const struct vm_area_struct *vma, uint32_t index, uint32_t *va)
+{
+	uint32_t pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+
+	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= pages)
+		return false;
+	*va = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+	return true;
+}
 
 int rmap_walk_file(struct page *page, int (*fn)(const struct rmap_hit *, void *), void *arg,
 		   unsigned *busy)
@@ -236,37 +256,11 @@ int rmap_walk_file(struct page *page, int (*fn)(const struct rmap_hit *, void *)
 	i_mmap_lock_file(as);
 	for (pa = as->i_mmap; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->shared_next, n++) {
 		struct vm_area_struct *vma = VMA(pa);
-		struct mm_struct *mm = __va(vma->vm_mm);
-		uint32_t pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, va;
-		struct rmap_hit hit;
-		pteval_t e;
-		bool own;
-		int r;
+		uint32_t va;
 
-		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= pages)
+		if (!vma_file_va(vma, index, &va))
 			continue;
-		va = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-		own = (reclaim_own_mm || writeback_own_mm) &&
-		      (__atomic_load_n(&mm->mmap_lock.word, __ATOMIC_RELAXED) & VM_LOCK_TID_MASK) ==
-			      (uint32_t)vm_self_tid;
-		if (!own && vm_lock_trylock(&mm->mmap_lock) != 0) {
-			if (busy)
-				(*busy)++;
-			continue;
-		}
-		hit.mm = mm;
-		hit.vma = vma;
-		hit.va = va;
-		hit.pte = pte_lookup(mm, va);
-		e = hit.pte ? pt_read(hit.pte) : 0;
-		r = 0;
-		if (pte_present(e) && pte_pfn(e) == pfn) {
-			hits++;
-			r = fn(&hit, arg);
-		}
-		if (!own)
-			vm_lock_release(&mm->mmap_lock);
-		if (r)
+		if (rmap_one(vma, va, pfn, reclaim_own_mm || writeback_own_mm, fn, arg, busy, &hits))
 			break;
 	}
 	vm_lock_release(&as->i_mmap_lock);
@@ -283,21 +277,25 @@ static int rmap_walk(struct page *page, int (*fn)(const struct rmap_hit *, void 
 
 /* ---- aging -------------------------------------------------------------- */
 
-struct referenced {
-	int young;
+/* A PTE bit the walk takes off: counted where set, and the mapper's host
+ * mapping of the page into b, so the next access that needs the bit
+ * faults and sets it again (DESIGN §7). */
+struct pte_bit_clear {
+	pteval_t bit;
+	int found;
 	struct tlb_batch *b;
 };
 
-static int referenced_one(const struct rmap_hit *h, void *arg)
+static int clear_bit_one(const struct rmap_hit *h, void *arg)
 {
-	struct referenced *r = arg;
+	struct pte_bit_clear *c = arg;
 	pteval_t e = pt_read(h->pte);
 
-	if (!pte_young(e))
+	if (!(e & c->bit))
 		return 0;
-	r->young++;
-	set_pte(h->pte, e & ~(pteval_t)_PAGE_ACCESSED);
-	tlb_batch_add(r->b, (int32_t)h->mm->owner, h->va);
+	c->found++;
+	set_pte(h->pte, e & ~c->bit);
+	tlb_batch_add(c->b, (int32_t)h->mm->owner, h->va);
 	return 0;
 }
 
@@ -310,10 +308,23 @@ static int referenced_one(const struct rmap_hit *h, void *arg)
  */
 int page_referenced_batch(struct page *page, struct tlb_batch *b, unsigned *busy)
 {
-	struct referenced r = { 0, b };
+	struct pte_bit_clear c = { _PAGE_ACCESSED, 0, b };
 
-	rmap_walk(page, referenced_one, &r, busy);
-	return r.young;
+	rmap_walk(page, clear_bit_one, &c, busy);
+	return c.found;
+}
+
+/* Linux's page_mkclean: D off in every PTE mapping a file page, their
+ * host mappings into b to shoot down (the next write faults and dirties
+ * the page again). The D bits found. Busy mappers keep theirs. */
+int page_mkclean_batch(struct page *page, struct tlb_batch *b, unsigned *busy)
+{
+	struct pte_bit_clear c = { _PAGE_DIRTY, 0, b };
+
+	*busy = 0;
+	if (page->_mapcount >= 0)
+		rmap_walk_file(page, clear_bit_one, &c, busy);
+	return c.found;
 }
 
 int page_referenced(struct page *page)
@@ -573,13 +584,10 @@ void file_page_recount(struct mm_struct *dead, unsigned long pfn, uint32_t dead_
 		s.n = 0;
 		for (pa = as->i_mmap, n = 0; pa && n < ANON_VMA_WALK_MAX; pa = VMA(pa)->shared_next, n++) {
 			struct vm_area_struct *vma = VMA(pa);
-			uint32_t pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 
-			if (index < vma->vm_pgoff || index - vma->vm_pgoff >= pages ||
-			    s.n >= VM_MAX_TASKS + 1)
+			if (s.n >= VM_MAX_TASKS + 1 || !vma_file_va(vma, index, &va_of[s.n]))
 				continue;
-			s.mm[s.n] = __va(vma->vm_mm);
-			va_of[s.n++] = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+			s.mm[s.n++] = __va(vma->vm_mm);
 		}
 		if (lock_mms(&s, dead)) {
 			vm_lock_release(&as->i_mmap_lock);

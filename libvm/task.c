@@ -554,3 +554,50 @@ int vm_task_kill(int pid, int sig)
 		return -ESRCH;
 	return kill(host, sig) < 0 ? -errno : 0;
 }
+
+/* ---- the machine's kernel threads (kswapd, the flusher) ------------------ */
+
+pid_t kthread_run(const char *name, void (*fn)(void), int32_t *pid_slot)
+{
+	pid_t parent = getpid(), pid;
+
+	if (__atomic_load_n(pid_slot, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		setpgid(0, 0);
+		prctl(PR_SET_NAME, name);
+		vm_lock_after_fork();
+		task_after_fork();
+		/* its own pid is in the slot before it works: what it asks of
+		 * itself (the flusher's hold of a file) it knows to do itself */
+		__atomic_store_n(pid_slot, getpid(), __ATOMIC_RELEASE);
+		fn();
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	__atomic_store_n(pid_slot, pid, __ATOMIC_RELEASE);
+	return pid;
+}
+
+void kthread_stop(int32_t *pid_slot, uint32_t *wait_word, uint32_t *state)
+{
+	pid_t pid = *pid_slot;
+	int status;
+
+	if (!pid)
+		return;
+	kill(pid, SIGTERM);
+	__atomic_add_fetch(wait_word, 1, __ATOMIC_RELEASE);
+	host_futex_wake(wait_word, 1);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	vm_lock_mark_dead_owner(pid);
+	*pid_slot = 0;
+	*state = 0;
+}

@@ -43,8 +43,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -223,18 +221,6 @@ void lru_cache_del(struct page *page)
 		del_page_from_lru_list(z, page);
 	ClearPageActive(page);
 	lru_unlock(z);
-}
-
-/* Take a reference unless the page is on its way to the allocator. */
-static bool get_page_unless_zero(struct page *page)
-{
-	int ref = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
-
-	while (ref > 0)
-		if (__atomic_compare_exchange_n(&page->_refcount, &ref, ref + 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return true;
-	return false;
 }
 
 /* Up to nr pages from the tail of list l, each with a reference and off
@@ -538,21 +524,25 @@ static void page_putback(struct page *page, enum page_fate fate)
 	putback_lru_page(page, fate == PAGE_ACTIVATE);
 }
 
-/* The last step: out of the swap cache and back to the allocator, if
- * nobody took a reference meanwhile (a fault that found it in the cache
- * waits for the page lock with one): the isolation's and the cache's are
- * all there may be. */
+/* The last step: out of the swap cache or the page cache and back to
+ * the allocator, if nobody took a reference meanwhile (a fault that found
+ * it in the cache waits for the page lock with one): the isolation's and
+ * the cache's are all there may be. */
 static bool remove_mapping(struct page *page)
 {
 	bool freed = false;
 
-	swap_state_lock();
-	if (PageSwapCache(page) && page_ref_count(page) == 2 && !page_mapped(page) &&
-	    !PageDirty(page)) {
-		__delete_from_swap_cache(page);
-		freed = true;
+	if (PageFile(page)) {
+		freed = remove_mapping_file(page, 1);
+	} else {
+		swap_state_lock();
+		if (PageSwapCache(page) && page_ref_count(page) == 2 && !page_mapped(page) &&
+		    !PageDirty(page)) {
+			__delete_from_swap_cache(page);
+			freed = true;
+		}
+		swap_state_unlock();
 	}
-	swap_state_unlock();
 	if (!freed)
 		return false;
 	unlock_page(page);
@@ -601,30 +591,49 @@ static void add_to_swap_batch(struct page **pages, enum page_fate *fate, unsigne
 			fate[i] = PAGE_ACTIVATE;
 }
 
+/* Up to nr (at most a pass's) pages from the tail of inactive list l for
+ * an eviction pass, counted as scanned, each locked with its fate KEEP
+ * for now; one whose lock is busy goes back at once and leaves a NULL. */
+static unsigned isolate_for_pass(struct zone *z, enum lru_list l, unsigned nr,
+				 struct page **pages, enum page_fate *fate, struct scan_control *sc)
+{
+	unsigned long scanned = 0;
+	unsigned n = isolate_lru_pages(z, l, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages, &scanned), i;
+
+	sc->nr_scanned += scanned;
+	count_vm_events(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+	for (i = 0; i < n; i++) {
+		fate[i] = PAGE_KEEP;
+		if (!trylock_page_noted(pages[i])) {
+			putback_lru_page(pages[i], false);
+			pages[i] = NULL;
+		}
+	}
+	return n;
+}
+
+/* A page of the pass went back to the allocator. */
+static void reclaimed_one(struct scan_control *sc)
+{
+	sc->nr_reclaimed++;
+	count_vm_event(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+}
+
 static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_control *sc)
 {
 	struct page *pages[SWAP_CLUSTER_MAX], *io[SWAP_CLUSTER_MAX];
 	swp_entry_t entries[SWAP_CLUSTER_MAX];
 	enum page_fate fate[SWAP_CLUSTER_MAX];
 	int err[SWAP_CLUSTER_MAX];
-	unsigned long scanned = 0;
 	unsigned i, n, nio = 0, busy;
 	bool flush_failed;
 
-	n = isolate_lru_pages(z, LRU_INACTIVE_ANON, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
-			      &scanned);
-	sc->nr_scanned += scanned;
-	count_vm_events(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
-
+	n = isolate_for_pass(z, LRU_INACTIVE_ANON, nr, pages, fate, sc);
 	for (i = 0; i < n; i++) {
 		struct page *page = pages[i];
 
-		fate[i] = PAGE_KEEP;
-		if (!trylock_page_noted(page)) {
-			pages[i] = NULL;
-			putback_lru_page(page, false);
+		if (!page)
 			continue;
-		}
 		/* used since the last look: keep it. A mapper too busy to
 		 * look at says nothing (Linux's rmap never has to skip one):
 		 * those that can be unmapped are, the page stays for the rest
@@ -695,8 +704,7 @@ static void shrink_inactive_list(struct zone *z, unsigned nr, struct scan_contro
 			}
 		}
 		if (fate[i] == PAGE_FREE && remove_mapping(page)) {
-			sc->nr_reclaimed++;
-			count_vm_event(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+			reclaimed_one(sc);
 			continue;
 		}
 		page_putback(page, fate[i] == PAGE_FREE ? PAGE_KEEP : fate[i]);
@@ -711,24 +719,16 @@ static void shrink_inactive_file(struct zone *z, unsigned nr, struct scan_contro
 {
 	struct page *pages[SWAP_CLUSTER_MAX];
 	enum page_fate fate[SWAP_CLUSTER_MAX];
-	unsigned long scanned = 0;
 	unsigned i, n, busy;
 	bool flush_failed, was_referenced;
 	int refs;
 
-	n = isolate_lru_pages(z, LRU_INACTIVE_FILE, min(nr, (unsigned)SWAP_CLUSTER_MAX), pages,
-			      &scanned);
-	sc->nr_scanned += scanned;
-	count_vm_events(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+	n = isolate_for_pass(z, LRU_INACTIVE_FILE, nr, pages, fate, sc);
 	for (i = 0; i < n; i++) {
 		struct page *page = pages[i];
 
-		fate[i] = PAGE_KEEP;
-		if (!trylock_page_noted(page)) {
-			pages[i] = NULL;
-			putback_lru_page(page, false);
+		if (!page)
 			continue;
-		}
 		if (!PageFile(page) || !PageUptodate(page) ||
 		    (page->flags & (1u << PG_writeback)))
 			continue;
@@ -761,13 +761,8 @@ static void shrink_inactive_file(struct zone *z, unsigned nr, struct scan_contro
 		}
 		if (fate[i] == PAGE_FREE && filemap_reclaim_write(page) != 0)
 			fate[i] = PAGE_ACTIVATE;
-		if (fate[i] == PAGE_FREE && remove_mapping_file(page, 1)) {
-			unlock_page(page);
-			rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
-			put_page(page);		/* the cache's */
-			put_page(page);		/* the isolation's: the page goes */
-			sc->nr_reclaimed++;
-			count_vm_event(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+		if (fate[i] == PAGE_FREE && remove_mapping(page)) {
+			reclaimed_one(sc);
 			continue;
 		}
 		page_putback(page, fate[i] == PAGE_FREE ? PAGE_KEEP : fate[i]);
@@ -1029,44 +1024,12 @@ void kswapd_main(void)
 
 pid_t kswapd_run(void)
 {
-	struct reclaim_state *rs = &vm_kdata->reclaim;
-	pid_t parent = getpid(), pid;
-
-	if (rs->kswapd_pid)
-		return -EBUSY;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		setpgid(0, 0);
-		prctl(PR_SET_NAME, "kswapd0");
-		vm_lock_after_fork();
-		task_after_fork();
-		kswapd_main();
-		_exit(0);
-	}
-	setpgid(pid, pid);
-	__atomic_store_n(&rs->kswapd_pid, pid, __ATOMIC_RELEASE);
-	return pid;
+	return kthread_run("kswapd0", kswapd_main, &vm_kdata->reclaim.kswapd_pid);
 }
 
 void kswapd_stop(void)
 {
 	struct reclaim_state *rs = &vm_kdata->reclaim;
-	pid_t pid = rs->kswapd_pid;
-	int status;
 
-	if (!pid)
-		return;
-	kill(pid, SIGTERM);
-	__atomic_add_fetch(&rs->kswapd_wait, 1, __ATOMIC_RELEASE);
-	host_futex_wake(&rs->kswapd_wait, 1);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	vm_lock_mark_dead_owner(pid);
-	rs->kswapd_pid = 0;
-	rs->kswapd_state = 0;
+	kthread_stop(&rs->kswapd_pid, &rs->kswapd_wait, &rs->kswapd_state);
 }

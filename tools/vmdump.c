@@ -1506,44 +1506,73 @@ static uint32_t file_lookup(const struct dump *d, const struct address_space *as
 }
 
 /*
+ * A walk along a list of VMAs in RAM (an anon_vma's, a file's i_mmap),
+ * bounded by how many VMAs lowmem can hold. A cycle is caught by Brent's
+ * method: the walk holds a mark that moves to the current VMA at every
+ * power of two of steps, so a walk that meets the mark again went round.
+ */
+struct vma_list_walk {
+	uint64_t n, power, lam, bound;
+	uint32_t mark;
+};
+
+static void vma_list_start(const struct dump *d, struct vma_list_walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->power = 1;
+	w->bound = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
+}
+
+/* The VMA at pa, the walk's next, copied into *vma: true, or false with
+ * a reason in msg (what names the list) when the list cannot be followed. */
+static bool vma_list_step(const struct dump *d, struct vma_list_walk *w, uint32_t pa,
+			  const char *what, struct vm_area_struct *vma, char *msg, size_t len)
+{
+	const struct vm_area_struct *vp = kobj(d, pa, sizeof(*vp));
+
+	if (pa == w->mark || w->n >= w->bound) {
+		snprintf(msg, len, "%s goes round (VMA %#x met again after %llu)", what, pa,
+			 (unsigned long long)w->n);
+		return false;
+	}
+	if (++w->lam == w->power) {
+		w->mark = pa;
+		w->power *= 2;
+		w->lam = 0;
+	}
+	if (!vp || (pa & 3)) {
+		snprintf(msg, len, "%s links to VMA %#x, outside lowmem or misaligned", what, pa);
+		return false;
+	}
+	memcpy(vma, vp, sizeof(*vma));
+	return true;
+}
+
+/*
  * Call fn for each VMA on a file's i_mmap list, until fn returns nonzero:
  * the VMAs walked, or -1 with a reason in msg when the list cannot be
- * followed (fn has seen the VMAs before the break). A cycle is caught by
- * Brent's method, as rmap_walk catches one.
+ * followed (fn has seen the VMAs before the break), as vma_list_step
+ * finds it.
  */
 static long i_mmap_walk(const struct dump *d, const struct address_space *as,
 			int (*fn)(const struct dump *d, uint32_t pa, const struct vm_area_struct *vma,
 				  void *ctx),
 			void *ctx, char *msg, size_t len)
 {
-	uint64_t bound = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
-	uint64_t n = 0, power = 1, lam = 0;
-	uint32_t pa, mark = 0;
+	struct vma_list_walk w;
+	uint32_t pa;
 
-	for (pa = as->i_mmap; pa; n++) {
-		const struct vm_area_struct *vp = kobj(d, pa, sizeof(*vp));
+	vma_list_start(d, &w);
+	for (pa = as->i_mmap; pa; w.n++) {
 		struct vm_area_struct vma;
 
-		if (pa == mark || n >= bound) {
-			snprintf(msg, len, "the i_mmap list goes round (VMA %#x met again after %llu)", pa,
-				 (unsigned long long)n);
+		if (!vma_list_step(d, &w, pa, "the i_mmap list", &vma, msg, len))
 			return -1;
-		}
-		if (++lam == power) {
-			mark = pa;
-			power *= 2;
-			lam = 0;
-		}
-		if (!vp || (pa & 3)) {
-			snprintf(msg, len, "the i_mmap list links to VMA %#x, outside lowmem or misaligned", pa);
-			return -1;
-		}
-		memcpy(&vma, vp, sizeof(vma));
 		if (fn && fn(d, pa, &vma, ctx))
-			return (long)n + 1;
+			return (long)w.n + 1;
 		pa = vma.shared_next;
 	}
-	return (long)n;
+	return (long)w.n;
 }
 
 /* ---- tasks and address spaces ------------------------------------------- */
@@ -2583,19 +2612,16 @@ struct rmap_vma {
  * Call fn for each VMA on the list of the anon_vma at av_pa, for the frame
  * pfn at va, until fn returns nonzero. The VMAs walked, or -1 with a
  * reason in msg when the list cannot be followed (then fn has seen the
- * VMAs before the break). *av gets the anon_vma's copy. A cycle is caught
- * by Brent's method: the list holds a mark that moves to the current VMA
- * at every power of two of steps, so a walk that meets the mark again
- * went round.
+ * VMAs before the break; vma_list_step says why). *av gets the anon_vma's
+ * copy.
  */
 static long rmap_walk(const struct dump *d, uint32_t av_pa, uint32_t pfn, uint32_t va,
 		      int (*fn)(const struct dump *d, const struct rmap_vma *rv, void *ctx), void *ctx,
 		      struct anon_vma *av, char *msg, size_t len)
 {
 	const struct anon_vma *p = kobj(d, av_pa, sizeof(*p));
-	uint64_t bound = ((uint64_t)d->bb->max_low_pfn << PAGE_SHIFT) / sizeof(struct vm_area_struct);
-	uint64_t n = 0, power = 1, lam = 0;
-	uint32_t pa, mark = 0;
+	struct vma_list_walk lw;
+	uint32_t pa;
 
 	memset(av, 0, sizeof(*av));
 	if (!p || (av_pa & 3)) {
@@ -2603,26 +2629,13 @@ static long rmap_walk(const struct dump *d, uint32_t av_pa, uint32_t pfn, uint32
 		return -1;
 	}
 	memcpy(av, p, sizeof(*av));
-	for (pa = av->head; pa; n++) {
-		const struct vm_area_struct *vp = kobj(d, pa, sizeof(*vp));
+	vma_list_start(d, &lw);
+	for (pa = av->head; pa; lw.n++) {
 		struct rmap_vma rv = { .pa = pa, .va = va };
 		struct pt_walk w;
 
-		if (pa == mark || n >= bound) {
-			snprintf(msg, len, "the list goes round (VMA %#x met again after %llu)", pa,
-				 (unsigned long long)n);
+		if (!vma_list_step(d, &lw, pa, "the list", &rv.vma, msg, len))
 			return -1;
-		}
-		if (++lam == power) {
-			mark = pa;
-			power *= 2;
-			lam = 0;
-		}
-		if (!vp || (pa & 3)) {
-			snprintf(msg, len, "the list links to VMA %#x, outside lowmem or misaligned", pa);
-			return -1;
-		}
-		memcpy(&rv.vma, vp, sizeof(rv.vma));
 		rv.has_mm = copy_mm(d, rv.vma.vm_mm, &rv.mm);
 		if (rv.has_mm && va >= rv.vma.vm_start && va < rv.vma.vm_end &&
 		    pt_walk_view(&d->v, (int)d->bb->mode, rv.mm.pgd, va, &w) == PT_WALK_MAPPED &&
@@ -2631,10 +2644,10 @@ static long rmap_walk(const struct dump *d, uint32_t av_pa, uint32_t pfn, uint32
 			rv.writable = pte_write(w.level[PT_PTE].entry);
 		}
 		if (fn && fn(d, &rv, ctx))
-			return (long)n + 1;
+			return (long)lw.n + 1;
 		pa = rv.vma.anon_vma_next;
 	}
-	return (long)n;
+	return (long)lw.n;
 }
 
 /* Copy into t the live task whose mm is at mm_pa (found by the mm's owner
