@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 #include "common.h"
-#include "../../libvm/internal.h"
+#include "kernel.h"
 
 #define MiB (1ULL << 20)
 #define P PAGE_SIZE
@@ -54,33 +54,6 @@ static long map(struct mm_struct *mm, uint32_t addr, uint32_t len, int prot)
 
 	assert_int_equal(r, addr);
 	return r;
-}
-
-/* handle_mm_fault under the mm's lock, as do_user_fault calls it. */
-static int fault(struct mm_struct *mm, uint32_t addr, unsigned err, struct tlb_fill *fill)
-{
-	int r;
-
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
-	r = handle_mm_fault(mm, addr, err, fill);
-	vm_lock_release(&mm->mmap_lock);
-	return r;
-}
-
-/* The PTE for addr, 0 if there is no table. */
-static pteval_t pte_at(struct mm_struct *mm, uint32_t addr)
-{
-	uint64_t pte = pte_lookup(mm, addr);
-
-	return pte ? pt_read(pte) : 0;
-}
-
-static struct page *page_at(struct mm_struct *mm, uint32_t addr)
-{
-	pteval_t e = pte_at(mm, addr);
-
-	assert_true(pte_present(e));
-	return pfn_to_page(pte_pfn(e));
 }
 
 static long rss(struct mm_struct *mm)

@@ -22,7 +22,7 @@
 
 #include "common.h"
 #include <vm/fs.h>
-#include "../../libvm/internal.h"
+#include "kernel.h"
 
 #define MiB (1ULL << 20)
 #define P PAGE_SIZE
@@ -175,26 +175,6 @@ static bool frame_has(struct page *page, uint32_t index, uint8_t seed, size_t le
 	return same;
 }
 
-/* A guest's write, made through kmap where the guest would use its
- * host mapping: the whole frame set to c. */
-static void frame_fill(struct page *page, uint8_t c)
-{
-	memset(kmap(page), c, P);
-	kunmap(page);
-}
-
-static bool frame_is(struct page *page, uint8_t c)
-{
-	const uint8_t *k = kmap(page);
-	unsigned i;
-	bool same = true;
-
-	for (i = 0; i < P && same; i++)
-		same = k[i] == c;
-	kunmap(page);
-	return same;
-}
-
 /* ---- the machine ----------------------------------------------------------- */
 
 /* Descriptors this process has open: a file the cache let go of must
@@ -271,36 +251,11 @@ static void end_case(struct test_machine *tm)
 	end_case_fds(tm, true);
 }
 
-static int fault(struct mm_struct *mm, uint32_t addr, unsigned err, struct tlb_fill *fill)
-{
-	int r;
-
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
-	r = handle_mm_fault(mm, addr, err, fill);
-	vm_lock_release(&mm->mmap_lock);
-	return r;
-}
-
 static void fault_ok(struct mm_struct *mm, uint32_t addr, unsigned err)
 {
 	struct tlb_fill fill;
 
 	assert_int_equal(fault(mm, addr, err, &fill), VM_FAULT_OK);
-}
-
-static pteval_t pte_at(struct mm_struct *mm, uint32_t addr)
-{
-	uint64_t pte = pte_lookup(mm, addr);
-
-	return pte ? pt_read(pte) : 0;
-}
-
-static struct page *page_at(struct mm_struct *mm, uint32_t addr)
-{
-	pteval_t e = pte_at(mm, addr);
-
-	assert_true(pte_present(e));
-	return pfn_to_page(pte_pfn(e));
 }
 
 /* The file a VMA at addr maps. */
@@ -827,41 +782,6 @@ static void test_private_write_copies_and_never_reaches_the_file(void **state)
 }
 
 /* ---- sharing between mms -------------------------------------------------- */
-
-static struct kmem_cache *mm_cachep(void)
-{
-	return __va(vm_kdata->tasks.mm_cache);
-}
-
-/* The child's half of do_fork without its host process, as test_fork.c
- * builds it: a task slot, an empty mm with its directory. */
-static int new_child(int ppid, struct mm_struct **mmp)
-{
-	struct task_struct *t;
-	struct mm_struct *mm, *exec_mm;
-	int pid = vm_task_create("child", ppid);
-
-	assert_true(pid > 0);
-	t = find_task_by_pid(pid);
-	exec_mm = task_mm(t);
-	assert_non_null(exec_mm);
-	vm_lock_or_panic(&exec_mm->mmap_lock, "mmap_lock");
-	exit_mmap(exec_mm);
-	vm_lock_release(&exec_mm->mmap_lock);
-	t->mm = 0;
-	kmem_cache_free(mm_cachep(), exec_mm);
-
-	t->flags |= PF_FORKNOEXEC;
-	mm = kmem_cache_zalloc(mm_cachep(), GFP_KERNEL);
-	assert_non_null(mm);
-	__atomic_store_n(&t->mm, (uint32_t)__pa(mm), __ATOMIC_RELEASE);
-	vm_lock_init(&mm->mmap_lock);
-	mm->owner = (uint32_t)pid;
-	assert_int_equal(pgd_alloc(mm), 0);
-	t->cr3 = mm->pgd;
-	*mmp = mm;
-	return pid;
-}
 
 /* dup_mmap as do_fork calls it, under the parent's mmap_lock. */
 static int fork_child(struct mm_struct *parent, int ppid, struct mm_struct **mmp)

@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 
 #include "common.h"
-#include "../../libvm/internal.h"
+#include "kernel.h"
 
 #define MiB (1ULL << 20)
 #define P PAGE_SIZE
@@ -83,17 +83,6 @@ static void map(struct mm_struct *mm, uint32_t addr, uint32_t len, int flags)
 	assert_int_equal(mm_mmap(mm, addr, len, RW, flags | MAP_FIXED, -1, 0), addr);
 }
 
-/* handle_mm_fault under the mm's lock, as do_user_fault calls it. */
-static int fault(struct mm_struct *mm, uint32_t addr, unsigned err, struct tlb_fill *fill)
-{
-	int r;
-
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
-	r = handle_mm_fault(mm, addr, err, fill);
-	vm_lock_release(&mm->mmap_lock);
-	return r;
-}
-
 static void fault_ok(struct mm_struct *mm, uint32_t addr, unsigned err)
 {
 	struct tlb_fill fill;
@@ -101,50 +90,14 @@ static void fault_ok(struct mm_struct *mm, uint32_t addr, unsigned err)
 	assert_int_equal(fault(mm, addr, err, &fill), VM_FAULT_OK);
 }
 
-/* The PTE for addr, 0 if there is no table. */
-static pteval_t pte_at(struct mm_struct *mm, uint32_t addr)
-{
-	uint64_t pte = pte_lookup(mm, addr);
-
-	return pte ? pt_read(pte) : 0;
-}
-
 static unsigned long pfn_at(struct mm_struct *mm, uint32_t addr)
 {
-	pteval_t e = pte_at(mm, addr);
-
-	assert_true(pte_present(e));
-	return pte_pfn(e);
-}
-
-static struct page *page_at(struct mm_struct *mm, uint32_t addr)
-{
-	return pfn_to_page(pfn_at(mm, addr));
+	return page_to_pfn(page_at(mm, addr));
 }
 
 static uint8_t pattern(uint32_t va)
 {
 	return (uint8_t)(0x11 + ((va - X) >> PAGE_SHIFT));
-}
-
-/* Fill a frame, or check that every byte of it is c, through kmap
- * (wherever the frame lies). */
-static void frame_fill(struct page *page, uint8_t c)
-{
-	memset(kmap(page), c, PAGE_SIZE);
-	kunmap(page);
-}
-
-static bool frame_is(struct page *page, uint8_t c)
-{
-	const uint8_t *k = kmap(page);
-	bool same = true;
-	unsigned i;
-
-	for (i = 0; i < PAGE_SIZE && same; i++)
-		same = k[i] == c;
-	kunmap(page);
-	return same;
 }
 
 /* The i-th private page make_parent gave a frame: the run, then the two
@@ -187,54 +140,11 @@ static void make_parent(struct mm_struct *mm)
 	assert_int_equal(mm->rss_stat[MM_SHMEMPAGES], 2);
 }
 
-static struct kmem_cache *mm_cachep(void)
-{
-	return __va(vm_kdata->tasks.mm_cache);
-}
-
 static struct kmem_cache *vma_cachep(void)
 {
 	return __va(vm_kdata->tasks.vma_cache);
 }
 
-/*
- * The child's half of do_fork, its host process aside: a task slot marked
- * as fork makes it (vm_task_create's, whose exec-time mm goes at once: the
- * slot do_fork's task_alloc gives holds none), then a zeroed mm from the
- * mm cache with its lock, owner and own directory, named in the slot. The
- * mm is as dup_mmap expects it: no VMA, no table. Having no process, the
- * task stays TASK_NEW with host pid 0, which is also how a parent's exit
- * recognises a child its fork left half made.
- */
-static int new_child(int ppid, struct mm_struct **mmp)
-{
-	struct task_struct *t;
-	struct mm_struct *mm, *exec_mm;
-	int pid = vm_task_create("child", ppid);
-
-	assert_true(pid > 0);
-	t = find_task_by_pid(pid);
-	exec_mm = task_mm(t);
-	assert_non_null(exec_mm);
-	vm_lock_or_panic(&exec_mm->mmap_lock, "mmap_lock");
-	exit_mmap(exec_mm);
-	vm_lock_release(&exec_mm->mmap_lock);
-	t->mm = 0;
-	kmem_cache_free(mm_cachep(), exec_mm);
-
-	t->flags |= PF_FORKNOEXEC;
-	mm = kmem_cache_zalloc(mm_cachep(), GFP_KERNEL);
-	assert_non_null(mm);
-	__atomic_store_n(&t->mm, (uint32_t)__pa(mm), __ATOMIC_RELEASE);
-	vm_lock_init(&mm->mmap_lock);
-	mm->owner = (uint32_t)pid;
-	assert_int_equal(pgd_alloc(mm), 0);
-	t->cr3 = mm->pgd;
-	assert_int_equal(t->state, TASK_NEW);
-	assert_int_equal(t->host_pid, 0);
-	*mmp = mm;
-	return pid;
-}
 
 /* dup_mmap as do_fork calls it, under the parent's mmap_lock. */
 static int dup_locked(struct mm_struct *mm, struct mm_struct *oldmm)

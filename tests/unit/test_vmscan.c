@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 
 #include "common.h"
-#include "../../libvm/internal.h"
+#include "kernel.h"
 
 #define MiB (1ULL << 20)
 #define P PAGE_SIZE
@@ -58,32 +58,6 @@ static void end_case(struct test_machine *tm, int pid)
 	test_shutdown(tm);
 }
 
-static int fault(struct mm_struct *mm, uint32_t addr, unsigned err)
-{
-	struct tlb_fill fill;
-	int r;
-
-	vm_lock_or_panic(&mm->mmap_lock, "mmap_lock");
-	r = handle_mm_fault(mm, addr, err, &fill);
-	vm_lock_release(&mm->mmap_lock);
-	return r;
-}
-
-static pteval_t pte_at(struct mm_struct *mm, uint32_t addr)
-{
-	uint64_t pte = pte_lookup(mm, addr);
-
-	return pte ? pt_read(pte) : 0;
-}
-
-static struct page *page_at(struct mm_struct *mm, uint32_t addr)
-{
-	pteval_t e = pte_at(mm, addr);
-
-	assert_true(pte_present(e));
-	return pfn_to_page(pte_pfn(e));
-}
-
 static bool in_swap(struct mm_struct *mm, uint32_t addr)
 {
 	pteval_t e = pte_at(mm, addr);
@@ -100,24 +74,6 @@ static swp_entry_t entry_at(struct mm_struct *mm, uint32_t addr)
 static uint8_t pattern(uint32_t va)
 {
 	return (uint8_t)(0x21 + ((va - X) >> PAGE_SHIFT));
-}
-
-static void frame_fill(struct page *page, uint8_t c)
-{
-	memset(kmap(page), c, PAGE_SIZE);
-	kunmap(page);
-}
-
-static bool frame_is(struct page *page, uint8_t c)
-{
-	const uint8_t *k = kmap(page);
-	unsigned i;
-	bool same = true;
-
-	for (i = 0; i < PAGE_SIZE && same; i++)
-		same = k[i] == c;
-	kunmap(page);
-	return same;
 }
 
 static uint64_t event(enum vm_event_item item)
@@ -140,7 +96,7 @@ static int make_task(struct mm_struct **mmp)
 			 X);
 	for (i = 0; i < N; i++) {
 		if (!pte_present(pte_at(*mmp, X + i * P)))
-			assert_int_equal(fault(*mmp, X + i * P, WRITE), VM_FAULT_OK);
+			assert_int_equal(fault(*mmp, X + i * P, WRITE, NULL), VM_FAULT_OK);
 		frame_fill(page_at(*mmp, X + i * P), pattern(X + i * P));
 	}
 	return pid;
@@ -199,7 +155,7 @@ static void test_pages_go_to_swap_and_come_back(void **state)
 	for (i = 0; i < N; i++) {
 		struct page *page;
 
-		assert_int_equal(fault(mm, X + i * P, READ), VM_FAULT_OK);
+		assert_int_equal(fault(mm, X + i * P, READ, NULL), VM_FAULT_OK);
 		page = page_at(mm, X + i * P);
 		assert_true(frame_is(page, pattern(X + i * P)));
 		assert_true(PageSwapCache(page));
@@ -212,7 +168,7 @@ static void test_pages_go_to_swap_and_come_back(void **state)
 
 	/* a private write takes the page out of the swap cache: the copy in
 	 * swap is stale from then on, and its slot free */
-	assert_int_equal(fault(mm, X, WRITE), VM_FAULT_OK);
+	assert_int_equal(fault(mm, X, WRITE, NULL), VM_FAULT_OK);
 	assert_false(PageSwapCache(page_at(mm, X)));
 	assert_int_equal(page_ref_count(page_at(mm, X)), 1);
 	assert_true(pte_write(pte_at(mm, X)));
@@ -233,12 +189,12 @@ static void test_clean_pages_are_dropped_without_a_write(void **state)
 	pid = make_task(&mm);
 	evict_all(mm, N);
 	for (i = 0; i < N; i++)
-		assert_int_equal(fault(mm, X + i * P, READ), VM_FAULT_OK);
+		assert_int_equal(fault(mm, X + i * P, READ, NULL), VM_FAULT_OK);
 	out = event(PSWPOUT);
 	evict_all(mm, N);
 	assert_int_equal(event(PSWPOUT), out);		/* the copies in swap were valid */
 	for (i = 0; i < N; i++) {
-		assert_int_equal(fault(mm, X + i * P, READ), VM_FAULT_OK);
+		assert_int_equal(fault(mm, X + i * P, READ, NULL), VM_FAULT_OK);
 		assert_true(frame_is(page_at(mm, X + i * P), pattern(X + i * P)));
 	}
 	assert_machine_valid();
@@ -256,7 +212,7 @@ static void test_munmap_frees_slots_and_cached_pages(void **state)
 	evict_all(mm, N);
 	/* half of them back (cached, mapped), half in swap only */
 	for (unsigned i = 0; i < N / 2; i++)
-		assert_int_equal(fault(mm, X + i * P, READ), VM_FAULT_OK);
+		assert_int_equal(fault(mm, X + i * P, READ, NULL), VM_FAULT_OK);
 	assert_true(total_swapcache_pages() >= N / 2);
 	assert_int_equal(mm_munmap(mm, X, N * P), 0);
 	assert_int_equal(nr_swap_pages(), total_swap_pages());
@@ -291,7 +247,7 @@ static void test_failed_write_keeps_the_page_and_retires_the_slot(void **state)
 	 * not: every page is either in swap or resident with its data */
 	for (i = 0; i < N; i++) {
 		if (!pte_present(pte_at(mm, X + i * P))) {
-			assert_int_equal(fault(mm, X + i * P, READ), VM_FAULT_OK);
+			assert_int_equal(fault(mm, X + i * P, READ, NULL), VM_FAULT_OK);
 			assert_true(frame_is(page_at(mm, X + i * P), pattern(X + i * P)));
 		}
 	}
@@ -316,11 +272,11 @@ static void test_failed_read_is_sigbus_and_keeps_the_slot(void **state)
 	evict_all(mm, N);
 	e = entry_at(mm, X + 5 * P);
 	vm_kdata->swap.fail_reads = 1;
-	assert_int_equal(fault(mm, X + 5 * P, READ), VM_FAULT_SIGBUS);
+	assert_int_equal(fault(mm, X + 5 * P, READ, NULL), VM_FAULT_SIGBUS);
 	assert_true(in_swap(mm, X + 5 * P));
 	assert_int_equal(swap_count(e), 1);
 	/* the next read works */
-	assert_int_equal(fault(mm, X + 5 * P, READ), VM_FAULT_OK);
+	assert_int_equal(fault(mm, X + 5 * P, READ, NULL), VM_FAULT_OK);
 	assert_true(frame_is(page_at(mm, X + 5 * P), pattern(X + 5 * P)));
 	assert_machine_valid();
 	end_case(&tm, pid);
@@ -338,7 +294,7 @@ static void test_oom_killer_picks_the_biggest(void **state)
 	ps = test_new_task(&small);
 	assert_int_equal(mm_mmap(small, X, 4 * P, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
 			 X);
-	assert_int_equal(fault(small, X, WRITE), VM_FAULT_OK);
+	assert_int_equal(fault(small, X, WRITE, NULL), VM_FAULT_OK);
 	pb = make_task(&big);
 	/* the victim needs a process: a child that takes the OOM killer's
 	 * signal (blocked, so it lives on to be looked at), says so, and
