@@ -32,7 +32,8 @@
 #include <unistd.h>
 #include <vm/guest.h>
 
-#define PAGE		4096u
+#include "pattern.h"
+
 #define MiB		(1u << 20)
 #define PIPE_WAIT	30		/* seconds any pipe read may wait */
 
@@ -159,14 +160,6 @@ static uint64_t rnd(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* vm_fork with stdio flushed, so no line is printed twice; in the child,

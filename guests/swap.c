@@ -32,8 +32,8 @@
 #include <unistd.h>
 #include <vm/guest.h>
 
-#define PAGE		4096u
-#define WORDS		(PAGE / 8)		/* 64-bit words a page */
+#include "pattern.h"
+
 #define MiB		(1u << 20)
 #define PIPE_WAIT	120			/* seconds a pipe read may wait */
 
@@ -73,51 +73,7 @@ static void name_self(const char *role)
 	snprintf(who, sizeof(who), "%s %d", role, (int)vm_getpid());
 }
 
-/* ---- patterns ----------------------------------------------------------- */
-
-/* splitmix64's finalizer: distinct inputs give unrelated outputs. */
-static inline uint64_t mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* The key of page idx in round round of seed's data; word j of the page
- * is key ^ j * K, so a page holding another page's data, or zeroes, is
- * wrong in every word. */
-static inline uint64_t page_key(uint64_t seed, uint32_t round, uint64_t idx)
-{
-	return mix(mix(seed * 0x9E3779B97F4A7C15ULL + round) + idx);
-}
-
-#define WORD_K	0xD1B54A32D192ED03ULL
-
-static inline uint64_t word_of(uint64_t key, unsigned j)
-{
-	return key ^ (j * WORD_K);
-}
-
-static inline void fill_page(char *p, uint64_t key)
-{
-	uint64_t *w = (uint64_t *)p;
-	unsigned j;
-
-	for (j = 0; j < WORDS; j++)
-		w[j] = word_of(key, j);
-}
-
-/* The first word of p that is not key's, or -1. */
-static inline int page_bad(const char *p, uint64_t key)
-{
-	const uint64_t *w = (const uint64_t *)p;
-	unsigned j;
-
-	for (j = 0; j < WORDS; j++)
-		if (w[j] != word_of(key, j))
-			return (int)j;
-	return -1;
-}
+/* ---- patterns (and pattern.h) ------------------------------------------- */
 
 static int page_is_zero(const char *p)
 {
@@ -255,14 +211,6 @@ static uint64_t rnd(uint64_t *s)
 {
 	*s += 0x9E3779B97F4A7C15ULL;
 	return mix(*s);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static long arg_num(int argc, char **argv, int i, long lo, long hi, long dflt, const char *what)
