@@ -604,8 +604,10 @@ void filemap_note_release(struct page *page)
 
 /* The last step of reclaiming a file page, Linux's __remove_mapping: out
  * of the cache if nobody but the cache and the caller holds it, it is
- * mapped nowhere and clean. true when it left (the caller then drops the
- * cache's reference and its own). Page locked. */
+ * mapped nowhere and clean. true when it left, the cache's reference
+ * dropped with it in the same locked step (a kill after it can leak only
+ * what its note does not name: the caller's own goes with the note).
+ * Page locked. */
 bool remove_mapping_file(struct page *page, int refs_held)
 {
 	struct address_space *as = AS(page->mapping);
@@ -615,6 +617,8 @@ bool remove_mapping_file(struct page *page, int refs_held)
 	if (page_ref_count(page) == refs_held + 1 && page->_mapcount < 0 && !PageDirty(page) &&
 	    !(page->flags & (1u << PG_writeback))) {
 		__delete_from_page_cache(as, page);
+		/* the caller's references keep it above zero */
+		__atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_RELAXED);
 		gone = true;
 	}
 	tree_unlock(as);
@@ -1269,8 +1273,14 @@ static struct page *page_cache_read(struct mm_struct *mm, struct address_space *
 				break;
 		if (i == last) {
 			block = alloc_pages(GFP_HIGHUSER | __GFP_NOWARN, order);
-			if (block)
+			if (block) {
 				split_page(block, order);
+				/* all noted at once: the inserts below are slow
+				 * (a tree node may be made), a kill there must
+				 * find every page of the block named */
+				for (i = 0; i < ra; i++)
+					rnote_set(block + i, RNOTE_LOCKED | RNOTE_REF);
+			}
 		}
 	}
 	for (i = start; i < last; i++) {
@@ -1287,11 +1297,13 @@ static struct page *page_cache_read(struct mm_struct *mm, struct address_space *
 		} else {
 			continue;
 		}
-		/* noted locked, and holding a reference (isolated): a kill
+		/* noted locked, and holding a reference (RNOTE_REF): a kill
 		 * during the read has the supervisor take the page out again
 		 * (filemap_note_release) and drop that reference */
-		trylock_page_noted(page);
-		rnote_set(page, RNOTE_REF);
+		/* a fresh page nobody else sees: noted before it is locked,
+		 * so a kill between leaves a note that names it whole */
+		rnote_set(page, RNOTE_LOCKED | RNOTE_REF);
+		trylock_page(page);
 		if (add_to_page_cache(mm, page, as, i) != 0) {
 			unlock_page(page);
 			rnote_clear(page, RNOTE_LOCKED | RNOTE_REF);
@@ -1852,7 +1864,6 @@ static unsigned long invalidate_mapping_pages(struct address_space *as, bool dis
 					unlock_page(page);
 					rnote_clear(page, RNOTE_LOCKED);
 					lru_cache_del(page);
-					put_page(page);		/* the cache's */
 					dropped++;
 				} else {
 					unlock_page(page);

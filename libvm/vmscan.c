@@ -539,6 +539,8 @@ static bool remove_mapping(struct page *page)
 		if (PageSwapCache(page) && page_ref_count(page) == 2 && !page_mapped(page) &&
 		    !PageDirty(page)) {
 			__delete_from_swap_cache(page);
+			/* the cache's reference, in the same locked step */
+			__atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_RELAXED);
 			freed = true;
 		}
 		swap_state_unlock();
@@ -547,7 +549,6 @@ static bool remove_mapping(struct page *page)
 		return false;
 	unlock_page(page);
 	rnote_clear(page, RNOTE_LOCKED | RNOTE_ISOLATED);
-	put_page(page);			/* the cache's */
 	put_page(page);			/* the isolation's: the page goes */
 	return true;
 }
